@@ -1,1 +1,4 @@
-export {};
+export * from "./agent.ts";
+export * from "./metrics.ts";
+export * from "./runs.ts";
+export * from "./socket.ts";
