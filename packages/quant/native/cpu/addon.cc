@@ -1,0 +1,97 @@
+// N-API surface of the CPU kernels (build/fp4kit_cpu.node). JS wrapper: src/nvfp4/native-kernels.ts.
+//   amax(data, rows, cols, scale, blockRows, blockCols, threads, minElementsPerThread)
+//     → {amax, nonFiniteIndex, nonFiniteKind}
+//   quantize(data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, threads, minElementsPerThread)
+//     → {sumSqError, sumSqRef, maxAbsError, nonFiniteIndex, nonFiniteKind}
+//   amaxAsync / quantizeAsync: same arguments, return a Promise (work runs on the libuv pool).
+#include <memory>
+#include <thread>
+
+#include "../common/napi_glue.h"
+#include "cpu_kernels.h"
+
+namespace nvfp4 {
+namespace {
+
+// (threads, minElementsPerThread) at info[at], info[at+1]; both optional.
+CpuThreading parse_threads(const Napi::CallbackInfo& info, size_t at) {
+  CpuThreading th;
+  const unsigned hc = std::thread::hardware_concurrency();
+  th.threads = hc == 0 ? 1 : static_cast<int>(hc);
+  if (info.Length() > at && info[at].IsNumber()) {
+    const int n = info[at].As<Napi::Number>().Int32Value();
+    if (n > 0) th.threads = n;
+  }
+  if (info.Length() > at + 1 && info[at + 1].IsNumber()) {
+    const int64_t m = info[at + 1].As<Napi::Number>().Int64Value();
+    if (m > 0) th.min_elements_per_thread = m;
+  }
+  return th;
+}
+
+Napi::Value Amax(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  if (!parse_tensor(info, t)) return info.Env().Undefined();
+  return amax_to_js(info.Env(), cpu_amax(t, parse_threads(info, 6)));
+}
+
+Napi::Value Quantize(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  uint8_t *packed = nullptr, *scales = nullptr;
+  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  return stats_to_js(info.Env(), cpu_quantize(t, gs, packed, scales, parse_threads(info, 9)));
+}
+
+Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  if (!parse_tensor(info, t)) return info.Env().Undefined();
+  const CpuThreading threads = parse_threads(info, 6);
+  auto result = std::make_shared<AmaxResult>();
+  auto* worker = new PromiseWorker(
+      info.Env(), [t, threads, result] { *result = cpu_amax(t, threads); return std::string(); },
+      [result](Napi::Env env) { return amax_to_js(env, *result); });
+  worker->KeepAlive(info[0]);
+  worker->KeepAlive(info[3]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  uint8_t *packed = nullptr, *scales = nullptr;
+  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  const CpuThreading threads = parse_threads(info, 9);
+  auto result = std::make_shared<QuantizeStats>();
+  auto* worker = new PromiseWorker(
+      info.Env(),
+      [t, gs, packed, scales, threads, result] {
+        *result = cpu_quantize(t, gs, packed, scales, threads);
+        return std::string();
+      },
+      [result](Napi::Env env) { return stats_to_js(env, *result); });
+  for (size_t i : {0, 3, 7, 8}) worker->KeepAlive(info[i]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("amax", Napi::Function::New(env, Amax));
+  exports.Set("quantize", Napi::Function::New(env, Quantize));
+  exports.Set("amaxAsync", Napi::Function::New(env, AmaxAsync));
+  exports.Set("quantizeAsync", Napi::Function::New(env, QuantizeAsync));
+  exports.Set("hardwareConcurrency",
+              Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
+  exports.Set("kind", Napi::String::New(env, "cpu-native"));
+  return exports;
+}
+
+}  // namespace nvfp4
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return nvfp4::Init(env, exports); }
+NODE_API_MODULE(fp4kit_cpu, InitAddon)

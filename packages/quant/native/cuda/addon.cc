@@ -1,0 +1,227 @@
+// N-API surface of the CUDA kernels (build/fp4kit_cuda.node). JS wrapper: src/nvfp4/native-kernels.ts;
+// the TypeScript shape of this module is CudaAddon in src/nvfp4/native-loader.ts.
+// Loading never touches the GPU; probe() is the first CUDA call, and on a machine without a usable
+// driver it returns {ok: false, error} (e.g. "CUDA driver version is insufficient ...").
+#include <memory>
+
+#include "../common/napi_glue.h"
+#include "cuda_kernels.h"
+
+namespace nvfp4 {
+namespace {
+
+Napi::Value throw_cuda(Napi::Env env, const std::string& error) {
+  Napi::Error::New(env, "CUDA: " + error).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int device = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  gpu::DeviceInfo d;
+  const std::string error = gpu::probe(device, d);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ok", Napi::Boolean::New(env, error.empty()));
+  if (!error.empty()) {
+    o.Set("error", Napi::String::New(env, error));
+    return o;
+  }
+  o.Set("deviceCount", Napi::Number::New(env, d.device_count));
+  o.Set("device", Napi::Number::New(env, d.device));
+  o.Set("name", Napi::String::New(env, d.name));
+  o.Set("computeCapability", Napi::String::New(env, std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)));
+  o.Set("multiProcessors", Napi::Number::New(env, d.multi_processors));
+  o.Set("totalMemory", Napi::Number::New(env, static_cast<double>(d.total_memory)));
+  return o;
+}
+
+Napi::Value Amax(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  if (!parse_tensor(info, t)) return info.Env().Undefined();
+  AmaxResult r;
+  const std::string error = gpu::amax_host(t, r);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return amax_to_js(info.Env(), r);
+}
+
+Napi::Value Quantize(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  uint8_t *packed = nullptr, *scales = nullptr;
+  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  QuantizeStats s;
+  const std::string error = gpu::quantize_host(t, gs, packed, scales, s);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return stats_to_js(info.Env(), s);
+}
+
+Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  if (!parse_tensor(info, t)) return info.Env().Undefined();
+  auto result = std::make_shared<AmaxResult>();
+  auto* worker = new PromiseWorker(
+      info.Env(), [t, result] { const std::string e = gpu::amax_host(t, *result); return e.empty() ? e : "CUDA: " + e; },
+      [result](Napi::Env env) { return amax_to_js(env, *result); });
+  worker->KeepAlive(info[0]);
+  worker->KeepAlive(info[3]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  uint8_t *packed = nullptr, *scales = nullptr;
+  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  auto result = std::make_shared<QuantizeStats>();
+  auto* worker = new PromiseWorker(
+      info.Env(),
+      [t, gs, packed, scales, result] {
+        const std::string e = gpu::quantize_host(t, gs, packed, scales, *result);
+        return e.empty() ? e : "CUDA: " + e;
+      },
+      [result](Napi::Env env) { return stats_to_js(env, *result); });
+  for (size_t i : {0, 3, 7, 8}) worker->KeepAlive(info[i]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value Benchmark(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  if (!parse_tensor(info, t)) return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  if (t.cols % 16 != 0) return throw_cuda(env, "cols must be a multiple of 16");
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  const int iterations = info.Length() > 7 ? info[7].As<Napi::Number>().Int32Value() : 10;
+  gpu::BenchmarkResult b;
+  const std::string error = gpu::benchmark(t, gs, iterations, b);
+  if (!error.empty()) return throw_cuda(env, error);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("amaxMs", Napi::Number::New(env, b.amax_ms));
+  o.Set("quantizeMs", Napi::Number::New(env, b.quantize_ms));
+  o.Set("uploadMs", Napi::Number::New(env, b.upload_ms));
+  o.Set("downloadMs", Napi::Number::New(env, b.download_ms));
+  o.Set("iterations", Napi::Number::New(env, b.iterations));
+  return o;
+}
+
+Napi::Value ReleaseWorkspace(const Napi::CallbackInfo& info) {
+  gpu::release_workspace();
+  return info.Env().Undefined();
+}
+
+// ---- low-level device memory API (pointers travel as BigInt) --------------------------------
+bool get_ptr(const Napi::CallbackInfo& info, size_t at, void** out) {
+  if (info.Length() <= at || !info[at].IsBigInt()) return fail(info.Env(), "expected a device pointer (bigint)");
+  bool lossless = true;
+  *out = reinterpret_cast<void*>(static_cast<uintptr_t>(info[at].As<Napi::BigInt>().Uint64Value(&lossless)));
+  return true;
+}
+
+bool get_view(const Napi::CallbackInfo& info, size_t at, void** data, size_t* bytes) {
+  if (info.Length() <= at || !info[at].IsTypedArray()) return fail(info.Env(), "expected a typed array");
+  auto v = info[at].As<Napi::TypedArray>();
+  *data = static_cast<uint8_t*>(v.ArrayBuffer().Data()) + v.ByteOffset();
+  *bytes = v.ByteLength();
+  return true;
+}
+
+Napi::Value DeviceAlloc(const Napi::CallbackInfo& info) {
+  void* ptr = nullptr;
+  const std::string error = gpu::device_alloc(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()), &ptr);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(ptr)));
+}
+
+Napi::Value DeviceFree(const Napi::CallbackInfo& info) {
+  void* ptr = nullptr;
+  if (!get_ptr(info, 0, &ptr)) return info.Env().Undefined();
+  const std::string error = gpu::device_free(ptr);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return info.Env().Undefined();
+}
+
+Napi::Value CopyToDevice(const Napi::CallbackInfo& info) {
+  void *ptr = nullptr, *src = nullptr;
+  size_t bytes = 0;
+  if (!get_ptr(info, 0, &ptr) || !get_view(info, 1, &src, &bytes)) return info.Env().Undefined();
+  const std::string error = gpu::copy_to_device(ptr, src, bytes);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return info.Env().Undefined();
+}
+
+Napi::Value CopyFromDevice(const Napi::CallbackInfo& info) {
+  void *dst = nullptr, *ptr = nullptr;
+  size_t bytes = 0;
+  if (!get_view(info, 0, &dst, &bytes) || !get_ptr(info, 1, &ptr)) return info.Env().Undefined();
+  const std::string error = gpu::copy_from_device(dst, ptr, bytes);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return info.Env().Undefined();
+}
+
+// (data, rows, cols, scale, blockRows, blockCols) with data/scale as device pointers.
+bool parse_device_tensor(const Napi::CallbackInfo& info, Fp8TensorView& t) {
+  void *data = nullptr, *scale = nullptr;
+  if (!get_ptr(info, 0, &data) || !get_ptr(info, 3, &scale)) return false;
+  t.data = static_cast<const uint8_t*>(data);
+  t.scale = static_cast<const float*>(scale);
+  t.rows = info[1].As<Napi::Number>().Int64Value();
+  t.cols = info[2].As<Napi::Number>().Int64Value();
+  t.block_rows = info[4].As<Napi::Number>().Int64Value();
+  t.block_cols = info[5].As<Napi::Number>().Int64Value();
+  if (t.rows < 0 || t.cols < 0 || t.block_rows <= 0 || t.block_cols <= 0) return fail(info.Env(), "bad shape");
+  return true;
+}
+
+Napi::Value AmaxDevice(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  if (!parse_device_tensor(info, t)) return info.Env().Undefined();
+  AmaxResult r;
+  const std::string error = gpu::amax_device(t, r);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return amax_to_js(info.Env(), r);
+}
+
+Napi::Value QuantizeDevice(const Napi::CallbackInfo& info) {
+  Fp8TensorView t;
+  void *packed = nullptr, *scales = nullptr;
+  if (!parse_device_tensor(info, t) || !get_ptr(info, 7, &packed) || !get_ptr(info, 8, &scales)) {
+    return info.Env().Undefined();
+  }
+  if (t.cols % 16 != 0) {
+    fail(info.Env(), "cols must be a multiple of 16");
+    return info.Env().Undefined();
+  }
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  QuantizeStats s;
+  const std::string error = gpu::quantize_device(t, gs, static_cast<uint8_t*>(packed), static_cast<uint8_t*>(scales), s);
+  if (!error.empty()) return throw_cuda(info.Env(), error);
+  return stats_to_js(info.Env(), s);
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("kind", Napi::String::New(env, "cuda"));
+  exports.Set("probe", Napi::Function::New(env, Probe));
+  exports.Set("amax", Napi::Function::New(env, Amax));
+  exports.Set("quantize", Napi::Function::New(env, Quantize));
+  exports.Set("amaxAsync", Napi::Function::New(env, AmaxAsync));
+  exports.Set("quantizeAsync", Napi::Function::New(env, QuantizeAsync));
+  exports.Set("benchmark", Napi::Function::New(env, Benchmark));
+  exports.Set("releaseWorkspace", Napi::Function::New(env, ReleaseWorkspace));
+  exports.Set("deviceAlloc", Napi::Function::New(env, DeviceAlloc));
+  exports.Set("deviceFree", Napi::Function::New(env, DeviceFree));
+  exports.Set("copyToDevice", Napi::Function::New(env, CopyToDevice));
+  exports.Set("copyFromDevice", Napi::Function::New(env, CopyFromDevice));
+  exports.Set("amaxDevice", Napi::Function::New(env, AmaxDevice));
+  exports.Set("quantizeDevice", Napi::Function::New(env, QuantizeDevice));
+  return exports;
+}
+
+}  // namespace nvfp4
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return nvfp4::Init(env, exports); }
+NODE_API_MODULE(fp4kit_cuda, InitAddon)

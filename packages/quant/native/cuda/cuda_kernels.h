@@ -1,0 +1,50 @@
+// Host API of the CUDA NVFP4 kernels (cuda_kernels.cu). Every function returns "" on success or
+// CUDA's error string; none throws. All of them serialize on one mutex (one GPU workspace).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <string>
+
+#include "../common/tensor_view.h"
+
+namespace nvfp4 {
+namespace gpu {
+
+struct DeviceInfo {
+  int device_count = 0;
+  int device = 0;
+  std::string name;
+  int cc_major = 0, cc_minor = 0;
+  int multi_processors = 0;
+  size_t total_memory = 0;
+};
+
+struct BenchmarkResult {
+  double amax_ms = 0, quantize_ms = 0, upload_ms = 0, download_ms = 0;
+  int iterations = 0;
+};
+
+// Selects `device` for all later calls and checks that a kernel can run on it.
+std::string probe(int device, DeviceInfo& info);
+
+// Host-memory entry points: copy in, run, copy out (pageable copies; a reusable device workspace).
+std::string amax_host(const Fp8TensorView& t, AmaxResult& out);
+std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,
+                          QuantizeStats& out);
+// Kernel-only timing on device-resident copies of t (iterations ≥ 1).
+std::string benchmark(const Fp8TensorView& t, float gs, int iterations, BenchmarkResult& out);
+void release_workspace();
+
+// Device-memory entry points. t.data / t.scale are device pointers here (16-byte aligned data).
+std::string amax_device(const Fp8TensorView& t, AmaxResult& out);
+std::string quantize_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
+                            QuantizeStats& out);
+std::string device_alloc(size_t bytes, void** ptr);
+std::string device_free(void* ptr);
+std::string copy_to_device(void* dst, const void* src, size_t bytes);
+std::string copy_from_device(void* dst, const void* src, size_t bytes);
+
+}  // namespace gpu
+}  // namespace nvfp4

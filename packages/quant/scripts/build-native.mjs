@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+/**
+ * Builds the optional native NVFP4 kernels into packages/quant/build/:
+ *   fp4kit_cpu.node   C++ CPU addon (node-gyp, native/binding.gyp)
+ *   fp4kit_cuda.node  CUDA addon (nvcc, when nvcc is installed)
+ * and writes build/native-build.json saying what was built and why not. It never fails: without a
+ * compiler the package falls back to the TypeScript kernel and selectKernel() reports the reason.
+ *
+ * Env: FP4KIT_SKIP_NATIVE=1 (build nothing), FP4KIT_SKIP_CUDA=1, NVCC=/path/to/nvcc,
+ *      FP4KIT_NATIVE_FORCE=1 (rebuild even if up to date).
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const pkgDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const nativeDir = join(pkgDir, "native");
+const buildDir = join(pkgDir, "build");
+const require = createRequire(import.meta.url);
+const force = process.env.FP4KIT_NATIVE_FORCE === "1";
+
+mkdirSync(buildDir, { recursive: true });
+
+function log(msg) {
+  console.log(`[build-native] ${msg}`);
+}
+
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === "build" ? [] : filesUnder(join(dir, e.name))) : [join(dir, e.name)],
+  );
+}
+
+function upToDate(output, inputs) {
+  if (force || !existsSync(output)) return false;
+  const built = statSync(output).mtimeMs;
+  return inputs.every((f) => statSync(f).mtimeMs <= built);
+}
+
+/** Node's own headers (node_api.h), so node-gyp does not try to download them (offline machines). */
+function nodeIncludeDir() {
+  const prefix = dirname(dirname(process.execPath));
+  const dir = join(prefix, "include", "node");
+  return existsSync(join(dir, "node_api.h")) ? { prefix, dir } : undefined;
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  return { ok: r.status === 0, output, error: r.error };
+}
+
+function lastLines(text, n = 12) {
+  return text.trim().split("\n").slice(-n).join("\n");
+}
+
+function buildCpu() {
+  const output = join(buildDir, "fp4kit_cpu.node");
+  const inputs = [
+    join(nativeDir, "binding.gyp"),
+    ...filesUnder(join(nativeDir, "common")),
+    ...filesUnder(join(nativeDir, "cpu")),
+    fileURLToPath(import.meta.url),
+  ];
+  if (upToDate(output, inputs)) return { ok: true, reason: "up to date" };
+  let nodeGyp;
+  try {
+    nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
+  } catch {
+    return { ok: false, reason: "node-gyp is not installed" };
+  }
+  const headers = nodeIncludeDir();
+  const args = [nodeGyp, "rebuild", "--directory", nativeDir, "--jobs", "2"];
+  if (headers) args.push(`--nodedir=${headers.prefix}`);
+  log(`compiling fp4kit_cpu.node (node-gyp${headers ? `, headers ${headers.dir}` : ""})`);
+  const r = run(process.execPath, args);
+  if (!r.ok) {
+    // Never leave a stale addon behind: it would no longer match the TypeScript reference.
+    rmSync(output, { force: true });
+    return { ok: false, reason: `node-gyp failed:\n${lastLines(r.output)}` };
+  }
+  copyFileSync(join(nativeDir, "build", "Release", "fp4kit_cpu.node"), output);
+  return { ok: true, reason: "built" };
+}
+
+function findNvcc() {
+  if (process.env.NVCC && existsSync(process.env.NVCC)) return process.env.NVCC;
+  const which = run("sh", ["-c", "command -v nvcc"]);
+  if (which.ok && which.output.trim()) return which.output.trim();
+  for (const p of ["/usr/local/cuda/bin/nvcc", "/opt/cuda/bin/nvcc"]) if (existsSync(p)) return p;
+  return undefined;
+}
+
+function buildCuda() {
+  const output = join(buildDir, "fp4kit_cuda.node");
+  // A skipped build removes an older addon too: it may not match the current sources.
+  const skip = (reason) => {
+    rmSync(output, { force: true });
+    return { ok: false, reason };
+  };
+  if (process.env.FP4KIT_SKIP_CUDA === "1") return skip("skipped (FP4KIT_SKIP_CUDA=1)");
+  const nvcc = findNvcc();
+  if (!nvcc) return skip("skipped: nvcc not found (CUDA toolkit not installed)");
+  const headers = nodeIncludeDir();
+  if (!headers) return skip("skipped: Node headers (include/node/node_api.h) not found");
+  const inputs = [
+    ...filesUnder(join(nativeDir, "common")),
+    ...filesUnder(join(nativeDir, "cuda")),
+    fileURLToPath(import.meta.url),
+  ];
+  if (upToDate(output, inputs)) return { ok: true, reason: "up to date" };
+  let napiInclude;
+  try {
+    napiInclude = dirname(require.resolve("node-addon-api/napi.h"));
+  } catch {
+    return skip("skipped: node-addon-api is not installed");
+  }
+  const args = [
+    "-shared",
+    "-O3",
+    "-std=c++17",
+    "-Xcompiler",
+    "-fPIC,-ffp-contract=off,-fvisibility=hidden",
+    // Bit-exactness with the reference: no FMA contraction, IEEE division, no flush-to-zero.
+    "--fmad=false",
+    "--ftz=false",
+    "--prec-div=true",
+    "--prec-sqrt=true",
+    `-I${headers.dir}`,
+    `-I${napiInclude}`,
+    "-DNAPI_VERSION=8",
+    "-DNAPI_DISABLE_CPP_EXCEPTIONS",
+    "-DNODE_ADDON_API_DISABLE_DEPRECATED",
+    "-cudart",
+    "static",
+    "-gencode",
+    "arch=compute_90,code=sm_90",
+    "-gencode",
+    "arch=compute_100,code=sm_100",
+    // PTX for newer GPUs (JIT-compiled by the driver).
+    "-gencode",
+    "arch=compute_100,code=compute_100",
+    join(nativeDir, "cuda", "cuda_kernels.cu"),
+    join(nativeDir, "cuda", "addon.cc"),
+    "-o",
+    output,
+  ];
+  log(`compiling fp4kit_cuda.node (${nvcc})`);
+  const r = run(nvcc, args);
+  if (!r.ok) {
+    rmSync(output, { force: true });
+    return { ok: false, reason: `nvcc failed:\n${lastLines(r.output)}` };
+  }
+  return { ok: true, reason: "built" };
+}
+
+function attempt(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    return { ok: false, reason: `build script error: ${error.message}` };
+  }
+}
+
+const report =
+  process.env.FP4KIT_SKIP_NATIVE === "1"
+    ? {
+        cpu: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
+        cuda: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
+      }
+    : { cpu: attempt(buildCpu), cuda: attempt(buildCuda) };
+writeFileSync(
+  join(buildDir, "native-build.json"),
+  `${JSON.stringify({ ...report, at: new Date().toISOString() }, null, 2)}\n`,
+);
+for (const [name, r] of Object.entries(report)) {
+  log(
+    `${name}: ${r.ok ? "ok" : "NOT BUILT"} — ${r.reason}${r.ok ? "" : " (falls back; see selectKernel())"}`,
+  );
+}

@@ -1,0 +1,245 @@
+/**
+ * GPU check, run on the device machine (which has no Node toolchain): bundle it first with
+ *   npm run gpu-check:bundle -w @fp4kit/quant      (→ build/gpu-check.mjs, self-contained)
+ * then run  node build/gpu-check.mjs --native-dir build --work /tmp/w --out $OUT
+ *
+ * 1. Byte-equality of the CUDA kernels against the TypeScript reference on every adversarial case
+ *    (sync, async, NaN/Inf reporting), against the C++ addon on DeepSeek-V4-sized tensors, and of
+ *    the low-level device-pointer API.
+ * 2. Kernel throughput (GB/s of FP8 input) on DeepSeek-V4-like shapes.
+ * 3. Writes those tensors and the CUDA outputs to --work for scripts/gpu-bench-torch.py, which
+ *    redoes the math in plain PyTorch, compares bytes and times it.
+ * Results: $OUT/gpu-check.json. Exit code 1 if any byte differs.
+ * --simulate-with-cpu: dry run of this script on a machine without a GPU (the C++ addon stands in
+ * for CUDA; no device API, no kernel timings) so the script itself is tested before device time.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  createCpuNativeKernel,
+  createCudaKernel,
+  fp8BlockAmax,
+  loadCpuAddon,
+  loadCudaAddon,
+  nvfp4GlobalScale,
+  quantizeNvfp4,
+  relativeRmsError,
+} from "../src/nvfp4/index.ts";
+import type { Fp8BlockScaledTensor } from "../src/nvfp4/types.ts";
+import { adversarialCases, gaussianFp8Tensor, nonFiniteCases, randomTensor } from "../test/nvfp4-cases.ts";
+import { compareNonFinite, compareWithReference } from "../test/nvfp4-compare.ts";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
+}
+
+const nativeDir = arg("native-dir", "build");
+const workDir = arg("work", "/tmp/fp4kit-gpu-check");
+const outDir = arg("out", process.env.OUT ?? ".");
+const iterations = Number(arg("iterations", "20"));
+mkdirSync(workDir, { recursive: true });
+mkdirSync(outDir, { recursive: true });
+
+const log = (msg: string) => console.log(`[gpu-check] ${msg}`);
+const equalBytes = (a: Uint8Array, b: Uint8Array) =>
+  Buffer.compare(
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  ) === 0;
+
+const simulate = process.argv.includes("--simulate-with-cpu");
+const cpuLoad = loadCpuAddon(nativeDir);
+const cpuKernel = cpuLoad.ok ? createCpuNativeKernel(cpuLoad.addon) : undefined;
+const cudaLoad = loadCudaAddon(nativeDir);
+if (!cudaLoad.ok) throw new Error(cudaLoad.reason);
+const cuda = cudaLoad.addon;
+const probe = simulate ? { ok: true, name: "simulated by cpu-native" } : cuda.probe(0);
+log(`probe: ${JSON.stringify(probe)}`);
+if (!probe.ok) throw new Error(`no usable GPU: ${probe.error}`);
+if (simulate && !cpuKernel) throw new Error("--simulate-with-cpu needs the C++ addon");
+const kernel = simulate
+  ? createCpuNativeKernel(cpuLoad.ok ? cpuLoad.addon : (undefined as never), {
+      threads: 3,
+      minElementsPerThread: 1,
+    })
+  : createCudaKernel(cuda, probe);
+const problems: string[] = [];
+
+// --profile-only: one quantize of one DeepSeek-sized tensor, for `ncu` (no checks).
+if (process.argv.includes("--profile-only")) {
+  const t = randomTensor(5, 3072, 7168);
+  const gs = nvfp4GlobalScale(kernel.amax(t));
+  cuda.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, 1);
+  process.exit(0);
+}
+
+// 1a. Adversarial cases vs the TypeScript reference.
+let t0 = performance.now();
+const cases = [...adversarialCases(), { name: "random 1024x2048", tensor: randomTensor(77, 1024, 2048) }];
+for (const c of cases) {
+  problems.push(...(await compareWithReference(kernel, c)));
+  problems.push(...(await compareWithReference(kernel, c, true)));
+}
+for (const c of nonFiniteCases()) problems.push(...(await compareNonFinite(kernel, c)));
+log(
+  `${cases.length} adversarial cases + ${nonFiniteCases().length} NaN/Inf cases vs TypeScript: ${problems.length === 0 ? "IDENTICAL" : `${problems.length} problems`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
+
+// amax alone on shapes whose cols are not a multiple of 16 (the generic flat kernel).
+for (const [seed, rows, cols, br, bc] of [
+  [30, 37, 40, 128, 128],
+  [31, 129, 1000, 128, 128],
+  [32, 5, 7, 2, 3],
+  [33, 1, 1, 1, 1],
+] as const) {
+  const t = randomTensor(seed, rows, cols, br, bc);
+  const ref = fp8BlockAmax(t);
+  const got = kernel.amax(t);
+  if (!Object.is(ref, got)) problems.push(`amax ${rows}x${cols}: ${got} != reference ${ref}`);
+  t.data[t.data.length - 1] = 0x7f;
+  if (t.data.length > 3) t.data[2] = 0xff;
+  const badIndex = t.data.length > 3 ? 2 : t.data.length - 1;
+  try {
+    kernel.amax(t);
+    problems.push(`amax ${rows}x${cols}: NaN not reported`);
+  } catch (e) {
+    if ((e as { index?: number }).index !== badIndex)
+      problems.push(
+        `amax ${rows}x${cols}: NaN reported at ${(e as { index?: number }).index}, expected ${badIndex}`,
+      );
+  }
+}
+log(`amax with cols % 16 != 0: ${problems.length === 0 ? "IDENTICAL" : "problems"}`);
+
+// 1b. Low-level device API gives the same bytes.
+if (!simulate) {
+  const t = randomTensor(78, 256, 512);
+  const gs = nvfp4GlobalScale(fp8BlockAmax(t));
+  const ref = quantizeNvfp4(t, gs);
+  const n = t.rows * t.cols;
+  const dData = cuda.deviceAlloc(n);
+  const dScale = cuda.deviceAlloc(t.scale.byteLength);
+  const dPacked = cuda.deviceAlloc(n / 2);
+  const dScales = cuda.deviceAlloc(n / 16);
+  cuda.copyToDevice(dData, t.data);
+  cuda.copyToDevice(dScale, t.scale);
+  const a = cuda.amaxDevice(dData, t.rows, t.cols, dScale, t.blockRows, t.blockCols);
+  const s = cuda.quantizeDevice(
+    dData,
+    t.rows,
+    t.cols,
+    dScale,
+    t.blockRows,
+    t.blockCols,
+    gs,
+    dPacked,
+    dScales,
+  );
+  const packed = new Uint8Array(n / 2);
+  const scales = new Uint8Array(n / 16);
+  cuda.copyFromDevice(packed, dPacked);
+  cuda.copyFromDevice(scales, dScales);
+  for (const p of [dData, dScale, dPacked, dScales]) cuda.deviceFree(p);
+  const ok =
+    a.amax === fp8BlockAmax(t) &&
+    equalBytes(packed, ref.packed) &&
+    equalBytes(scales, ref.blockScales) &&
+    s.sumSqError === ref.stats.sumSqError &&
+    s.sumSqRef === ref.stats.sumSqRef &&
+    s.maxAbsError === ref.stats.maxAbsError;
+  if (!ok) problems.push("device-pointer API differs from the reference");
+  log(`device-pointer API: ${ok ? "IDENTICAL" : "DIFFERS"}`);
+}
+
+// 2. DeepSeek-V4-like shapes: equality vs C++ (itself identical to TS) and throughput.
+const shapes: Array<[string, number, number]> = [
+  ["w1/w3 (expert gate/up) 3072x7168", 3072, 7168],
+  ["w2 (expert down) 7168x3072", 7168, 3072],
+  ["shared/attn 2048x7168", 2048, 7168],
+];
+const bench: Record<string, unknown>[] = [];
+const torchInputs: Record<string, unknown>[] = [];
+for (const [label, rows, cols] of shapes) {
+  t0 = performance.now();
+  const t: Fp8BlockScaledTensor = gaussianFp8Tensor(rows + cols, rows, cols);
+  const genS = (performance.now() - t0) / 1000;
+  const amax = kernel.amax(t);
+  const gs = nvfp4GlobalScale(amax);
+  t0 = performance.now();
+  const r = kernel.quantize(t, gs);
+  const hostCallMs = performance.now() - t0;
+  let cpuMatch: boolean | string = "cpu addon not available";
+  let cpuMs: number | undefined;
+  if (cpuKernel) {
+    const cpuAmax = cpuKernel.amax(t);
+    t0 = performance.now();
+    const c = cpuKernel.quantize(t, gs);
+    cpuMs = performance.now() - t0;
+    cpuMatch =
+      cpuAmax === amax &&
+      equalBytes(c.packed, r.packed) &&
+      equalBytes(c.blockScales, r.blockScales) &&
+      JSON.stringify(c.stats) === JSON.stringify(r.stats);
+    if (!cpuMatch) problems.push(`${label}: CUDA differs from the C++ addon`);
+  }
+  const b = simulate
+    ? { amaxMs: Number.NaN, quantizeMs: hostCallMs, uploadMs: Number.NaN, downloadMs: Number.NaN }
+    : cuda.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, iterations);
+  const bytes = rows * cols;
+  const gbps = (ms: number) => bytes / (ms * 1e-3) / 1e9;
+  const entry = {
+    label,
+    rows,
+    cols,
+    fp8Bytes: bytes,
+    amaxMs: b.amaxMs,
+    quantizeMs: b.quantizeMs,
+    totalKernelMs: b.amaxMs + b.quantizeMs,
+    amaxGBps: gbps(b.amaxMs),
+    quantizeGBps: gbps(b.quantizeMs),
+    twoPassGBps: gbps(b.amaxMs + b.quantizeMs),
+    uploadMs: b.uploadMs,
+    downloadMs: b.downloadMs,
+    hostQuantizeCallMs: hostCallMs,
+    cpuNativeQuantizeMs: cpuMs,
+    cpuThreads: cpuKernel?.description,
+    identicalToCpuNative: cpuMatch,
+    relRmsError: relativeRmsError(r.stats),
+    generateSeconds: genS,
+  };
+  bench.push(entry);
+  log(JSON.stringify(entry));
+  // Inputs and our outputs for the PyTorch comparison.
+  const base = join(workDir, `${rows}x${cols}`);
+  writeFileSync(`${base}.data.bin`, t.data);
+  writeFileSync(`${base}.scale.bin`, Buffer.from(t.scale.buffer, t.scale.byteOffset, t.scale.byteLength));
+  writeFileSync(`${base}.packed.bin`, r.packed);
+  writeFileSync(`${base}.scales.bin`, r.blockScales);
+  torchInputs.push({
+    label,
+    rows,
+    cols,
+    blockRows: t.blockRows,
+    blockCols: t.blockCols,
+    base,
+    amax,
+    gs,
+    stats: r.stats,
+  });
+}
+writeFileSync(join(workDir, "cases.json"), JSON.stringify(torchInputs, null, 2));
+
+const result = {
+  device: probe,
+  date: new Date().toISOString(),
+  identical: problems.length === 0,
+  problems,
+  adversarialCases: cases.map((c) => c.name),
+  bench,
+};
+writeFileSync(join(outDir, "gpu-check.json"), `${JSON.stringify(result, null, 2)}\n`);
+for (const p of problems.slice(0, 30)) log(`PROBLEM ${p}`);
+log(problems.length === 0 ? "ALL IDENTICAL" : `${problems.length} PROBLEMS`);
+kernel.dispose();
+process.exitCode = problems.length === 0 ? 0 : 1;

@@ -1,0 +1,41 @@
+/**
+ * The `fp4kit` CLI. Each subcommand lives in its own module and is registered here; add new
+ * ones (convert, verify, ...) to SUBCOMMANDS.
+ */
+import { Command, CommanderError } from "commander";
+import { CheckpointFormatError } from "../safetensors/errors.ts";
+import { CliUsageError } from "./errors.ts";
+import { registerInspectCommand } from "./inspect-command.ts";
+import { type CliIo, processIo } from "./io.ts";
+import { registerSynthCommand } from "./synth-command.ts";
+
+type RegisterSubcommand = (program: Command, io: CliIo) => void;
+
+const SUBCOMMANDS: RegisterSubcommand[] = [registerInspectCommand, registerSynthCommand];
+
+export function buildProgram(io: CliIo = processIo()): Command {
+  const program = new Command("fp4kit")
+    .description("Convert FP8 LLM checkpoints (DeepSeek V3 / V3.2 / V4) to NVFP4")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  // Subcommands created with program.command() inherit exitOverride and output settings.
+  for (const register of SUBCOMMANDS) register(program, io);
+  return program;
+}
+
+/** Runs the CLI and returns the exit status (never calls process.exit). */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CheckpointFormatError || error instanceof CliUsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}

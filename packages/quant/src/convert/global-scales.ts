@@ -1,0 +1,52 @@
+/**
+ * NVFP4 global scales: gs = amax / (6 · 448) of a weight, or of its whole fused group when engines
+ * merge it with others into one GEMM (each expert's w1+w3, wq_a+wkv, ...): the merged weight has
+ * one global scale, so every member is quantized with the group's. Amaxes and group scales are
+ * computed once per run and shared by every member, whichever shard it lands in.
+ */
+import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
+import { nvfp4GlobalScale } from "../nvfp4/reference.ts";
+import type { CheckpointPlan } from "../rules/plan.ts";
+import type { TensorPlan } from "../rules/types.ts";
+import type { Fp8Loader } from "./fp8-loader.ts";
+import type { SerialQueue } from "./serial-queue.ts";
+import { withTensorContext } from "./source-errors.ts";
+
+export class GlobalScales {
+  private readonly amaxes = new Map<string, Promise<number>>();
+  private readonly groups = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly plan: CheckpointPlan,
+    private readonly loader: Fp8Loader,
+    private readonly kernel: Nvfp4Kernel,
+    private readonly compute: SerialQueue,
+    private readonly fileOf: (tensor: TensorPlan) => string,
+  ) {}
+
+  of(weight: TensorPlan): Promise<number> {
+    const key = weight.fusedGroup;
+    if (key === undefined) return this.amaxOf(weight).then(nvfp4GlobalScale);
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      const members = (this.plan.fusedGroups.get(key) ?? [weight.name]).map((m) => this.plan.byName.get(m) as TensorPlan);
+      group = Promise.all(members.map((m) => this.amaxOf(m))).then((amaxes) => nvfp4GlobalScale(Math.max(...amaxes)));
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  private amaxOf(weight: TensorPlan): Promise<number> {
+    let amax = this.amaxes.get(weight.name);
+    if (amax === undefined) {
+      amax = this.loader
+        .load(weight)
+        .then((t) => this.compute.run(() => this.kernel.amaxAsync(t)))
+        .catch((error: unknown) => {
+          throw withTensorContext(error, weight, this.fileOf(weight));
+        });
+      this.amaxes.set(weight.name, amax);
+    }
+    return amax;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Options of `convertCheckpoint`. The conversion knobs are @fp4kit/protocol's ConvertOptionsSchema
+ * (the single source of truth shared with the web UI and the agent); this module adds what only a
+ * local run has (paths, kernel choice, overwrite) and validates the combination.
+ */
+import { resolve } from "node:path";
+import { ConvertOptionsSchema, type OutputFormat } from "@fp4kit/protocol";
+import type { z } from "zod";
+import type { ModelFamily } from "../rules/types.ts";
+import { ConvertError } from "./errors.ts";
+
+/** Conversion knobs as a caller may give them (defaults not yet applied). */
+export type ConvertOptionsInput = z.input<typeof ConvertOptionsSchema>;
+
+export const KERNEL_PREFERENCES = ["auto", "cuda", "cpu", "ts"] as const;
+/** auto: the fastest usable kernel; cuda / cpu (C++ addon) / ts (TypeScript reference): exactly that one. */
+export type KernelPreference = (typeof KERNEL_PREFERENCES)[number];
+
+export interface ConvertCheckpointOptions extends ConvertOptionsInput {
+  /** FP8 checkpoint directory. */
+  src: string;
+  /** Output directory (created). A re-run into the same directory resumes. */
+  dst: string;
+  kernel?: KernelPreference;
+  /** Replace a destination that holds a different conversion (or files fp4kit did not write). */
+  overwrite?: boolean;
+  /** Use this family's preset instead of detecting it. */
+  family?: ModelFamily;
+  /**
+   * Bytes of source + output data the pipeline may hold for tensors being read, computed or
+   * waiting to be written (at least one tensor is always allowed). Default 512 MiB.
+   */
+  memoryBudgetBytes?: number;
+}
+
+export interface ResolvedConvertOptions {
+  src: string;
+  dst: string;
+  format: OutputFormat;
+  /** CPU threads for the native kernel; 0 = all cores. */
+  workers: number;
+  /** 0 = CPU kernels only; ≥ 1 = try CUDA first (one device is used). */
+  gpus: number;
+  shardSizeBytes: number;
+  ignore: string[];
+  /** undefined = the family preset's default (on for V3/V3.2, off for V4). */
+  quantizeAttention: boolean | undefined;
+  inputScale: number | undefined;
+  calibrationFile: string | undefined;
+  kernel: KernelPreference;
+  overwrite: boolean;
+  family: ModelFamily | undefined;
+  memoryBudgetBytes: number;
+}
+
+const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
+
+export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {
+  const { src, dst, kernel, overwrite, family, memoryBudgetBytes, ...knobs } = options;
+  const parsed = ConvertOptionsSchema.safeParse(knobs);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue === undefined || issue.path.length === 0 ? "" : `${issue.path.join(".")}: `;
+    throw new ConvertError("INVALID_OPTIONS", `invalid conversion options: ${at}${issue?.message ?? "invalid"}`);
+  }
+  const o = parsed.data;
+  if (o.inputScale !== undefined && o.calibrationFile !== undefined) {
+    throw new ConvertError(
+      "INVALID_OPTIONS",
+      "give either a calibration file or one input scale for every module, not both",
+    );
+  }
+  if (o.format === "compressed-tensors" && (o.inputScale !== undefined || o.calibrationFile !== undefined)) {
+    throw new ConvertError(
+      "INVALID_OPTIONS",
+      "input scales apply only to --format modelopt (W4A4); compressed-tensors NVFP4A16 is weight-only and has none",
+    );
+  }
+  if (src.trim() === "" || dst.trim() === "") {
+    throw new ConvertError("INVALID_OPTIONS", "both a source and a destination directory are needed");
+  }
+  return {
+    src: resolve(src),
+    dst: resolve(dst),
+    format: o.format,
+    workers: o.workers,
+    gpus: o.gpus,
+    shardSizeBytes: o.shardSizeBytes,
+    ignore: o.ignore,
+    // The schema defaults this to false; only an explicit value may override the preset's default.
+    quantizeAttention: knobs.quantizeAttention,
+    inputScale: o.inputScale,
+    calibrationFile: o.calibrationFile === undefined ? undefined : resolve(o.calibrationFile),
+    kernel: kernel ?? "auto",
+    overwrite: overwrite ?? false,
+    family,
+    memoryBudgetBytes: memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
+  };
+}

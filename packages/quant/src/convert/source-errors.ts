@@ -1,0 +1,16 @@
+/** Kernel errors know element indices, not names: this adds the tensor and its shard file. */
+import { NonFiniteValueError } from "../nvfp4/errors.ts";
+import type { TensorPlan } from "../rules/types.ts";
+import { ConvertError } from "./errors.ts";
+
+export function withTensorContext(error: unknown, tensor: TensorPlan, file: string): unknown {
+  if (error instanceof NonFiniteValueError) {
+    const what = error.kind === "nan" ? "NaN" : "an infinite value";
+    return new ConvertError(
+      "SOURCE_TENSOR",
+      `${file}: tensor "${tensor.name}" dequantizes to ${what} at [${error.row}, ${error.col}] (FP8 byte 0x7f/0xff, or a NaN/Inf/overflowing block scale); expected finite values: fix or --ignore the tensor`,
+      { tensor: tensor.name, file },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,71 @@
+/**
+ * Reads source tensors for the converter: whole tensors into freshly allocated (4-byte aligned)
+ * buffers, scale companions decoded to float32, and chunked streams for tensors copied as they are.
+ * Each source shard is opened once and kept open until `close()`.
+ */
+import { E8M0_NAN, e8m0ToFloat } from "../codecs/e8m0.ts";
+import type { Fp8BlockScaledTensor } from "../nvfp4/types.ts";
+import type { TensorPlan } from "../rules/types.ts";
+import type { Checkpoint } from "../safetensors/checkpoint.ts";
+import { CheckpointFormatError } from "../safetensors/errors.ts";
+import type { SafetensorsReader } from "../safetensors/reader.ts";
+
+/** Decoded E8M0 exponents: every byte is a power of two, exact in float32 (0xff is NaN). */
+const E8M0_TO_FLOAT = Float32Array.from({ length: 256 }, (_, b) => (b === E8M0_NAN ? Number.NaN : e8m0ToFloat(b)));
+
+export class SourceReader {
+  private readonly readers = new Map<string, Promise<SafetensorsReader>>();
+
+  constructor(private readonly checkpoint: Checkpoint) {}
+
+  /** The tensor's bytes in a buffer of its own (offset 0, so typed-array views are aligned). */
+  async read(tensor: TensorPlan): Promise<Uint8Array> {
+    const reader = await this.reader(tensor.file);
+    const out = new Uint8Array(new ArrayBuffer(tensor.bytes));
+    await reader.readRange(tensor.name, 0, tensor.bytes, out);
+    return out;
+  }
+
+  /** A scale companion as float32 multipliers (F32 as stored, E8M0 decoded exactly). */
+  async readScale(scale: TensorPlan): Promise<Float32Array> {
+    const bytes = await this.read(scale);
+    if (scale.dtype === "F32") return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    if (scale.dtype === "F8_E8M0") return Float32Array.from(bytes, (b) => E8M0_TO_FLOAT[b] as number);
+    throw new CheckpointFormatError({
+      file: this.checkpoint.shardPath(scale.file),
+      tensor: scale.name,
+      expected: "an F32 or F8_E8M0 block scale",
+      found: scale.dtype,
+    });
+  }
+
+  /** An FP8 weight with its block scale, ready for an NVFP4 kernel. */
+  async readFp8(weight: TensorPlan, scale: TensorPlan): Promise<Fp8BlockScaledTensor> {
+    const block = weight.scale?.block;
+    if (block === undefined) throw new Error(`${weight.name}: planned as FP8 without a scale companion`);
+    const [data, scaleValues] = await Promise.all([this.read(weight), this.readScale(scale)]);
+    const [rows = 0, cols = 0] = weight.shape;
+    return { data, rows, cols, scale: scaleValues, blockRows: block[0], blockCols: block[1] };
+  }
+
+  /** Streams a tensor's bytes; chunks are views of `buffer`, valid until the next one. */
+  async *chunks(tensor: TensorPlan, buffer: Uint8Array): AsyncGenerator<Uint8Array> {
+    const reader = await this.reader(tensor.file);
+    yield* reader.chunks(tensor.name, { buffer });
+  }
+
+  async close(): Promise<void> {
+    const readers = [...this.readers.values()];
+    this.readers.clear();
+    await Promise.all(readers.map(async (r) => (await r).close()));
+  }
+
+  private reader(file: string): Promise<SafetensorsReader> {
+    let reader = this.readers.get(file);
+    if (reader === undefined) {
+      reader = this.checkpoint.openShard(file);
+      this.readers.set(file, reader);
+    }
+    return reader;
+  }
+}

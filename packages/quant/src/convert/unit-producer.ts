@@ -1,0 +1,94 @@
+/**
+ * Makes the output bytes of the units that need computing (NVFP4 quantization, FP8 scale
+ * re-encoding, FP8 → BF16). Copy units are not produced ahead: the shard writer streams them.
+ */
+import type { OutputFormat } from "@fp4kit/protocol";
+import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
+import { relativeRmsError } from "../nvfp4/reference.ts";
+import { layerOf, type TensorQuality } from "../quality/report.ts";
+import type { TensorPlan } from "../rules/types.ts";
+import type { InputScales } from "./calibration.ts";
+import type { Fp8Loader } from "./fp8-loader.ts";
+import { fp8BlockToBf16 } from "./fp8-to-bf16.ts";
+import type { GlobalScales } from "./global-scales.ts";
+import type { Fp8ToBf16Unit, KeepFp8Unit, QuantizeUnit } from "./output-layout.ts";
+import type { SerialQueue } from "./serial-queue.ts";
+import type { SourceReader } from "./source-reader.ts";
+import { withTensorContext } from "./source-errors.ts";
+
+export type ComputedUnit = QuantizeUnit | KeepFp8Unit | Fp8ToBf16Unit;
+
+export interface ProducedUnit {
+  /** One buffer per unit output, in order. */
+  data: Uint8Array[];
+  quality: TensorQuality | undefined;
+}
+
+export interface UnitProducerContext {
+  format: OutputFormat;
+  kernel: Nvfp4Kernel;
+  compute: SerialQueue;
+  reader: SourceReader;
+  loader: Fp8Loader;
+  globalScales: GlobalScales;
+  inputScales: InputScales | undefined;
+  fileOf: (tensor: TensorPlan) => string;
+}
+
+export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit): Promise<ProducedUnit> {
+  try {
+    switch (unit.kind) {
+      case "quantize":
+        return await quantize(ctx, unit);
+      case "keep-fp8":
+        return { data: [await ctx.reader.read(unit.weight), await scaleAsF32(ctx, unit)], quality: undefined };
+      case "fp8-to-bf16": {
+        const t = await ctx.reader.readFp8(unit.weight, unit.scale);
+        return { data: [await ctx.compute.run(async () => fp8BlockToBf16(t))], quality: undefined };
+      }
+    }
+  } catch (error) {
+    throw withTensorContext(error, unit.weight, ctx.fileOf(unit.weight));
+  }
+}
+
+async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<ProducedUnit> {
+  // The global scale first: resolving it reads this weight, which the loader then hands over.
+  const gs = await ctx.globalScales.of(unit.weight);
+  const t = await ctx.loader.take(unit.weight);
+  const [packedOut, scalesOut] = unit.outputs;
+  const packed = new Uint8Array(packedOut?.bytes ?? 0);
+  const blockScales = new Uint8Array(scalesOut?.bytes ?? 0);
+  const { stats } = await ctx.compute.run(() => ctx.kernel.quantizeAsync(t, gs, { packed, blockScales }));
+  // compressed-tensors stores the reciprocal (6·448/amax); ModelOpt stores gs itself.
+  const data = [packed, blockScales, f32Bytes(ctx.format === "compressed-tensors" ? Math.fround(1 / gs) : gs)];
+  if (ctx.format === "modelopt") {
+    if (ctx.inputScales === undefined) throw new Error(`${unit.module}: ModelOpt output without input scales`);
+    data.push(f32Bytes(ctx.inputScales.scaleOf(unit.module)));
+  }
+  const quality: TensorQuality = {
+    name: unit.weight.name,
+    layer: layerOf(unit.weight.name),
+    category: unit.weight.category,
+    shape: unit.weight.shape,
+    fusedGroup: unit.weight.fusedGroup ?? null,
+    globalScale: gs,
+    relRmsError: relativeRmsError(stats),
+    maxAbsError: stats.maxAbsError,
+    sumSqError: stats.sumSqError,
+    sumSqRef: stats.sumSqRef,
+    elements: stats.count,
+  };
+  return { data, quality };
+}
+
+/** compressed-tensors FP8 block scales are float32; E8M0 exponents convert exactly. */
+async function scaleAsF32(ctx: UnitProducerContext, unit: KeepFp8Unit): Promise<Uint8Array> {
+  if (unit.scale.dtype === "F32") return ctx.reader.read(unit.scale);
+  const values = await ctx.reader.readScale(unit.scale);
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+function f32Bytes(value: number): Uint8Array {
+  return new Uint8Array(new Float32Array([value]).buffer);
+}

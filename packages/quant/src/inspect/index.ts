@@ -1,0 +1,4 @@
+export * from "./markdown.ts";
+export * from "./patterns.ts";
+export * from "./report.ts";
+export * from "./schema.ts";

@@ -1,0 +1,28 @@
+/**
+ * The interface a streaming converter uses to quantize one tensor at a time, whatever runs it.
+ *
+ * Pipeline use: for each tensor (or fused group) call `amax` on every member, take the max, derive
+ * `nvfp4GlobalScale(max)` once, then `quantize` each member with that shared scale. The async
+ * variants return the same bytes but run off the JS thread (native kernels), so a pipeline can read
+ * and write shards while a tensor is being quantized. Inputs must not be modified while an async
+ * call is in flight. `out` lets the caller quantize straight into (views of) its output buffers.
+ */
+import type { Fp8BlockScaledTensor, Nvfp4OutputBuffers, Nvfp4QuantizeResult } from "./types.ts";
+
+export type Nvfp4KernelName = "typescript" | "cpu-native" | "cuda";
+
+export interface Nvfp4Kernel {
+  readonly name: Nvfp4KernelName;
+  /** What exactly runs, e.g. "cpu-native (8 threads)" or "cuda (NVIDIA H100 80GB HBM3, sm_90)". */
+  readonly description: string;
+  amax(t: Fp8BlockScaledTensor): number;
+  quantize(t: Fp8BlockScaledTensor, globalScale: number, out?: Nvfp4OutputBuffers): Nvfp4QuantizeResult;
+  amaxAsync(t: Fp8BlockScaledTensor): Promise<number>;
+  quantizeAsync(
+    t: Fp8BlockScaledTensor,
+    globalScale: number,
+    out?: Nvfp4OutputBuffers,
+  ): Promise<Nvfp4QuantizeResult>;
+  /** Releases native resources (device buffers). The kernel must not be used afterwards. */
+  dispose(): void;
+}

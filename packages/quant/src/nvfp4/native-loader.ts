@@ -1,0 +1,166 @@
+/**
+ * Loads the native addons from packages/quant/build/ (written by scripts/build-native.mjs) and
+ * explains why when one cannot be used. Nothing here throws: a missing addon is a fallback reason.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** packages/quant/build — overridable for the GPU check bundle, which carries the addons elsewhere. */
+export const DEFAULT_NATIVE_BUILD_DIR = fileURLToPath(new URL("../../build/", import.meta.url));
+
+export interface NativeAmaxResult {
+  amax: number;
+  nonFiniteIndex: number;
+  nonFiniteKind: "" | "nan" | "inf";
+}
+
+export interface NativeQuantizeStats {
+  sumSqError: number;
+  sumSqRef: number;
+  maxAbsError: number;
+  nonFiniteIndex: number;
+  nonFiniteKind: "" | "nan" | "inf";
+}
+
+type TensorArgs = [
+  data: Uint8Array,
+  rows: number,
+  cols: number,
+  scale: Float32Array,
+  blockRows: number,
+  blockCols: number,
+];
+
+type CpuThreadArgs = [threads: number, minElementsPerThread: number];
+
+/** build/fp4kit_cpu.node (native/cpu/addon.cc). */
+export interface CpuAddon {
+  kind: "cpu-native";
+  hardwareConcurrency: number;
+  amax(...args: [...TensorArgs, ...CpuThreadArgs]): NativeAmaxResult;
+  quantize(
+    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array, ...CpuThreadArgs]
+  ): NativeQuantizeStats;
+  amaxAsync(...args: [...TensorArgs, ...CpuThreadArgs]): Promise<NativeAmaxResult>;
+  quantizeAsync(
+    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array, ...CpuThreadArgs]
+  ): Promise<NativeQuantizeStats>;
+}
+
+export interface CudaProbe {
+  ok: boolean;
+  /** CUDA's error string when !ok, e.g. "CUDA driver version is insufficient for CUDA runtime version". */
+  error?: string;
+  deviceCount?: number;
+  device?: number;
+  name?: string;
+  computeCapability?: string;
+  multiProcessors?: number;
+  totalMemory?: number;
+}
+
+export interface CudaBenchmarkResult {
+  /** Milliseconds per call, kernel only (CUDA events, data already on the device). */
+  amaxMs: number;
+  quantizeMs: number;
+  /** One pageable host→device copy of data+scale, and device→host of packed+scales+row stats. */
+  uploadMs: number;
+  downloadMs: number;
+  iterations: number;
+}
+
+/** build/fp4kit_cuda.node (native/cuda/addon.cc). Device pointers are BigInts. */
+export interface CudaAddon {
+  kind: "cuda";
+  probe(device?: number): CudaProbe;
+  amax(...args: TensorArgs): NativeAmaxResult;
+  quantize(
+    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array]
+  ): NativeQuantizeStats;
+  amaxAsync(...args: TensorArgs): Promise<NativeAmaxResult>;
+  quantizeAsync(
+    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array]
+  ): Promise<NativeQuantizeStats>;
+  benchmark(...args: [...TensorArgs, gs: number, iterations: number]): CudaBenchmarkResult;
+  /** Frees the addon's reusable device workspace. */
+  releaseWorkspace(): void;
+  // Low-level device memory API for a pinned-buffer / multi-stream pipeline built on top.
+  deviceAlloc(bytes: number): bigint;
+  deviceFree(ptr: bigint): void;
+  copyToDevice(ptr: bigint, src: ArrayBufferView): void;
+  copyFromDevice(dst: ArrayBufferView, ptr: bigint): void;
+  /** Kernels on device-resident buffers (16-byte aligned). Same results as amax/quantize. */
+  amaxDevice(
+    data: bigint,
+    rows: number,
+    cols: number,
+    scale: bigint,
+    blockRows: number,
+    blockCols: number,
+  ): NativeAmaxResult;
+  quantizeDevice(
+    data: bigint,
+    rows: number,
+    cols: number,
+    scale: bigint,
+    blockRows: number,
+    blockCols: number,
+    gs: number,
+    packed: bigint,
+    blockScales: bigint,
+  ): NativeQuantizeStats;
+}
+
+export type AddonLoad<T> = { ok: true; addon: T; path: string } | { ok: false; reason: string };
+
+interface BuildReport {
+  cpu?: { ok: boolean; reason?: string };
+  cuda?: { ok: boolean; reason?: string };
+}
+
+function readBuildReport(dir: string): BuildReport | undefined {
+  try {
+    return JSON.parse(readFileSync(resolve(dir, "native-build.json"), "utf8")) as BuildReport;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadAddon<T>(dir: string, file: string, which: "cpu" | "cuda"): AddonLoad<T> {
+  const path = resolve(dir, file);
+  if (!existsSync(path)) {
+    const report = readBuildReport(dir)?.[which];
+    const firstLine = report?.reason?.split("\n")[0];
+    const details = report?.reason?.includes("\n") ? " (details in build/native-build.json)" : "";
+    const why =
+      report && !report.ok && firstLine ? `: ${firstLine}${details}` : " (run `npm run build -w @fp4kit/quant`)";
+    return { ok: false, reason: `${file} not built${why}` };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    return { ok: true, addon: require(path) as T, path };
+  } catch (error) {
+    return { ok: false, reason: `${file} failed to load: ${(error as Error).message}` };
+  }
+}
+
+const cache = new Map<string, AddonLoad<unknown>>();
+
+function cached<T>(key: string, load: () => AddonLoad<T>): AddonLoad<T> {
+  let hit = cache.get(key) as AddonLoad<T> | undefined;
+  if (hit === undefined) {
+    hit = load();
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+export function loadCpuAddon(dir = DEFAULT_NATIVE_BUILD_DIR): AddonLoad<CpuAddon> {
+  return cached(`cpu:${dir}`, () => loadAddon<CpuAddon>(dir, "fp4kit_cpu.node", "cpu"));
+}
+
+export function loadCudaAddon(dir = DEFAULT_NATIVE_BUILD_DIR): AddonLoad<CudaAddon> {
+  return cached(`cuda:${dir}`, () => loadAddon<CudaAddon>(dir, "fp4kit_cuda.node", "cuda"));
+}

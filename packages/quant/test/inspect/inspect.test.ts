@@ -1,0 +1,102 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderInspectMarkdown, renderInspectSummary } from "../../src/inspect/markdown.ts";
+import { foldTensorName } from "../../src/inspect/patterns.ts";
+import { inspectCheckpoint } from "../../src/inspect/report.ts";
+import { InspectReportSchema } from "../../src/inspect/schema.ts";
+import { generateCheckpoint } from "../../src/synthetic/generate.ts";
+import { tempDir } from "../helpers.ts";
+
+let root: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir: root, cleanup } = await tempDir("inspect")));
+afterAll(() => cleanup());
+
+describe("foldTensorName", () => {
+  it("folds layer, expert and MTP indices", () => {
+    expect(foldTensorName("model.layers.7.mlp.experts.12.up_proj.weight")).toBe(
+      "model.layers.{L}.mlp.experts.{E}.up_proj.weight",
+    );
+    expect(foldTensorName("mtp.0.ffn.experts.3.w1.scale")).toBe("mtp.{M}.ffn.experts.{E}.w1.scale");
+    expect(foldTensorName("blocks.3.constructor.2.w")).toBe("blocks.{N}.constructor.{N}.w");
+    expect(foldTensorName("head.weight")).toBe("head.weight");
+  });
+});
+
+/**
+ * Snapshot of each generated family: the report must be deterministic (no paths, no times).
+ * Files end in .snap so the repository formatter leaves the rendered Markdown/JSON exactly as
+ * fp4kit writes it.
+ */
+describe.each([
+  ["deepseek-v3", "fp8"],
+  ["deepseek-v3.2", "fp8"],
+  ["deepseek-v4", "fp8"],
+  ["deepseek-v4", "mxfp4"],
+] as const)("inspect %s (%s)", (family, variant) => {
+  const name = variant === "fp8" ? family : `${family}-${variant}`;
+
+  it("matches the snapshot and the schema", async () => {
+    const dir = join(root, name);
+    await generateCheckpoint({ family, variant, dir });
+    const report = await inspectCheckpoint(dir);
+    expect(InspectReportSchema.parse(report)).toEqual(report);
+    expect(report.checkpoint.name).toBe(name);
+    expect(report.model.family).toBe(family);
+    expect(report.fp8.blockSize.used).toEqual([128, 128]);
+    expect(report.fp8.disagreements).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.size.projectedBytesOut).toBeLessThan(report.size.bytesIn);
+    expect(report.alreadyFp4.weights).toBe(variant === "mxfp4" ? 48 : 0);
+
+    await expect(`${JSON.stringify(report, null, 2)}\n`).toMatchFileSnapshot(
+      `snapshots/${name}.inspect.json.snap`,
+    );
+    await expect(renderInspectMarkdown(report)).toMatchFileSnapshot(`snapshots/${name}.inspect.md.snap`);
+    await expect(renderInspectSummary(report)).toMatchFileSnapshot(`snapshots/${name}.summary.txt.snap`);
+  });
+});
+
+describe("inspect at DeepSeek-V4-Pro scale", () => {
+  it("reads ~100k tensors in 160 shards from headers only", { timeout: 120_000 }, async () => {
+    const dir = join(root, "pro-scale");
+    const layers = 43;
+    const experts = 384;
+    const generated = await generateCheckpoint({
+      family: "deepseek-v4",
+      dir,
+      profile: "micro",
+      layers,
+      routedExperts: experts,
+      shards: 160,
+    });
+    expect(generated.tensorCount).toBeGreaterThan(100_000);
+
+    const report = await inspectCheckpoint(dir);
+    expect(report.checkpoint).toMatchObject({ layout: "sharded", tensorCount: generated.tensorCount });
+    expect(report.checkpoint.shards).toHaveLength(160);
+    const blocks = layers + 1; // + the MTP block
+    const category = (c: string) => report.categories.find((x) => x.category === c);
+    expect(category("routed-expert")).toMatchObject({
+      weights: blocks * experts * 3,
+      tensors: blocks * experts * 6,
+    });
+    expect(category("shared-expert")?.weights).toBe(blocks * 3);
+    expect(report.plan.quantize.tensors).toBe(blocks * (experts + 1) * 3);
+    expect(report.plan.drop.tensors).toBe(report.plan.quantize.tensors);
+    const experts13 = report.plan.fusedGroups.find((g) => g.pattern === "layers.{L}.ffn.experts.{E}.w13");
+    expect(experts13).toEqual({
+      pattern: "layers.{L}.ffn.experts.{E}.w13",
+      groups: layers * experts,
+      members: layers * experts * 2,
+      quantized: layers * experts,
+    });
+    // Folding keeps the report small whatever the tensor count.
+    expect(report.patterns.length).toBeLessThan(120);
+    expect(report.patterns.find((p) => p.pattern === "layers.{L}.ffn.experts.{E}.w2.weight")?.count).toBe(
+      layers * experts,
+    );
+    expect(InspectReportSchema.safeParse(report).success).toBe(true);
+    expect(renderInspectMarkdown(report)).toMatch(/160 shards, .* each \(see inspect\.json for the list\)/);
+  });
+});

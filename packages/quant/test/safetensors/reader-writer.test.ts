@@ -1,0 +1,164 @@
+import { access, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSafetensorsHeader, SafetensorsReader } from "../../src/safetensors/reader.ts";
+import { SafetensorsWriter } from "../../src/safetensors/writer.ts";
+import { tempDir, writeRawSafetensors } from "../helpers.ts";
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempDir("io")));
+afterAll(() => cleanup());
+
+/** Deterministic bytes: byte i = (i * 7 + seed) & 0xff. */
+function pattern(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+describe("SafetensorsWriter + SafetensorsReader", () => {
+  it("round-trips tensors written in many chunks, keeping __metadata__", async () => {
+    const path = join(dir, "roundtrip.safetensors");
+    const a = pattern(3 * 1000, 1); // F8_E4M3 [3, 1000]
+    const b = pattern(4 * 5 * 4, 2); // F32 [4, 5]
+    const writer = await SafetensorsWriter.create(
+      path,
+      [
+        { name: "a", dtype: "F8_E4M3", shape: [3, 1000] },
+        { name: "empty", dtype: "BF16", shape: [0] },
+        { name: "b", dtype: "F32", shape: [4, 5] },
+      ],
+      { metadata: { format: "pt", note: "chunks" }, bufferBytes: 256 },
+    );
+    // Uneven chunks, some smaller and some larger than the writer's buffer.
+    for (const [start, end] of [
+      [0, 1],
+      [1, 100],
+      [100, 2000],
+      [2000, 3000],
+    ] as const) {
+      await writer.write("a", a.subarray(start, end));
+    }
+    expect(writer.nextTensor).toBe("b"); // the zero-length tensor needs no write
+    await writer.write("b", b.subarray(0, 33));
+    await writer.write("b", b.subarray(33));
+    expect(writer.nextTensor).toBeUndefined();
+    await writer.finish();
+
+    const reader = await SafetensorsReader.open(path);
+    try {
+      expect(reader.header.metadata).toEqual({ format: "pt", note: "chunks" });
+      expect(reader.header.dataStart % 8).toBe(0);
+      expect(reader.tensors.map((t) => t.name)).toEqual(["a", "empty", "b"]);
+      expect(await reader.read("a")).toEqual(Buffer.from(a));
+      expect(await reader.read("b")).toEqual(Buffer.from(b));
+      expect((await reader.read("empty")).length).toBe(0);
+      expect(await reader.readRange("a", 995, 10)).toEqual(Buffer.from(a.subarray(995, 1005)));
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("streams a tensor through one reused buffer", async () => {
+    const path = join(dir, "stream.safetensors");
+    const data = pattern(10_000, 3);
+    const writer = await SafetensorsWriter.create(path, [{ name: "x", dtype: "U8", shape: [10_000] }]);
+    await writer.write("x", data);
+    await writer.finish();
+
+    const reader = await SafetensorsReader.open(path);
+    const buffer = new Uint8Array(4096);
+    const seen: number[] = [];
+    const copy: number[] = [];
+    for await (const chunk of reader.chunks("x", { buffer })) {
+      expect(chunk.buffer).toBe(buffer.buffer);
+      seen.push(chunk.length);
+      copy.push(...chunk);
+    }
+    await reader.close();
+    expect(seen).toEqual([4096, 4096, 1808]);
+    expect(Uint8Array.from(copy)).toEqual(data);
+  });
+
+  it("writes to <path>.partial and renames only on finish", async () => {
+    const path = join(dir, "atomic.safetensors");
+    const writer = await SafetensorsWriter.create(path, [{ name: "x", dtype: "U8", shape: [4] }]);
+    await writer.write("x", pattern(2, 0));
+    expect(await exists(`${path}.partial`)).toBe(true);
+    expect(await exists(path)).toBe(false);
+    await expect(writer.finish()).rejects.toThrow(/"x" has 2 of 4 bytes/);
+    await writer.write("x", pattern(2, 0));
+    await writer.finish();
+    expect(await exists(path)).toBe(true);
+    expect(await exists(`${path}.partial`)).toBe(false);
+  });
+
+  it("abort removes the partial file and leaves nothing behind", async () => {
+    const path = join(dir, "aborted.safetensors");
+    const writer = await SafetensorsWriter.create(path, [{ name: "x", dtype: "U8", shape: [4] }]);
+    await writer.write("x", pattern(1, 0));
+    await writer.abort();
+    const left = (await readdir(dir)).filter((f) => f.startsWith("aborted"));
+    expect(left).toEqual([]);
+    await expect(writer.write("x", pattern(1, 0))).rejects.toThrow(/already finished or aborted/);
+  });
+
+  it("enforces declared order and sizes", async () => {
+    const writer = await SafetensorsWriter.create(join(dir, "order.safetensors"), [
+      { name: "first", dtype: "U8", shape: [2] },
+      { name: "second", dtype: "U8", shape: [2] },
+    ]);
+    await expect(writer.write("second", pattern(2, 0))).rejects.toThrow(
+      /next tensor in declared order is "first"/,
+    );
+    await expect(writer.write("first", pattern(3, 0))).rejects.toThrow(/overruns/);
+    await writer.abort();
+  });
+
+  it("produces the same bytes as the reference layout for a small file", async () => {
+    // huggingface/safetensors' README example: {"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]}}
+    const path = join(dir, "reference.safetensors");
+    const writer = await SafetensorsWriter.create(path, [{ name: "test", dtype: "I32", shape: [2, 2] }]);
+    await writer.write("test", new Uint8Array(16));
+    await writer.finish();
+    const bytes = await readFile(path);
+    const json = '{"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]}}';
+    const padded = json.padEnd(Math.ceil(json.length / 8) * 8, " ");
+    expect(Number(bytes.readBigUInt64LE(0))).toBe(padded.length);
+    expect(bytes.subarray(8, 8 + padded.length).toString()).toBe(padded);
+    expect(bytes.length).toBe(8 + padded.length + 16);
+  });
+});
+
+describe("reading headers only", () => {
+  it("readSafetensorsHeader reads a hand-built file", async () => {
+    const path = join(dir, "hand.safetensors");
+    await writeRawSafetensors(
+      path,
+      { __metadata__: { format: "pt" }, w: { dtype: "F8_E8M0", shape: [3], data_offsets: [0, 3] } },
+      new Uint8Array([127, 128, 126]),
+    );
+    const header = await readSafetensorsHeader(path);
+    expect(header.tensors).toEqual([{ name: "w", dtype: "F8_E8M0", shape: [3], begin: 0, end: 3 }]);
+    expect(header.fileSize).toBe(header.dataStart + 3);
+  });
+
+  it("reports a truncated file with the tensor cut off", async () => {
+    const path = join(dir, "truncated.safetensors");
+    await writeRawSafetensors(
+      path,
+      { w: { dtype: "U8", shape: [100], data_offsets: [0, 100] } },
+      new Uint8Array(40),
+    );
+    await expect(readSafetensorsHeader(path)).rejects.toMatchObject({
+      name: "CheckpointFormatError",
+      file: path,
+      tensor: "w",
+    });
+  });
+});
