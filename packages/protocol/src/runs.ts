@@ -10,17 +10,20 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"];
 
 /** A regex the user adds to the preset's ignore list; must compile. */
-const IgnoreRegexSchema = z.string().min(1).refine(
-  (source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "not a valid regular expression" },
-);
+const IgnoreRegexSchema = z
+  .string()
+  .min(1)
+  .refine(
+    (source) => {
+      try {
+        new RegExp(source);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "not a valid regular expression" },
+  );
 
 export const OutputFormatSchema = z.enum(["compressed-tensors", "modelopt"]);
 export type OutputFormat = z.infer<typeof OutputFormatSchema>;
@@ -34,9 +37,14 @@ export const ConvertOptionsSchema = z
     workers: z.number().int().min(0).max(512).default(0),
     /** GPUs to use (0 = CPU only). */
     gpus: z.number().int().min(0).max(16).default(0),
-    shardSizeBytes: z.number().int().min(1 << 20).default(5_000_000_000),
+    shardSizeBytes: z
+      .number()
+      .int()
+      .min(1 << 20)
+      .default(5_000_000_000),
     ignore: z.array(IgnoreRegexSchema).max(64).default([]),
-    quantizeAttention: z.boolean().default(false),
+    /** Attention projections on NVFP4 too; absent = the family preset's default (on for V3/V3.2, off for V4). */
+    quantizeAttention: z.boolean().optional(),
     /** ModelOpt only: activation global scale when no calibration file exists (warned loudly). */
     inputScale: z.number().positive().optional(),
     /** ModelOpt only: JSON file of per-module input scales, under an allowed root. */
@@ -53,6 +61,8 @@ export const ConvertOptionsSchema = z
     }
   });
 
+export type ConvertOptions = z.infer<typeof ConvertOptionsSchema>;
+
 export const CalibrateOptionsSchema = z
   .object({
     numSamples: z.number().int().min(1).max(65_536).default(256),
@@ -62,6 +72,8 @@ export const CalibrateOptionsSchema = z
   })
   .strict();
 
+export type CalibrateOptions = z.infer<typeof CalibrateOptionsSchema>;
+
 export const VerifyOptionsSchema = z
   .object({
     /** The FP8 checkpoint the NVFP4 output was made from, for the reference forward pass. */
@@ -69,6 +81,8 @@ export const VerifyOptionsSchema = z
     generateTokens: z.number().int().min(0).max(256).default(16),
   })
   .strict();
+
+export type VerifyOptions = z.infer<typeof VerifyOptionsSchema>;
 
 export const RunSpecSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("INSPECT"), options: InspectOptionsSchema.default({}) }),
