@@ -2,6 +2,11 @@
  * GPU check, run on the device machine (which has no Node toolchain): bundle it first with
  *   npm run gpu-check:bundle -w @fp4kit/quant      (→ build/gpu-check.mjs, self-contained)
  * then run  node build/gpu-check.mjs --native-dir build --work /tmp/w --out $OUT
+ * Through the `device` tool (the GPU machine has no Node): `xz -6 -c /usr/bin/node > .device/node.xz`
+ * at the repo root, carry [".device", "packages/quant/build"], and run from the repo root:
+ *   T=$(mktemp -d); xz -dc .device/node.xz > $T/node; chmod +x $T/node; cd packages/quant &&
+ *   $T/node build/gpu-check.mjs --native-dir build --work $T/w --out $OUT &&
+ *   python3 scripts/gpu-bench-torch.py --work $T/w --out $OUT
  *
  * 1. Byte-equality of the CUDA kernels against the TypeScript reference on every adversarial case
  *    (sync, async, NaN/Inf reporting), against the C++ addon on DeepSeek-V4-sized tensors, and of

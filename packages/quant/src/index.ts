@@ -6,3 +6,5 @@ export * from "./rules/index.ts";
 export * from "./safetensors/index.ts";
 export * from "./synthetic/index.ts";
 export * from "./util/bytes.ts";
+export * from "./convert/index.ts";
+export * from "./quality/index.ts";

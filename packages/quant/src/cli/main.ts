@@ -3,15 +3,23 @@
  * ones (convert, verify, ...) to SUBCOMMANDS.
  */
 import { Command, CommanderError } from "commander";
+import { ConvertError } from "../convert/errors.ts";
 import { CheckpointFormatError } from "../safetensors/errors.ts";
+import { registerConvertCommand } from "./convert-command.ts";
 import { CliUsageError } from "./errors.ts";
 import { registerInspectCommand } from "./inspect-command.ts";
 import { type CliIo, processIo } from "./io.ts";
 import { registerSynthCommand } from "./synth-command.ts";
+import { registerVerifyCommand } from "./verify-command.ts";
 
 type RegisterSubcommand = (program: Command, io: CliIo) => void;
 
-const SUBCOMMANDS: RegisterSubcommand[] = [registerInspectCommand, registerSynthCommand];
+const SUBCOMMANDS: RegisterSubcommand[] = [
+  registerInspectCommand,
+  registerSynthCommand,
+  registerConvertCommand,
+  registerVerifyCommand,
+];
 
 export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command("fp4kit")
@@ -31,7 +39,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof CheckpointFormatError || error instanceof CliUsageError) {
+    if (
+      error instanceof CheckpointFormatError ||
+      error instanceof CliUsageError ||
+      error instanceof ConvertError
+    ) {
       io.stderr(`error: ${error.message}\n`);
       return 1;
     }

@@ -46,20 +46,29 @@ export function flagInputScales(value: number): InputScales {
 }
 
 /** Loads the file and checks it has a value for every module that will be quantized. */
-export async function loadCalibrationFile(path: string, quantizedModules: readonly string[]): Promise<InputScales> {
+export async function loadCalibrationFile(
+  path: string,
+  quantizedModules: readonly string[],
+): Promise<InputScales> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new ConvertError("CALIBRATION", `${path}: cannot read the calibration file (${(error as Error).message})`, {
-      file: path,
-    });
+    throw new ConvertError(
+      "CALIBRATION",
+      `${path}: cannot read the calibration file (${(error as Error).message})`,
+      {
+        file: path,
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConvertError("CALIBRATION", `${path}: expected JSON, found ${(error as Error).message}`, { file: path });
+    throw new ConvertError("CALIBRATION", `${path}: expected JSON, found ${(error as Error).message}`, {
+      file: path,
+    });
   }
   const parsed = CalibrationFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -7,15 +7,20 @@ import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PARTIAL_SUFFIX } from "../safetensors/writer.ts";
 import { ConvertError } from "./errors.ts";
-import { MANIFEST_FILE, type Manifest, readManifest, STATE_DIR } from "./manifest.ts";
+import { MANIFEST_FILE, type Manifest, readManifest, STATE_DIR, shardQualityDir } from "./manifest.ts";
 
-export async function prepareDestination(dst: string, planHash: string, overwrite: boolean): Promise<Manifest | undefined> {
+export async function prepareDestination(
+  dst: string,
+  planHash: string,
+  overwrite: boolean,
+): Promise<Manifest | undefined> {
   await mkdir(dst, { recursive: true });
   let manifest: Manifest | undefined;
   try {
     manifest = await readManifest(dst);
   } catch (error) {
-    if (!overwrite) throw new ConvertError("DESTINATION", (error as Error).message, { file: join(dst, MANIFEST_FILE) });
+    if (!overwrite)
+      throw new ConvertError("DESTINATION", (error as Error).message, { file: join(dst, MANIFEST_FILE) });
   }
   if (manifest !== undefined && manifest.planHash === planHash) {
     await removeIncompleteFiles(dst);
@@ -38,7 +43,13 @@ export async function prepareDestination(dst: string, planHash: string, overwrit
   }
   await Promise.all(
     entries
-      .filter((name) => name === MANIFEST_FILE || name === STATE_DIR || name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json"))
+      .filter(
+        (name) =>
+          name === MANIFEST_FILE ||
+          name === STATE_DIR ||
+          name.endsWith(".safetensors") ||
+          name.endsWith(".safetensors.index.json"),
+      )
       .map((name) => rm(join(dst, name), { recursive: true, force: true })),
   );
   await removeIncompleteFiles(dst);
@@ -47,6 +58,14 @@ export async function prepareDestination(dst: string, planHash: string, overwrit
 
 /** Leftovers of a killed run: shards and small files that were never renamed into place. */
 async function removeIncompleteFiles(dst: string): Promise<void> {
-  const stray = (await readdir(dst)).filter((name) => name.endsWith(PARTIAL_SUFFIX) || name.endsWith(".tmp"));
-  await Promise.all(stray.map((name) => rm(join(dst, name), { force: true })));
+  for (const dir of [dst, shardQualityDir(dst)]) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    const stray = names.filter((name) => name.endsWith(PARTIAL_SUFFIX) || name.endsWith(".tmp"));
+    await Promise.all(stray.map((name) => rm(join(dir, name), { force: true })));
+  }
 }

@@ -16,7 +16,9 @@ export function fp8BlockToBf16(t: Fp8BlockScaledTensor): Uint8Array {
     const scaleRow = Math.floor(r / t.blockRows) * scaleCols;
     for (let c = 0; c < t.cols; c++) {
       const i = r * t.cols + c;
-      f32[0] = (E4M3_TO_FLOAT[t.data[i] as number] as number) * (t.scale[scaleRow + Math.floor(c / t.blockCols)] as number);
+      f32[0] =
+        (E4M3_TO_FLOAT[t.data[i] as number] as number) *
+        (t.scale[scaleRow + Math.floor(c / t.blockCols)] as number);
       const v = f32[0] as number;
       if (!Number.isFinite(v)) throw new NonFiniteValueError(Number.isNaN(v) ? "nan" : "inf", i, t.cols);
       const bits = u32[0] as number;

@@ -29,8 +29,12 @@ export class GlobalScales {
     if (key === undefined) return this.amaxOf(weight).then(nvfp4GlobalScale);
     let group = this.groups.get(key);
     if (group === undefined) {
-      const members = (this.plan.fusedGroups.get(key) ?? [weight.name]).map((m) => this.plan.byName.get(m) as TensorPlan);
-      group = Promise.all(members.map((m) => this.amaxOf(m))).then((amaxes) => nvfp4GlobalScale(Math.max(...amaxes)));
+      const members = (this.plan.fusedGroups.get(key) ?? [weight.name]).map(
+        (m) => this.plan.byName.get(m) as TensorPlan,
+      );
+      group = Promise.all(members.map((m) => this.amaxOf(m))).then((amaxes) =>
+        nvfp4GlobalScale(Math.max(...amaxes)),
+      );
       this.groups.set(key, group);
     }
     return group;

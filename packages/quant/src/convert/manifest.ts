@@ -17,7 +17,10 @@ import { writeFileAtomic } from "./atomic-file.ts";
 export const MANIFEST_FILE = "fp4kit-manifest.json";
 export const STATE_DIR = ".fp4kit";
 
-export const ManifestShardSchema = z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export const ManifestShardSchema = z.object({
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 export const ManifestSchema = z.object({
   format: z.literal("fp4kit-manifest"),
@@ -43,7 +46,9 @@ export async function readManifest(dst: string): Promise<Manifest | undefined> {
   }
   const parsed = ManifestSchema.safeParse(safeJson(text));
   if (!parsed.success) {
-    throw new Error(`${path}: not an fp4kit manifest (${parsed.error.issues[0]?.message ?? "invalid"}); remove it or use --overwrite`);
+    throw new Error(
+      `${path}: not an fp4kit manifest (${parsed.error.issues[0]?.message ?? "invalid"}); remove it or use --overwrite`,
+    );
   }
   return parsed.data;
 }
@@ -57,7 +62,10 @@ function safeJson(text: string): unknown {
 }
 
 export async function writeManifest(dst: string, manifest: Manifest): Promise<void> {
-  const sorted = { ...manifest, shards: Object.fromEntries(Object.entries(manifest.shards).sort(([a], [b]) => (a < b ? -1 : 1))) };
+  const sorted = {
+    ...manifest,
+    shards: Object.fromEntries(Object.entries(manifest.shards).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
   await writeFileAtomic(join(dst, MANIFEST_FILE), `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
@@ -87,19 +95,37 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-const ShardQualitySchema = z.object({ shard: z.string(), sha256: z.string(), tensors: z.array(z.looseObject({})) });
+const ShardQualitySchema = z.object({
+  shard: z.string(),
+  sha256: z.string(),
+  tensors: z.array(z.looseObject({})),
+});
 
-function qualityPath(dst: string, shard: string): string {
-  return join(dst, STATE_DIR, "quality", `${shard}.json`);
+/** Where the per-shard quality records live. */
+export function shardQualityDir(dst: string): string {
+  return join(dst, STATE_DIR, "quality");
 }
 
-export async function writeShardQuality(dst: string, shard: string, sha256: string, tensors: TensorQuality[]): Promise<void> {
-  await mkdir(join(dst, STATE_DIR, "quality"), { recursive: true });
+function qualityPath(dst: string, shard: string): string {
+  return join(shardQualityDir(dst), `${shard}.json`);
+}
+
+export async function writeShardQuality(
+  dst: string,
+  shard: string,
+  sha256: string,
+  tensors: TensorQuality[],
+): Promise<void> {
+  await mkdir(shardQualityDir(dst), { recursive: true });
   await writeFileAtomic(qualityPath(dst, shard), `${JSON.stringify({ shard, sha256, tensors })}\n`);
 }
 
 /** The quality records of a complete shard; undefined if missing or written for other bytes. */
-export async function readShardQuality(dst: string, shard: string, sha256: string): Promise<TensorQuality[] | undefined> {
+export async function readShardQuality(
+  dst: string,
+  shard: string,
+  sha256: string,
+): Promise<TensorQuality[] | undefined> {
   try {
     const parsed = ShardQualitySchema.safeParse(JSON.parse(await readFile(qualityPath(dst, shard), "utf8")));
     if (!parsed.success || parsed.data.sha256 !== sha256) return undefined;

@@ -61,7 +61,10 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue === undefined || issue.path.length === 0 ? "" : `${issue.path.join(".")}: `;
-    throw new ConvertError("INVALID_OPTIONS", `invalid conversion options: ${at}${issue?.message ?? "invalid"}`);
+    throw new ConvertError(
+      "INVALID_OPTIONS",
+      `invalid conversion options: ${at}${issue?.message ?? "invalid"}`,
+    );
   }
   const o = parsed.data;
   if (o.inputScale !== undefined && o.calibrationFile !== undefined) {

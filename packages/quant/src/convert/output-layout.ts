@@ -101,7 +101,12 @@ function output(name: string, dtype: Dtype, shape: number[]): OutputTensor {
 }
 
 /** NVFP4 output tensors of one module, in the order they are written. */
-export function nvfp4Outputs(format: OutputFormat, module: string, rows: number, cols: number): OutputTensor[] {
+export function nvfp4Outputs(
+  format: OutputFormat,
+  module: string,
+  rows: number,
+  cols: number,
+): OutputTensor[] {
   const packed = [rows, cols / 2];
   const scales = [rows, cols / NVFP4_GROUP];
   if (format === "compressed-tensors") {
@@ -119,7 +124,11 @@ export function nvfp4Outputs(format: OutputFormat, module: string, rows: number,
   ];
 }
 
-export function planOutputLayout(plan: CheckpointPlan, format: OutputFormat, shardSizeBytes: number): OutputLayout {
+export function planOutputLayout(
+  plan: CheckpointPlan,
+  format: OutputFormat,
+  shardSizeBytes: number,
+): OutputLayout {
   const units: OutputUnit[] = [];
   const modules: OutputModules = { quantized: [], fp8Block: [], unquantized: [], mxfp4: [] };
   const perTensorScaled = new Set(plan.fp8Block.perTensorScaled);
@@ -132,23 +141,44 @@ export function planOutputLayout(plan: CheckpointPlan, format: OutputFormat, sha
     const module = moduleOf(tensor.name);
     if (tensor.action === "quantize" && scale !== undefined) {
       const [rows = 0, cols = 0] = tensor.shape;
-      units.push(unit({ kind: "quantize", index, weight: tensor, scale, module }, [tensor, scale], nvfp4Outputs(format, module, rows, cols)));
+      units.push(
+        unit(
+          { kind: "quantize", index, weight: tensor, scale, module },
+          [tensor, scale],
+          nvfp4Outputs(format, module, rows, cols),
+        ),
+      );
       modules.quantized.push(module);
     } else if (tensor.sourceFormat === "fp8-block" && scale !== undefined) {
       const keepAsFp8 = format === "compressed-tensors" && !perTensorScaled.has(tensor.name);
       if (keepAsFp8) {
-        const outputs = [output(tensor.name, tensor.dtype, tensor.shape), output(`${module}.weight_scale`, "F32", scale.shape)];
-        units.push(unit({ kind: "keep-fp8", index, weight: tensor, scale, module }, [tensor, scale], outputs));
+        const outputs = [
+          output(tensor.name, tensor.dtype, tensor.shape),
+          output(`${module}.weight_scale`, "F32", scale.shape),
+        ];
+        units.push(
+          unit({ kind: "keep-fp8", index, weight: tensor, scale, module }, [tensor, scale], outputs),
+        );
         modules.fp8Block.push(module);
       } else {
         units.push(
-          unit({ kind: "fp8-to-bf16", index, weight: tensor, scale, module }, [tensor, scale], [output(tensor.name, "BF16", tensor.shape)]),
+          unit(
+            { kind: "fp8-to-bf16", index, weight: tensor, scale, module },
+            [tensor, scale],
+            [output(tensor.name, "BF16", tensor.shape)],
+          ),
         );
         modules.unquantized.push(module);
       }
     } else {
       const sources = scale === undefined ? [tensor] : [tensor, scale];
-      units.push(unit({ kind: "copy", index }, sources, sources.map((s) => output(s.name, s.dtype, s.shape))));
+      units.push(
+        unit(
+          { kind: "copy", index },
+          sources,
+          sources.map((s) => output(s.name, s.dtype, s.shape)),
+        ),
+      );
       if (tensor.sourceFormat === "mxfp4") modules.mxfp4.push(module);
       else if (isLinearWeight(tensor)) modules.unquantized.push(module);
     }

@@ -31,11 +31,20 @@ export function computePlanHash(
     for (const unit of shard.units) {
       const decision =
         unit.kind === "quantize"
-          ? [unit.weight.fusedGroup ?? null, unit.weight.scale?.block, inputScales?.scaleOf(unit.module) ?? null]
+          ? [
+              unit.weight.fusedGroup ?? null,
+              unit.weight.scale?.block,
+              inputScales?.scaleOf(unit.module) ?? null,
+            ]
           : unit.kind === "copy"
             ? null
             : unit.weight.scale?.block;
-      add([unit.kind, unit.sources.map((s) => s.name), unit.outputs.map((o) => [o.name, o.dtype, o.shape]), decision]);
+      add([
+        unit.kind,
+        unit.sources.map((s) => s.name),
+        unit.outputs.map((o) => [o.name, o.dtype, o.shape]),
+        decision,
+      ]);
     }
   }
   return hash.digest("hex");

@@ -6,7 +6,19 @@
 import type { MetricValues } from "@fp4kit/protocol";
 import type { OutputUnit } from "./output-layout.ts";
 
-export interface ConvertProgressEvent extends Required<Pick<MetricValues, "progress" | "tensorsDone" | "tensorsTotal" | "bytesRead" | "bytesWritten" | "throughputBytesPerSec" | "etaSeconds">> {
+export interface ConvertProgressEvent
+  extends Required<
+    Pick<
+      MetricValues,
+      | "progress"
+      | "tensorsDone"
+      | "tensorsTotal"
+      | "bytesRead"
+      | "bytesWritten"
+      | "throughputBytesPerSec"
+      | "etaSeconds"
+    >
+  > {
   type: "start" | "tensor" | "shard" | "warning" | "done";
   /** Source tensor bytes of the whole job. */
   bytesTotal: number;

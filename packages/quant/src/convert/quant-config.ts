@@ -132,7 +132,12 @@ function modelOptConfigs(modules: OutputModules, universe: string[]): Quantizati
     },
     hfQuantConfig: {
       producer,
-      quantization: { quant_algo: "NVFP4", kv_cache_quant_algo: null, group_size: NVFP4_GROUP, exclude_modules: exclude },
+      quantization: {
+        quant_algo: "NVFP4",
+        kv_cache_quant_algo: null,
+        group_size: NVFP4_GROUP,
+        exclude_modules: exclude,
+      },
     },
   };
 }

@@ -12,7 +12,12 @@ import { SafetensorsWriter } from "../safetensors/writer.ts";
 import { ByteBudget } from "./byte-budget.ts";
 import { ConvertError } from "./errors.ts";
 import type { CopyUnit, OutputShard, OutputUnit } from "./output-layout.ts";
-import { type ComputedUnit, type ProducedUnit, produceUnit, type UnitProducerContext } from "./unit-producer.ts";
+import {
+  type ComputedUnit,
+  type ProducedUnit,
+  produceUnit,
+  type UnitProducerContext,
+} from "./unit-producer.ts";
 
 /** HF writes {"format": "pt"}; transformers' loader checks it. */
 export const SHARD_METADATA = { format: "pt" };
@@ -37,7 +42,9 @@ export async function writeShard(ctx: ShardWriterContext, shard: OutputShard): P
   const hash = createHash("sha256");
   // The writer encodes the same header from the same declarations; hash it here, byte for byte.
   hash.update(encodeHeader(declarations, SHARD_METADATA).bytes);
-  const writer = await SafetensorsWriter.create(join(ctx.dst, shard.file), declarations, { metadata: SHARD_METADATA });
+  const writer = await SafetensorsWriter.create(join(ctx.dst, shard.file), declarations, {
+    metadata: SHARD_METADATA,
+  });
   const ahead = new Lookahead(ctx, shard.units);
   const quality: TensorQuality[] = [];
   const copyBuffer = new Uint8Array(COPY_CHUNK_BYTES);
@@ -138,5 +145,6 @@ function cost(unit: OutputUnit): number {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ConvertError("ABORTED", "conversion aborted; complete shards are kept and a re-run resumes");
+  if (signal?.aborted)
+    throw new ConvertError("ABORTED", "conversion aborted; complete shards are kept and a re-run resumes");
 }

@@ -27,14 +27,16 @@ export async function readConfigText(checkpoint: Checkpoint): Promise<string | u
   }
 }
 
-/** config.json with `quantization_config` replaced (or removed when nothing is quantized). */
+/** config.json with `quantization_config` replaced in place (or removed when nothing is quantized). */
 export function rewriteConfig(configText: string, configs: QuantizationConfigs): string {
   const config = JSON.parse(configText) as Record<string, unknown>;
+  const next = configs.quantizationConfig;
   const rewritten: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (key !== "quantization_config") rewritten[key] = value;
+    else if (next !== undefined) rewritten[key] = next;
   }
-  if (configs.quantizationConfig !== undefined) rewritten.quantization_config = configs.quantizationConfig;
+  if (next !== undefined && !Object.hasOwn(config, "quantization_config")) rewritten.quantization_config = next;
   return `${JSON.stringify(rewritten, null, 2)}\n`;
 }
 
@@ -56,9 +58,13 @@ export async function writeSideFiles(
 ): Promise<void> {
   await copyOtherFiles(checkpoint, dst);
   await writeFileAtomic(join(dst, INDEX_FILE), buildIndex(layout));
-  if (configText !== undefined) await writeFileAtomic(join(dst, CONFIG_FILE), rewriteConfig(configText, configs));
+  if (configText !== undefined)
+    await writeFileAtomic(join(dst, CONFIG_FILE), rewriteConfig(configText, configs));
   if (configs.hfQuantConfig !== undefined) {
-    await writeFileAtomic(join(dst, HF_QUANT_CONFIG_FILE), `${JSON.stringify(configs.hfQuantConfig, null, 2)}\n`);
+    await writeFileAtomic(
+      join(dst, HF_QUANT_CONFIG_FILE),
+      `${JSON.stringify(configs.hfQuantConfig, null, 2)}\n`,
+    );
   } else {
     await rm(join(dst, HF_QUANT_CONFIG_FILE), { force: true });
   }

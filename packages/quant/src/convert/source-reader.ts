@@ -11,7 +11,9 @@ import { CheckpointFormatError } from "../safetensors/errors.ts";
 import type { SafetensorsReader } from "../safetensors/reader.ts";
 
 /** Decoded E8M0 exponents: every byte is a power of two, exact in float32 (0xff is NaN). */
-const E8M0_TO_FLOAT = Float32Array.from({ length: 256 }, (_, b) => (b === E8M0_NAN ? Number.NaN : e8m0ToFloat(b)));
+const E8M0_TO_FLOAT = Float32Array.from({ length: 256 }, (_, b) =>
+  b === E8M0_NAN ? Number.NaN : e8m0ToFloat(b),
+);
 
 export class SourceReader {
   private readonly readers = new Map<string, Promise<SafetensorsReader>>();

@@ -13,8 +13,8 @@ import { fp8BlockToBf16 } from "./fp8-to-bf16.ts";
 import type { GlobalScales } from "./global-scales.ts";
 import type { Fp8ToBf16Unit, KeepFp8Unit, QuantizeUnit } from "./output-layout.ts";
 import type { SerialQueue } from "./serial-queue.ts";
-import type { SourceReader } from "./source-reader.ts";
 import { withTensorContext } from "./source-errors.ts";
+import type { SourceReader } from "./source-reader.ts";
 
 export type ComputedUnit = QuantizeUnit | KeepFp8Unit | Fp8ToBf16Unit;
 
@@ -41,7 +41,10 @@ export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit):
       case "quantize":
         return await quantize(ctx, unit);
       case "keep-fp8":
-        return { data: [await ctx.reader.read(unit.weight), await scaleAsF32(ctx, unit)], quality: undefined };
+        return {
+          data: [await ctx.reader.read(unit.weight), await scaleAsF32(ctx, unit)],
+          quality: undefined,
+        };
       case "fp8-to-bf16": {
         const t = await ctx.reader.readFp8(unit.weight, unit.scale);
         return { data: [await ctx.compute.run(async () => fp8BlockToBf16(t))], quality: undefined };
@@ -61,9 +64,14 @@ async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<P
   const blockScales = new Uint8Array(scalesOut?.bytes ?? 0);
   const { stats } = await ctx.compute.run(() => ctx.kernel.quantizeAsync(t, gs, { packed, blockScales }));
   // compressed-tensors stores the reciprocal (6·448/amax); ModelOpt stores gs itself.
-  const data = [packed, blockScales, f32Bytes(ctx.format === "compressed-tensors" ? Math.fround(1 / gs) : gs)];
+  const data = [
+    packed,
+    blockScales,
+    f32Bytes(ctx.format === "compressed-tensors" ? Math.fround(1 / gs) : gs),
+  ];
   if (ctx.format === "modelopt") {
-    if (ctx.inputScales === undefined) throw new Error(`${unit.module}: ModelOpt output without input scales`);
+    if (ctx.inputScales === undefined)
+      throw new Error(`${unit.module}: ModelOpt output without input scales`);
     data.push(f32Bytes(ctx.inputScales.scaleOf(unit.module)));
   }
   const quality: TensorQuality = {

@@ -135,7 +135,9 @@ function loadAddon<T>(dir: string, file: string, which: "cpu" | "cuda"): AddonLo
     const firstLine = report?.reason?.split("\n")[0];
     const details = report?.reason?.includes("\n") ? " (details in build/native-build.json)" : "";
     const why =
-      report && !report.ok && firstLine ? `: ${firstLine}${details}` : " (run `npm run build -w @fp4kit/quant`)";
+      report && !report.ok && firstLine
+        ? `: ${firstLine}${details}`
+        : " (run `npm run build -w @fp4kit/quant`)";
     return { ok: false, reason: `${file} not built${why}` };
   }
   try {

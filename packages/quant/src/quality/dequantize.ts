@@ -50,7 +50,10 @@ export function dequantizeFp8Block(t: Fp8BlockScaledTensor): Float32Array {
 }
 
 /** sqrt(Σ(a − b)² / Σ b²) and max |a − b|. */
-export function compareToReference(approx: Float32Array, exact: Float32Array): { relRmsError: number; maxAbsError: number } {
+export function compareToReference(
+  approx: Float32Array,
+  exact: Float32Array,
+): { relRmsError: number; maxAbsError: number } {
   let err = 0;
   let ref = 0;
   let maxAbs = 0;

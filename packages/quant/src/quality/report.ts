@@ -52,7 +52,12 @@ export interface QualityReport {
     maxAbsError: number;
   };
   /** Where ModelOpt activation input scales came from; null for weight-only output. */
-  inputScales: { source: "calibration" | "flag"; value: number | null; file: string | null; warning: string | null } | null;
+  inputScales: {
+    source: "calibration" | "flag";
+    value: number | null;
+    file: string | null;
+    warning: string | null;
+  } | null;
   warnings: string[];
   layers: LayerQuality[];
   tensors: TensorQuality[];
@@ -149,12 +154,28 @@ export function renderQualityMarkdown(report: QualityReport): string {
     );
   }
   if (report.warnings.length > 0) lines.push("", "## Warnings", "", ...report.warnings.map((w) => `- ${w}`));
-  lines.push("", "## Per layer", "", "| layer | tensors | rel. RMS error | max abs error | worst tensor (rel. RMS) |", "| --- | ---: | ---: | ---: | --- |");
+  lines.push(
+    "",
+    "## Per layer",
+    "",
+    "| layer | tensors | rel. RMS error | max abs error | worst tensor (rel. RMS) |",
+    "| --- | ---: | ---: | ---: | --- |",
+  );
   for (const l of report.layers) {
-    lines.push(`| ${l.layer} | ${l.tensors} | ${fmt(l.relRmsError)} | ${l.maxAbsError.toExponential(3)} | \`${l.worstTensor}\` (${fmt(l.worstRelRmsError)}) |`);
+    lines.push(
+      `| ${l.layer} | ${l.tensors} | ${fmt(l.relRmsError)} | ${l.maxAbsError.toExponential(3)} | \`${l.worstTensor}\` (${fmt(l.worstRelRmsError)}) |`,
+    );
   }
-  const worst = [...report.tensors].sort((a, b) => b.relRmsError - a.relRmsError || (a.name < b.name ? -1 : 1)).slice(0, WORST_LISTED);
-  lines.push("", `## ${worst.length} worst tensors`, "", "| tensor | shape | fused group | global scale | rel. RMS error | max abs error |", "| --- | --- | --- | ---: | ---: | ---: |");
+  const worst = [...report.tensors]
+    .sort((a, b) => b.relRmsError - a.relRmsError || (a.name < b.name ? -1 : 1))
+    .slice(0, WORST_LISTED);
+  lines.push(
+    "",
+    `## ${worst.length} worst tensors`,
+    "",
+    "| tensor | shape | fused group | global scale | rel. RMS error | max abs error |",
+    "| --- | --- | --- | ---: | ---: | ---: |",
+  );
   for (const w of worst) {
     lines.push(
       `| \`${w.name}\` | ${w.shape.join("×")} | ${w.fusedGroup ?? ""} | ${w.globalScale.toExponential(4)} | ${fmt(w.relRmsError)} | ${w.maxAbsError.toExponential(3)} |`,

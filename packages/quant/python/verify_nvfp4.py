@@ -1,0 +1,566 @@
+#!/usr/bin/env python3
+"""Checks an NVFP4 checkpoint with a reader fp4kit did not write (safetensors + torch).
+
+One script for `fp4kit verify` and the fp4kit agent's VERIFY job (JSON lines on stdout, see
+fp4kit_jsonl.py). Steps:
+
+1. Layout: the index names existing shards, every shard is opened with `safetensors.safe_open` and
+   every tensor is read; the index's total_size equals the tensor bytes.
+2. NaN/Inf in every floating tensor (scales, global scales, kept tensors).
+3. Every quantized Linear (or a sample, --max-tensors) is dequantized the way engines do it:
+   E2M1 code (low nibble = even element) x FP8 E4M3 group scale of 16 x global scale, where
+   compressed-tensors stores 1/gs (`weight_global_scale`) and ModelOpt gs (`weight_scale_2`).
+   With --reference (the FP8 source) each is compared with the source dequantized with its block
+   scales (F32 or E8M0, `<m>.weight_scale_inv` or V4's `<m>.scale`; block from the source's
+   config.json, ragged edges handled): relative RMS error. NVFP4 on Gaussian-like weights gives
+   about 0.09-0.10; a swapped nibble order or a wrong scale relation gives more than 1. Above 0.2
+   fails.
+4. Engine-fused groups (expert gate/up = w1/w3, shared experts, V3 q_a_proj + kv_a_proj_with_mqa,
+   V4 wq_a + wkv, compressor wkv + wgate) share one global scale.
+5. With --reference: tensors kept as they were are bit-identical to the source; FP8 weights kept as
+   FP8 block carry the source's scale (renamed `weight_scale`, float32); FP8 weights written as BF16
+   match the dequantized source.
+6. One MoE expert block forward with NVFP4 vs FP8 weights; a few tokens with vLLM if installed.
+
+    python verify_nvfp4.py DeepSeek-V4-Pro-NVFP4 --reference DeepSeek-V4-Pro-FP8 --max-tensors 0
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fp4kit_jsonl import (  # noqa: E402
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    artifact,
+    fail,
+    has_package,
+    log,
+    metric,
+    require_packages,
+    result,
+)
+
+E2M1_VALUES = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0]
+GROUP = 16
+# NVFP4 on Gaussian-like weights lands near 0.09-0.10; far above means a format bug.
+ERROR_WARN = 0.15
+ERROR_FAIL = 0.20
+GAUSSIAN_BAND = (0.085, 0.105)
+DTYPE_BYTES = {
+    "BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I16": 2, "U16": 2,
+    "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
+}
+# (regex on a module name) -> fused-group key: the groups engines merge into one GEMM.
+FUSED_GROUPS = [
+    re.compile(r"^(.*\.mlp\.experts\.\d+)\.(?:gate|up)_proj$"),
+    re.compile(r"^(.*\.mlp\.shared_experts)\.(?:gate|up)_proj$"),
+    re.compile(r"^(.*\.mlp)\.(?:gate|up)_proj$"),
+    re.compile(r"^(.*\.self_attn)\.(?:q_a_proj|kv_a_proj_with_mqa)$"),
+    re.compile(r"^(.*\.ffn\.experts\.\d+)\.w[13]$"),
+    re.compile(r"^(.*\.ffn\.shared_experts)\.w[13]$"),
+    re.compile(r"^(.*\.attn)\.(?:wq_a|wkv)$"),
+    re.compile(r"^(.*\.compressor)\.(?:wkv|wgate)$"),
+]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", help="NVFP4 checkpoint folder")
+    p.add_argument("--reference", help="the FP8 checkpoint it was made from")
+    p.add_argument("--max-tensors", type=int, default=32,
+                   help="quantized weights to dequantize and compare (0: all)")
+    p.add_argument("--expect-gaussian", action="store_true",
+                   help="fail unless the median relative RMS error is in the NVFP4 band for Gaussian-like "
+                        f"weights ({GAUSSIAN_BAND[0]}-{GAUSSIAN_BAND[1]}), e.g. for fp4kit's synthetic checkpoints")
+    p.add_argument("--generate-tokens", type=int, default=16, help="tokens to generate with vLLM (0: skip)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args()
+
+
+class Checkpoint:
+    """Tensor name -> shard file of a safetensors checkpoint (sharded with an index, or single)."""
+
+    def __init__(self, folder):
+        from safetensors import safe_open
+
+        self.folder = folder
+        self.index = None
+        index = os.path.join(folder, "model.safetensors.index.json")
+        if os.path.exists(index):
+            with open(index, encoding="utf-8") as f:
+                self.index = json.load(f)
+            self.files = dict(self.index["weight_map"])
+        elif os.path.exists(os.path.join(folder, "model.safetensors")):
+            with safe_open(os.path.join(folder, "model.safetensors"), framework="pt") as f:
+                self.files = {name: "model.safetensors" for name in f.keys()}
+        else:
+            fail(f"{folder} has neither model.safetensors.index.json nor model.safetensors", EXIT_USAGE)
+        self._open = {}
+        config_path = os.path.join(folder, "config.json")
+        self.config = {}
+        if os.path.exists(config_path):
+            with open(config_path, encoding="utf-8") as f:
+                self.config = json.load(f)
+
+    def __contains__(self, name):
+        return name in self.files
+
+    def names(self):
+        return sorted(self.files)
+
+    def shards(self):
+        return sorted(set(self.files.values()))
+
+    def handle(self, file):
+        from safetensors import safe_open
+
+        if file not in self._open:
+            self._open[file] = safe_open(os.path.join(self.folder, file), framework="pt")
+        return self._open[file]
+
+    def get(self, name):
+        return self.handle(self.files[name]).get_tensor(name)
+
+    def fp8_block(self):
+        block = (self.config.get("quantization_config") or {}).get("weight_block_size") or [128, 128]
+        return int(block[0]), int(block[1])
+
+
+def check_layout(ckpt):
+    """Every shard opens, every tensor reads, and the index agrees with the shards."""
+    problems = []
+    total = 0
+    count = 0
+    in_shards = {}
+    for file in ckpt.shards():
+        path = os.path.join(ckpt.folder, file)
+        if not os.path.exists(path):
+            problems.append(f"index names {file}, which does not exist")
+            continue
+        handle = ckpt.handle(file)
+        for name in handle.keys():
+            sl = handle.get_slice(name)
+            numel = math.prod(sl.get_shape())
+            dtype = sl.get_dtype()
+            total += numel * DTYPE_BYTES.get(dtype, 0)
+            handle.get_tensor(name)
+            in_shards[name] = file
+            count += 1
+    for name, file in ckpt.files.items():
+        if in_shards.get(name) != file:
+            problems.append(f"index maps {name} to {file}, but that shard does not hold it")
+    for name in in_shards:
+        if name not in ckpt.files:
+            problems.append(f"{name} is in a shard but not in the index")
+    declared = ((ckpt.index or {}).get("metadata") or {}).get("total_size")
+    if ckpt.index is not None and declared != total:
+        problems.append(f"index total_size {declared} != {total} tensor bytes in the shards")
+    return {"shards": len(ckpt.shards()), "tensors": count, "tensorBytes": total}, problems
+
+
+def detect_format(ckpt):
+    names = ckpt.files
+    if any(n.endswith(".weight_packed") for n in names):
+        return "compressed-tensors"
+    if any(n.endswith(".weight_scale_2") for n in names):
+        return "modelopt"
+    fail("no NVFP4 tensors found (neither *.weight_packed nor *.weight_scale_2): is this an NVFP4 checkpoint?")
+
+
+def quantized_modules(ckpt, fmt):
+    suffix = ".weight_packed" if fmt == "compressed-tensors" else ".weight_scale_2"
+    return sorted(n[: -len(suffix)] for n in ckpt.files if n.endswith(suffix))
+
+
+def nvfp4_tensor_names(module, fmt):
+    if fmt == "compressed-tensors":
+        return [f"{module}.weight_packed", f"{module}.weight_scale", f"{module}.weight_global_scale"]
+    return [f"{module}.weight", f"{module}.weight_scale", f"{module}.weight_scale_2", f"{module}.input_scale"]
+
+
+def global_scale(ckpt, fmt, module):
+    """gs, the factor applied after E2M1 x E4M3 (compressed-tensors stores its reciprocal)."""
+    if fmt == "compressed-tensors":
+        return 1.0 / ckpt.get(module + ".weight_global_scale").float().reshape(-1)[0].item()
+    return ckpt.get(module + ".weight_scale_2").float().reshape(-1)[0].item()
+
+
+def unpack_fp4(torch, packed, device):
+    """uint8 [rows, cols/2] -> codes [rows, cols]; element 2k is the low nibble, 2k+1 the high one."""
+    packed = packed.to(device)
+    low = packed & 0x0F
+    high = packed >> 4
+    return torch.stack([low, high], dim=-1).reshape(packed.shape[0], packed.shape[1] * 2).long()
+
+
+def dequantize_nvfp4(torch, ckpt, fmt, module, device):
+    packed = ckpt.get(module + (".weight_packed" if fmt == "compressed-tensors" else ".weight"))
+    scales = ckpt.get(module + ".weight_scale").to(device).float()
+    codes = unpack_fp4(torch, packed, device)
+    values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[codes]
+    group_scale = scales.repeat_interleave(GROUP, dim=1)[:, : values.shape[1]]
+    return values * group_scale * global_scale(ckpt, fmt, module)
+
+
+def reference_scale_name(ckpt, module):
+    for suffix in (".weight_scale_inv", ".scale"):
+        if module + suffix in ckpt:
+            return module + suffix
+    return None
+
+
+def expand_block_scale(scale, rows, cols, block):
+    """[ceil(rows/br), ceil(cols/bc)] -> [rows, cols]; a [1, 1] scale covers the whole tensor."""
+    if scale.numel() == 1:
+        return scale.reshape(1, 1).expand(rows, cols)
+    br, bc = block
+    return scale.repeat_interleave(br, dim=0)[:rows].repeat_interleave(bc, dim=1)[:, :cols]
+
+
+def dequantize_fp8(torch, ckpt, module, device):
+    """FP8 E4M3 weight x its block scale (F32, or E8M0 exponents in original V4 releases)."""
+    weight = ckpt.get(module + ".weight")
+    scale_name = reference_scale_name(ckpt, module)
+    if weight.dtype != torch.float8_e4m3fn:
+        return None, f"reference {module}.weight is {weight.dtype}, not FP8 E4M3 (e.g. MXFP4 experts): not compared"
+    if scale_name is None:
+        return None, f"reference {module} has no block scale companion"
+    w = weight.to(device).float()
+    scale = ckpt.get(scale_name).to(device).float()
+    return w * expand_block_scale(scale, w.shape[0], w.shape[1], ckpt.fp8_block()), None
+
+
+def relative_rms_error(torch, approx, exact):
+    denominator = torch.linalg.vector_norm(exact).item()
+    if denominator == 0:
+        return 0.0 if torch.count_nonzero(approx).item() == 0 else float("inf")
+    return torch.linalg.vector_norm(approx - exact).item() / denominator
+
+
+def check_finite(torch, ckpt):
+    """NaN/Inf in scales, global scales and every floating tensor the converter kept."""
+    bad = []
+    checked = 0
+    for name in ckpt.names():
+        tensor = ckpt.get(name)
+        if not tensor.is_floating_point():
+            continue  # packed FP4 codes (uint8) cannot be NaN
+        checked += 1
+        if not torch.isfinite(tensor.float()).all().item():
+            bad.append(name)
+    return checked, bad
+
+
+def check_fused_groups(ckpt, fmt, modules):
+    groups = {}
+    for module in modules:
+        for pattern in FUSED_GROUPS:
+            m = pattern.match(module)
+            if m:
+                groups.setdefault(m.group(1), []).append(module)
+                break
+    problems = []
+    checked = 0
+    for key, members in sorted(groups.items()):
+        if len(members) < 2:
+            continue
+        checked += 1
+        scales = {m: global_scale(ckpt, fmt, m) for m in members}
+        if len(set(scales.values())) != 1:
+            problems.append(f"fused group {key}: global scales differ {scales}")
+    return checked, problems
+
+
+def as_bytes(torch, tensor):
+    return tensor.contiguous().reshape(-1).view(torch.uint8)
+
+
+def check_kept(torch, ckpt, reference, fmt, modules, device):
+    """Tensors the converter kept: identical to the source, or the same values in another encoding."""
+    produced = {name for m in modules for name in nvfp4_tensor_names(m, fmt)}
+    problems = []
+    identical = 0
+    reencoded = 0
+    for name in ckpt.names():
+        if name in produced:
+            continue
+        out = ckpt.get(name)
+        if name in reference:
+            ref = reference.get(name)
+            if out.dtype == ref.dtype:
+                if out.shape != ref.shape or not torch.equal(as_bytes(torch, out), as_bytes(torch, ref)):
+                    problems.append(f"{name}: kept tensor differs from the source")
+                else:
+                    identical += 1
+            elif ref.dtype == torch.float8_e4m3fn and out.dtype == torch.bfloat16:
+                module = name[: -len(".weight")]
+                exact, why = dequantize_fp8(torch, reference, module, device)
+                if exact is None:
+                    problems.append(f"{name}: {why}")
+                    continue
+                err = relative_rms_error(torch, out.to(device).float(), exact)
+                if err > 2.0 ** -8:
+                    problems.append(f"{name}: BF16 copy of the FP8 source is off by {err:.2e} (relative RMS)")
+                reencoded += 1
+            else:
+                problems.append(f"{name}: dtype {out.dtype}, source {ref.dtype}")
+        elif name.endswith(".weight_scale") and fmt == "compressed-tensors":
+            # An FP8 weight kept as FP8 block: compressed-tensors' `weight_scale` is the source scale.
+            module = name[: -len(".weight_scale")]
+            source = reference_scale_name(reference, module)
+            if source is None:
+                problems.append(f"{name}: no scale companion in the source for {module}")
+                continue
+            src = reference.get(source).float()
+            if out.dtype != torch.float32 or out.shape != src.shape or not torch.equal(out, src):
+                problems.append(f"{name}: differs from the source's {source} ({src.dtype} {list(src.shape)})")
+            else:
+                reencoded += 1
+        else:
+            problems.append(f"{name}: not in the source and not an NVFP4 tensor")
+    return {"identical": identical, "reencoded": reencoded}, problems
+
+
+def pick_sample(modules, count):
+    if count <= 0 or len(modules) <= count:
+        return list(modules)
+    step = len(modules) / count
+    return [modules[int(i * step)] for i in range(count)]
+
+
+EXPERT_PATTERNS = [
+    # (regex on a module name, gate, up, down) in the HF (V3/V3.2) and DeepSeek (V4) layouts.
+    (re.compile(r"^(.*\.mlp\.experts\.\d+)\.gate_proj$"), "gate_proj", "up_proj", "down_proj"),
+    (re.compile(r"^(.*\.ffn\.experts\.\d+)\.w1$"), "w1", "w3", "w2"),
+    (re.compile(r"^(.*\.mlp\.shared_experts)\.gate_proj$"), "gate_proj", "up_proj", "down_proj"),
+    (re.compile(r"^(.*\.ffn\.shared_experts)\.w1$"), "w1", "w3", "w2"),
+    (re.compile(r"^(.*\.mlp)\.gate_proj$"), "gate_proj", "up_proj", "down_proj"),
+]
+
+
+def find_expert(modules):
+    quantized = set(modules)
+    for pattern, gate, up, down in EXPERT_PATTERNS:
+        for name in modules:
+            m = pattern.match(name)
+            if m and f"{m.group(1)}.{up}" in quantized and f"{m.group(1)}.{down}" in quantized:
+                prefix = m.group(1)
+                return prefix, (f"{prefix}.{gate}", f"{prefix}.{up}", f"{prefix}.{down}")
+    return None, None
+
+
+def expert_forward(torch, weights, x):
+    gate, up, down = weights
+    hidden = torch.nn.functional.silu(x @ gate.T) * (x @ up.T)
+    return hidden @ down.T
+
+
+def try_vllm(args, torch):
+    if args.generate_tokens == 0:
+        return {"ran": False, "reason": "skipped (--generate-tokens 0)"}
+    if not has_package("vllm"):
+        log("vLLM is not installed: skipping token generation (pip install vllm to include it)", "warning")
+        return {"ran": False, "reason": "vLLM is not installed"}
+    from vllm import LLM, SamplingParams
+
+    gpus = max(1, torch.cuda.device_count())
+    log(f"generating {args.generate_tokens} tokens with vLLM (tensor parallel {gpus})")
+    llm = LLM(model=args.checkpoint, tensor_parallel_size=gpus, trust_remote_code=True)
+    prompt = "The capital of France is"
+    output = llm.generate([prompt], SamplingParams(max_tokens=args.generate_tokens, temperature=0))[0]
+    text = output.outputs[0].text
+    log(f"vLLM: {prompt!r} -> {text!r}")
+    return {"ran": True, "prompt": prompt, "text": text}
+
+
+def markdown_report(report):
+    lines = [f"# NVFP4 verification: {report['checkpoint']}", "",
+             f"- format: **{report['format']}**, {report['quantizedModules']} quantized Linears",
+             f"- layout: {report['layout']['shards']} shards, {report['layout']['tensors']} tensors read with "
+             f"safetensors {report['versions']['safetensors']} / torch {report['versions']['torch']}",
+             f"- NaN/Inf: {report['finite']['checked']} floating tensors checked, "
+             f"{len(report['finite']['bad'])} with NaN/Inf",
+             f"- fused groups with one global scale: {report['fusedGroups']}",
+             f"- verdict: **{'pass' if report['passed'] else 'FAIL'}**", ""]
+    if report["kept"] is not None:
+        lines.insert(-2, f"- kept tensors: {report['kept']['identical']} bit-identical to the source, "
+                         f"{report['kept']['reencoded']} re-encoded (FP8 scale as F32, FP8 as BF16) and equal")
+    if report["errors"] is not None:
+        e = report["errors"]
+        lines.insert(-2, f"- relative RMS error vs FP8: median {e['median']:.4f}, max {e['max']:.4f} "
+                         f"over {e['count']} tensors")
+    if report["tensors"]:
+        lines += ["| tensor | shape | rel. RMS error vs FP8 | finite |", "| --- | --- | --- | --- |"]
+        for t in report["tensors"][:64]:
+            err = "n/a" if t["relRmsError"] is None else f"{t['relRmsError']:.4f}"
+            lines.append(f"| `{t['name']}` | {t['shape']} | {err} | {t['finite']} |")
+        if len(report["tensors"]) > 64:
+            lines.append(f"| ... {len(report['tensors']) - 64} more in the JSON report | | | |")
+        lines.append("")
+    fwd = report["forward"]
+    if fwd:
+        err = "n/a" if fwd["relRmsError"] is None else f"{fwd['relRmsError']:.4f}"
+        lines.append(f"Block forward (`{fwd['block']}`, {fwd['tokens']} tokens): output rel. RMS error {err}, "
+                     f"finite: {fwd['finite']}")
+    gen = report["generation"]
+    lines.append(f"Generation: {gen.get('text')!r}" if gen["ran"] else f"Generation: {gen['reason']}")
+    if report["problems"]:
+        lines += ["", "Problems:"] + [f"- {p}" for p in report["problems"]]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    args = parse_args()
+    require_packages("NVFP4 verification", {"torch": "torch", "safetensors": "safetensors"})
+    import safetensors
+    import torch
+
+    if not hasattr(torch, "float8_e4m3fn"):
+        fail(f"torch {torch.__version__} has no float8_e4m3fn: verification needs torch >= 2.1")
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    torch.manual_seed(args.seed)
+    started = time.time()
+
+    ckpt = Checkpoint(args.checkpoint)
+    reference = Checkpoint(args.reference) if args.reference else None
+    fmt = detect_format(ckpt)
+    modules = quantized_modules(ckpt, fmt)
+    log(f"{args.checkpoint}: {fmt} NVFP4, {len(modules)} quantized Linears, {len(ckpt.files)} tensors; device {device}; "
+        f"safetensors {safetensors.__version__}, torch {torch.__version__}")
+    if reference is None:
+        log("no --reference: weights are checked for NaN/Inf only, not compared with the FP8 source", "warning")
+
+    layout, problems = check_layout(ckpt)
+    log(f"layout: {layout['shards']} shards opened with safe_open, {layout['tensors']} tensors read, "
+        f"{layout['tensorBytes']} tensor bytes" + ("" if not problems else f"; {len(problems)} problems"))
+    metric(progress=0.1)
+
+    checked, bad = check_finite(torch, ckpt)
+    if bad:
+        problems.append(f"{len(bad)} tensors contain NaN/Inf (first: {bad[0]})")
+    log(f"NaN/Inf scan: {checked} floating tensors, {len(bad)} bad")
+    metric(progress=0.3, tensorsDone=checked)
+
+    groups_checked, group_problems = check_fused_groups(ckpt, fmt, modules)
+    problems += group_problems
+    log(f"fused groups: {groups_checked} checked, {len(group_problems)} with different global scales")
+
+    kept = None
+    if reference is not None:
+        kept, kept_problems = check_kept(torch, ckpt, reference, fmt, modules, device)
+        problems += kept_problems
+        log(f"kept tensors: {kept['identical']} bit-identical to the source, {kept['reencoded']} re-encoded and equal, "
+            f"{len(kept_problems)} problems")
+
+    block_prefix, block_modules = find_expert(modules)
+    sample = pick_sample(modules, args.max_tensors)
+    for name in block_modules or ():
+        if name not in sample:
+            sample.append(name)
+    tensors = []
+    nvfp4_weights = {}
+    fp8_weights = {}
+    for i, module in enumerate(sample):
+        w = dequantize_nvfp4(torch, ckpt, fmt, module, device)
+        finite = bool(torch.isfinite(w).all().item())
+        error = None
+        if reference is not None:
+            exact, why_not = dequantize_fp8(torch, reference, module, device)
+            if exact is None:
+                log(why_not, "warning")
+            elif exact.shape != w.shape:
+                problems.append(f"{module}: shape {list(w.shape)} differs from the reference {list(exact.shape)}")
+            else:
+                error = relative_rms_error(torch, w, exact)
+                if block_modules and module in block_modules:
+                    fp8_weights[module] = exact
+        if block_modules and module in block_modules:
+            nvfp4_weights[module] = w
+        if not finite:
+            problems.append(f"{module}: dequantized weight has NaN/Inf")
+        if error is not None and error > ERROR_FAIL:
+            problems.append(f"{module}: relative RMS error {error:.3f} > {ERROR_FAIL} (nibble order or scale relation wrong?)")
+        elif error is not None and error > ERROR_WARN:
+            log(f"{module}: relative RMS error {error:.3f} is high", "warning")
+        tensors.append({"name": module, "shape": list(w.shape), "relRmsError": error, "finite": finite})
+        metric(progress=0.3 + 0.5 * (i + 1) / len(sample), tensorsDone=checked + i + 1, tensorsTotal=checked + len(sample))
+
+    errors = [t["relRmsError"] for t in tensors if t["relRmsError"] is not None]
+    summary_errors = None
+    if errors:
+        summary_errors = {"count": len(errors), "median": statistics.median(errors), "max": max(errors),
+                          "mean": sum(errors) / len(errors)}
+        log(f"relative RMS error vs FP8 over {len(errors)} tensors: median {summary_errors['median']:.4f}, "
+            f"mean {summary_errors['mean']:.4f}, max {summary_errors['max']:.4f}")
+        if args.expect_gaussian and not GAUSSIAN_BAND[0] <= summary_errors["median"] <= GAUSSIAN_BAND[1]:
+            problems.append(f"median relative RMS error {summary_errors['median']:.4f} is outside the NVFP4 band "
+                            f"{GAUSSIAN_BAND} for Gaussian-like weights")
+    elif args.expect_gaussian:
+        problems.append("--expect-gaussian needs --reference and at least one FP8-sourced quantized tensor")
+
+    forward = None
+    if block_modules:
+        gate = nvfp4_weights[block_modules[0]]
+        x = torch.randn(8, gate.shape[1], device=device)
+        y = expert_forward(torch, [nvfp4_weights[m] for m in block_modules], x)
+        out_finite = bool(torch.isfinite(y).all().item())
+        out_error = None
+        if all(m in fp8_weights for m in block_modules):
+            y_ref = expert_forward(torch, [fp8_weights[m] for m in block_modules], x)
+            out_error = relative_rms_error(torch, y, y_ref)
+        forward = {"block": block_prefix, "tokens": x.shape[0], "finite": out_finite, "relRmsError": out_error}
+        if not out_finite:
+            problems.append(f"block forward through {block_prefix} produced NaN/Inf")
+        if out_error is not None and out_error > ERROR_FAIL:
+            problems.append(f"block forward through {block_prefix}: output relative RMS error {out_error:.3f}")
+        log(f"block forward {block_prefix}: finite={out_finite}" +
+            ("" if out_error is None else f", output rel. RMS error vs FP8 {out_error:.4f}"))
+    else:
+        log("no quantized MLP/expert block found for the forward check", "warning")
+    metric(progress=0.85)
+
+    generation = try_vllm(args, torch)
+    metric(progress=1.0)
+
+    report = {
+        "checkpoint": os.path.basename(os.path.normpath(args.checkpoint)),
+        "format": fmt,
+        "quantizedModules": len(modules),
+        "reference": os.path.basename(os.path.normpath(args.reference)) if args.reference else None,
+        "versions": {"torch": torch.__version__, "safetensors": safetensors.__version__},
+        "layout": layout,
+        "finite": {"checked": checked, "bad": bad},
+        "fusedGroups": groups_checked,
+        "kept": kept,
+        "errors": summary_errors,
+        "tensors": tensors,
+        "maxRelRmsError": max(errors) if errors else None,
+        "meanRelRmsError": sum(errors) / len(errors) if errors else None,
+        "forward": forward,
+        "generation": generation,
+        "problems": problems,
+        "passed": not problems,
+        "seconds": round(time.time() - started, 1),
+    }
+    artifact("QUALITY_REPORT", report, markdown_report(report))
+    result(summary={k: report[k] for k in ("format", "quantizedModules", "maxRelRmsError", "meanRelRmsError", "passed")})
+    if problems:
+        fail(f"verification failed: {'; '.join(problems[:5])}", EXIT_FAILED)
+    log("verification passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        log("interrupted", "warning")
+        sys.exit(EXIT_INTERRUPTED)

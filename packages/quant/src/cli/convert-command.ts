@@ -1,0 +1,254 @@
+/** `fp4kit convert --src DIR --dst DIR`: FP8 checkpoint → NVFP4 checkpoint (Path A). */
+import { resolve } from "node:path";
+import type { OutputFormat } from "@fp4kit/protocol";
+import cliProgress from "cli-progress";
+import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { type ConvertResult, convertCheckpoint } from "../convert/convert.ts";
+import { ConvertError } from "../convert/errors.ts";
+import { KERNEL_PREFERENCES, type KernelPreference } from "../convert/options.ts";
+import type { ConvertProgressEvent } from "../convert/progress.ts";
+import { QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
+import type { ModelFamily } from "../rules/types.ts";
+import { formatBytes } from "../util/bytes.ts";
+import type { CliIo } from "./io.ts";
+import { parseFamily, parseRegex, parseSize } from "./options.ts";
+
+interface ConvertFlags {
+  src: string;
+  dst: string;
+  format: OutputFormat;
+  workers: number;
+  gpus: number;
+  shardSize: number;
+  ignore?: string[];
+  quantizeAttention?: boolean;
+  inputScale?: number;
+  calibrationFile?: string;
+  kernel: KernelPreference;
+  preset?: ModelFamily;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+const HELP_AFTER = `
+What it does:
+  Every FP8 E4M3 weight with a block scale (<module>.weight_scale_inv or V4's <module>.scale, F32 or
+  E8M0) that the family preset selects is dequantized and quantized to NVFP4: FP32 global scale
+  from the amax of the tensor or of its engine-fused group (expert w1+w3 / gate+up, shared experts,
+  V3 q_a_proj+kv_a_proj_with_mqa, V4 wq_a+wkv and compressor wkv+wgate), E4M3 scale per 16
+  elements, E2M1 codes (round to nearest even), two per byte, element 0 in the low nibble.
+  Embeddings, lm_head, router gates and biases, norms, indexer and mHC tensors, MXFP4 experts and
+  anything not FP8 are copied bit for bit. On V4 the attention stays FP8 unless
+  --quantize-attention. \`fp4kit inspect\` shows the plan without converting.
+
+Output formats:
+  compressed-tensors (default)  NVFP4A16, weight-only: <m>.weight_packed, <m>.weight_scale,
+                                <m>.weight_global_scale (= 1/gs); kept FP8 weights stay FP8 block.
+  modelopt                      NVFP4 W4A4: <m>.weight, <m>.weight_scale, <m>.weight_scale_2 (= gs),
+                                <m>.input_scale, plus hf_quant_config.json. Needs activation input
+                                scales: --calibration-file (JSON, see packages/quant/docs/output-formats.md)
+                                or --input-scale X (the same value everywhere: warned loudly).
+  config.json's quantization_config is replaced to describe exactly what was written; every other
+  non-tensor file is copied.
+
+Resuming:
+  Shards are written to <name>.partial and renamed when complete; fp4kit-manifest.json records each
+  complete shard (size + SHA-256). Re-running the same command after a crash, kill -9 or Ctrl-C skips
+  complete shards and gives the same bytes as an uninterrupted run. A destination holding another
+  conversion is refused unless --overwrite.
+
+Beside the output:
+  fp4kit-quality.json / .md  relative RMS and max abs error of every NVFP4 tensor vs the FP8 source,
+                             per layer and overall.
+
+Examples:
+  fp4kit convert --src ./DeepSeek-V4-Pro-FP8 --dst ./DeepSeek-V4-Pro-NVFP4
+  fp4kit convert --src ./ckpt --dst ./out --format modelopt --calibration-file calib.json
+  fp4kit convert --src ./ckpt --dst ./out --ignore 'layers\\.0\\.' --shard-size 4GB --kernel cpu
+`;
+
+export function registerConvertCommand(program: Command, io: CliIo): void {
+  program
+    .command("convert")
+    .description("convert an FP8 checkpoint to NVFP4 (compressed-tensors NVFP4A16 or ModelOpt NVFP4)")
+    .requiredOption("--src <dir>", "FP8 checkpoint directory")
+    .requiredOption("--dst <dir>", "output directory (created; re-running into it resumes)")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["compressed-tensors", "modelopt"])
+        .default("compressed-tensors"),
+    )
+    .option("--workers <n>", "CPU threads of the native kernel (0 = all cores)", parseCount, 0)
+    .option("--gpus <n>", "GPUs to use (0 = CPU kernels only; the CUDA kernel uses one)", parseCount, 0)
+    .option("--shard-size <bytes>", "target output shard size, e.g. 5GB, 500MiB", parseSize, 5_000_000_000)
+    .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
+    .option(
+      "--quantize-attention",
+      "quantize attention projections too (default: off for V4, on for V3/V3.2)",
+    )
+    .option("--no-quantize-attention", "keep attention projections in FP8")
+    .option(
+      "--input-scale <x>",
+      "ModelOpt: one activation input scale for every module (uncalibrated!)",
+      parsePositive,
+    )
+    .option("--calibration-file <file>", "ModelOpt: JSON with each module's activation amax or input scale")
+    .addOption(
+      new Option("--kernel <kernel>", "NVFP4 kernel: auto = fastest usable")
+        .choices([...KERNEL_PREFERENCES])
+        .default("auto"),
+    )
+    .option(
+      "--preset <family>",
+      "use this preset instead of detecting it: deepseek-v3 | deepseek-v3.2 | deepseek-v4",
+      parseFamily,
+    )
+    .option(
+      "--overwrite",
+      "replace a destination that holds another conversion or files fp4kit did not write",
+    )
+    .option("--json", "print the result as JSON on stdout instead of the summary")
+    .addHelpText("after", HELP_AFTER)
+    .action(async (flags: ConvertFlags) => {
+      const abort = new AbortController();
+      const onSigint = () => {
+        io.stderr("\ninterrupted: finishing the tensor in flight; re-run the same command to resume\n");
+        abort.abort();
+      };
+      process.once("SIGINT", onSigint);
+      const display = new ProgressDisplay(io);
+      try {
+        const result = await convertCheckpoint(
+          {
+            src: resolve(io.cwd, flags.src),
+            dst: resolve(io.cwd, flags.dst),
+            format: flags.format,
+            workers: flags.workers,
+            gpus: flags.gpus,
+            shardSizeBytes: flags.shardSize,
+            ignore: flags.ignore ?? [],
+            quantizeAttention: flags.quantizeAttention,
+            inputScale: flags.inputScale,
+            calibrationFile:
+              flags.calibrationFile === undefined ? undefined : resolve(io.cwd, flags.calibrationFile),
+            kernel: flags.kernel,
+            family: flags.preset,
+            overwrite: flags.overwrite,
+          },
+          { onProgress: (e) => display.update(e), onLog: (line) => display.log(line), signal: abort.signal },
+        );
+        display.stop();
+        io.stdout(flags.json ? `${JSON.stringify(jsonResult(result), null, 2)}\n` : renderSummary(result));
+      } catch (error) {
+        display.stop();
+        if (error instanceof ConvertError && error.code === "ABORTED") {
+          io.stderr(`${error.message}\n`);
+          // runCli returns a CommanderError's exit code without printing it again.
+          throw new CommanderError(130, "fp4kit.interrupted", error.message);
+        }
+        throw error;
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+    });
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  return n;
+}
+
+/** A progress bar on a terminal; one line per shard otherwise (logs, CI, the agent). */
+class ProgressDisplay {
+  private readonly bar: cliProgress.SingleBar | undefined;
+  private started = false;
+
+  constructor(private readonly io: CliIo) {
+    this.bar = io.stderrIsTTY
+      ? new cliProgress.SingleBar(
+          {
+            format:
+              "convert [{bar}] {percentage}% | {done} / {all} FP8 | {speed}/s | ETA {eta_formatted} | {shard}",
+            hideCursor: true,
+            clearOnComplete: true,
+            etaBuffer: 50,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  }
+
+  update(e: ConvertProgressEvent): void {
+    const payload = {
+      done: formatBytes(e.bytesRead),
+      all: formatBytes(e.bytesTotal),
+      speed: formatBytes(e.throughputBytesPerSec),
+      shard: e.currentShard ?? "",
+    };
+    if (e.type === "warning") return; // printed through log()
+    if (this.bar !== undefined) {
+      if (!this.started) {
+        this.bar.start(e.bytesTotal, e.bytesRead, payload);
+        this.started = true;
+      }
+      this.bar.update(e.bytesRead, payload);
+    } else if (e.type === "shard") {
+      this.io.stderr(
+        `${e.currentShard}: ${e.message} (${(e.progress * 100).toFixed(1)}%, ${payload.done} / ${payload.all}, ${payload.speed}/s, ETA ${formatSeconds(e.etaSeconds)})\n`,
+      );
+    }
+  }
+
+  log(line: string): void {
+    if (this.bar !== undefined && this.started) this.bar.stop();
+    this.io.stderr(`${line}\n`);
+    this.started = false;
+  }
+
+  stop(): void {
+    if (this.started) this.bar?.stop();
+    this.started = false;
+  }
+}
+
+function renderSummary(r: ConvertResult): string {
+  const resumed = r.shards.filter((s) => s.resumed).length;
+  const q = r.quality.totals;
+  const worst = r.quality.tensors.reduce<(typeof r.quality.tensors)[number] | undefined>(
+    (a, t) => (a === undefined || t.relRmsError > a.relRmsError ? t : a),
+    undefined,
+  );
+  const lines = [
+    `converted ${r.family} → ${r.format === "compressed-tensors" ? "compressed-tensors NVFP4A16" : "ModelOpt NVFP4"} in ${r.dst}`,
+    `  shards   ${r.shards.length}${resumed > 0 ? ` (${resumed} kept from an earlier run)` : ""}`,
+    `  size     ${formatBytes(r.inputBytes)} FP8 → ${formatBytes(r.outputBytes)} (${(r.inputBytes / Math.max(r.outputBytes, 1)).toFixed(2)}× smaller)`,
+    `  speed    ${formatBytes(r.convertedBytes)} converted in ${formatSeconds(r.seconds)} (${formatBytes(r.throughputBytesPerSec)}/s of FP8 input)`,
+    `  quality  ${q.quantizedTensors} NVFP4 tensors, relative RMS error ${q.relRmsError.toFixed(4)} overall, ${q.maxRelRmsError.toFixed(4)} worst${worst === undefined ? "" : ` (${worst.name})`}; see ${QUALITY_MARKDOWN_FILE}`,
+    `  kernel   ${r.kernel.reason}`,
+  ];
+  for (const w of r.warnings) lines.push(`  WARNING  ${w}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function jsonResult(r: ConvertResult) {
+  const { quality, qualityMarkdown, ...rest } = r;
+  return {
+    ...rest,
+    quality: { totals: quality.totals, layers: quality.layers, inputScales: quality.inputScales },
+  };
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}

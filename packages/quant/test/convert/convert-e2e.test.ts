@@ -1,0 +1,236 @@
+/**
+ * End to end on generated DeepSeek V3, V3.2 and V4 (uniform FP8 and MXFP4-expert) checkpoints:
+ * what each tensor became, the config rewrite, fused-group scales, kept tensors, the error of the
+ * NVFP4 values against the FP8 source (dequantized independently of the kernels), the index and the
+ * shard size limit.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { e8m0ToFloat } from "../../src/codecs/e8m0.ts";
+import { type ConvertResult, convertCheckpoint } from "../../src/convert/convert.ts";
+import { nvfp4GlobalScale } from "../../src/nvfp4/reference.ts";
+import { compareToReference, dequantizeFp8Block, dequantizeNvfp4 } from "../../src/quality/dequantize.ts";
+import { type CheckpointPlan, planCheckpoint } from "../../src/rules/plan.ts";
+import type { ModelFamily } from "../../src/rules/types.ts";
+import { Checkpoint } from "../../src/safetensors/checkpoint.ts";
+import { tensorByteLength } from "../../src/safetensors/dtypes.ts";
+import { generateCheckpoint } from "../../src/synthetic/generate.ts";
+import type { V4Variant } from "../../src/synthetic/layout-v4.ts";
+import { tempDir } from "../helpers.ts";
+import { f32, fp8Tensor, type ReadTensor, readAllTensors } from "./helpers.ts";
+
+const SHARD_SIZE = 1 << 20;
+
+interface Fixture {
+  src: string;
+  dst: string;
+  plan: CheckpointPlan;
+  result: ConvertResult;
+  source: Map<string, ReadTensor>;
+  output: Map<string, ReadTensor>;
+}
+
+let root: string;
+let cleanup: () => Promise<void>;
+const fixtures: Record<string, Fixture> = {};
+
+const CASES: [string, ModelFamily, V4Variant][] = [
+  ["v3", "deepseek-v3", "fp8"],
+  ["v32", "deepseek-v3.2", "fp8"],
+  ["v4", "deepseek-v4", "fp8"],
+  ["v4-mxfp4", "deepseek-v4", "mxfp4"],
+];
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await tempDir("convert-e2e"));
+  for (const [name, family, variant] of CASES) {
+    const src = join(root, name);
+    const dst = join(root, `${name}-nvfp4`);
+    await generateCheckpoint({ family, variant, dir: src, shards: 3 });
+    const result = await convertCheckpoint({ src, dst, shardSizeBytes: SHARD_SIZE });
+    fixtures[name] = {
+      src,
+      dst,
+      plan: planCheckpoint(await Checkpoint.open(src)),
+      result,
+      source: await readAllTensors(src),
+      output: await readAllTensors(dst),
+    };
+  }
+}, 120_000);
+afterAll(() => cleanup());
+
+function fixture(name: string): Fixture {
+  return fixtures[name] as Fixture;
+}
+
+function sourceScale(f: Fixture, weight: string): Float32Array {
+  const plan = f.plan.byName.get(weight);
+  const scale = f.source.get(plan?.scale?.name ?? "") as ReadTensor;
+  return scale.dtype === "F8_E8M0" ? Float32Array.from(scale.data, (b) => e8m0ToFloat(b)) : f32(scale);
+}
+
+function sourceValues(f: Fixture, weight: string): Float32Array {
+  const scaleName = f.plan.byName.get(weight)?.scale?.name ?? "";
+  return dequantizeFp8Block(fp8Tensor(f.source.get(weight) as ReadTensor, sourceScale(f, weight), f.source.get(scaleName)?.shape ?? []));
+}
+
+describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16", (name) => {
+  it("writes each quantized weight as weight_packed / weight_scale / weight_global_scale and drops its FP8 scale", () => {
+    const f = fixture(name);
+    const quantized = f.plan.tensors.filter((t) => t.action === "quantize");
+    expect(quantized.length).toBeGreaterThan(0);
+    for (const t of quantized) {
+      const m = t.name.slice(0, -".weight".length);
+      const [rows = 0, cols = 0] = t.shape;
+      expect(f.output.get(`${m}.weight_packed`), m).toMatchObject({ dtype: "U8", shape: [rows, cols / 2] });
+      expect(f.output.get(`${m}.weight_scale`), m).toMatchObject({ dtype: "F8_E4M3", shape: [rows, cols / 16] });
+      expect(f.output.get(`${m}.weight_global_scale`), m).toMatchObject({ dtype: "F32", shape: [1] });
+      expect(f.output.has(t.name)).toBe(false);
+      expect(f.output.has(t.scale?.name ?? "")).toBe(false);
+    }
+  });
+
+  it("keeps every other tensor bit for bit (FP8 kept as FP8 block gets its scale as F32 weight_scale)", () => {
+    const f = fixture(name);
+    let compared = 0;
+    for (const t of f.plan.tensors) {
+      if (t.action !== "preserve") continue;
+      const out = f.output.get(t.name);
+      if (t.role === "scale" && f.plan.byName.get(t.scaleOf ?? "")?.sourceFormat === "fp8-block") {
+        const m = (t.scaleOf as string).slice(0, -".weight".length);
+        expect(f.output.get(`${m}.weight_scale`), t.name).toMatchObject({ dtype: "F32", shape: t.shape });
+        expect(f32(f.output.get(`${m}.weight_scale`) as ReadTensor)).toEqual(sourceScale(f, t.scaleOf as string));
+        expect(out).toBeUndefined();
+        continue;
+      }
+      expect(out, t.name).toMatchObject({ dtype: t.dtype, shape: t.shape });
+      expect(Buffer.from(out?.data ?? []).equals(Buffer.from(f.source.get(t.name)?.data ?? [])), t.name).toBe(true);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
+  });
+
+  it("dequantized NVFP4 values are within NVFP4's error of the FP8 source, as the quality report says", () => {
+    const f = fixture(name);
+    const reported = new Map(f.result.quality.tensors.map((q) => [q.name, q]));
+    for (const t of f.plan.tensors.filter((x) => x.action === "quantize")) {
+      const m = t.name.slice(0, -".weight".length);
+      const [rows = 0, cols = 0] = t.shape;
+      const gs = 1 / (f32(f.output.get(`${m}.weight_global_scale`) as ReadTensor)[0] as number);
+      const values = dequantizeNvfp4(
+        (f.output.get(`${m}.weight_packed`) as ReadTensor).data,
+        (f.output.get(`${m}.weight_scale`) as ReadTensor).data,
+        gs,
+        rows,
+        cols,
+      );
+      const { relRmsError, maxAbsError } = compareToReference(values, sourceValues(f, t.name));
+      expect(relRmsError, t.name).toBeGreaterThan(0.08);
+      expect(relRmsError, t.name).toBeLessThan(0.11);
+      expect(reported.get(t.name)?.relRmsError).toBeCloseTo(relRmsError, 4);
+      expect(reported.get(t.name)?.maxAbsError).toBeCloseTo(maxAbsError, 5);
+    }
+    expect(f.result.quality.layers.length).toBeGreaterThan(1);
+  });
+
+  it("gives every member of an engine-fused group the global scale of the group's amax", () => {
+    const f = fixture(name);
+    let groups = 0;
+    for (const [key, members] of f.plan.fusedGroups) {
+      if (f.plan.byName.get(members[0] as string)?.action !== "quantize") continue;
+      groups++;
+      expect(members.length, key).toBeGreaterThan(1);
+      let amax = 0;
+      for (const m of members) for (const v of sourceValues(f, m)) amax = Math.max(amax, Math.abs(v));
+      const expected = Math.fround(1 / nvfp4GlobalScale(Math.fround(amax)));
+      for (const m of members) {
+        const stored = f32(f.output.get(`${m.slice(0, -".weight".length)}.weight_global_scale`) as ReadTensor)[0];
+        expect(stored, m).toBe(expected);
+      }
+    }
+    expect(groups).toBeGreaterThan(0);
+  });
+
+  it("writes an index with the right total_size and shards within the target size", async () => {
+    const f = fixture(name);
+    const index = JSON.parse(await readFile(join(f.dst, "model.safetensors.index.json"), "utf8"));
+    const checkpoint = await Checkpoint.open(f.dst);
+    expect(index.metadata.total_size).toBe(checkpoint.tensorBytes);
+    expect(Object.keys(index.weight_map).sort()).toEqual([...f.output.keys()].sort());
+    expect(checkpoint.shards.length).toBeGreaterThan(1);
+    for (const shard of checkpoint.shards) {
+      const data = shard.header.fileSize - shard.header.dataStart;
+      if (shard.header.tensors.length > 1) expect(data).toBeLessThanOrEqual(SHARD_SIZE);
+    }
+    let total = 0;
+    for (const t of f.output.values()) total += tensorByteLength(t.dtype, t.shape) ?? 0;
+    expect(total).toBe(index.metadata.total_size);
+  });
+
+  it("replaces quantization_config, keeps every other config field, and copies the other files", async () => {
+    const f = fixture(name);
+    const before = JSON.parse(await readFile(join(f.src, "config.json"), "utf8"));
+    const after = JSON.parse(await readFile(join(f.dst, "config.json"), "utf8"));
+    const { quantization_config: oldQ, ...restBefore } = before;
+    const { quantization_config: newQ, ...restAfter } = after;
+    expect(oldQ.quant_method).toBe("fp8");
+    expect(restAfter).toEqual(restBefore);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect(newQ).toMatchSnapshot();
+    for (const file of ["generation_config.json", "tokenizer.json", "tokenizer_config.json"]) {
+      expect(await readFile(join(f.dst, file))).toEqual(await readFile(join(f.src, file)));
+    }
+  });
+});
+
+describe("plan decisions in the output", () => {
+  it("V3: attention, dense MLP and experts on NVFP4; kv_b_proj (input dim not a multiple of 16) stays FP8 block", () => {
+    const out = fixture("v3").output;
+    for (const m of [
+      "model.layers.0.self_attn.q_a_proj",
+      "model.layers.0.mlp.gate_proj",
+      "model.layers.1.mlp.experts.0.down_proj",
+      "model.layers.1.mlp.shared_experts.up_proj",
+    ]) {
+      expect(out.has(`${m}.weight_packed`), m).toBe(true);
+    }
+    expect(out.get("model.layers.0.self_attn.kv_b_proj.weight")?.dtype).toBe("F8_E4M3");
+    expect(out.get("model.layers.0.self_attn.kv_b_proj.weight_scale")?.dtype).toBe("F32");
+    expect(out.get("model.layers.1.mlp.gate.weight")?.dtype).toBe("BF16");
+    expect(out.has("model.layers.1.mlp.gate.e_score_correction_bias")).toBe(true);
+    expect(out.get("lm_head.weight")?.dtype).toBe("BF16");
+  });
+
+  it("V3.2: the indexer is kept", () => {
+    const out = fixture("v32").output;
+    const indexer = [...out.keys()].filter((n) => n.includes(".self_attn.indexer."));
+    expect(indexer.length).toBeGreaterThan(0);
+    expect(indexer.some((n) => n.endsWith(".weight_packed"))).toBe(false);
+  });
+
+  it("V4: experts on NVFP4; attention, compressor, indexer, router, mHC, embed/head kept", () => {
+    const out = fixture("v4").output;
+    expect(out.has("layers.0.ffn.experts.0.w1.weight_packed")).toBe(true);
+    expect(out.has("layers.0.ffn.shared_experts.w2.weight_packed")).toBe(true);
+    expect(out.get("layers.0.attn.wq_a.weight")?.dtype).toBe("F8_E4M3");
+    expect(out.get("layers.0.attn.wq_a.weight_scale")?.dtype).toBe("F32");
+    expect(out.has("layers.0.attn.wq_a.scale")).toBe(false);
+    for (const kept of ["layers.0.hc_attn_fn", "layers.0.ffn.gate.tid2eid", "layers.1.ffn.gate.bias", "embed.weight", "head.weight"]) {
+      expect(out.has(kept), kept).toBe(true);
+    }
+  });
+
+  it("V4 with MXFP4 experts: the FP4 experts are copied as they are, never read as FP8, and reported", () => {
+    const f = fixture("v4-mxfp4");
+    expect(f.output.get("layers.0.ffn.experts.0.w1.weight")?.dtype).toBe("I8");
+    expect(f.output.get("layers.0.ffn.experts.0.w1.scale")?.dtype).toBe("F8_E8M0");
+    expect(f.output.has("layers.0.ffn.experts.0.w1.weight_packed")).toBe(false);
+    expect(f.output.has("layers.0.ffn.shared_experts.w1.weight_packed")).toBe(true);
+    expect(f.result.warnings.join("\n")).toMatch(/MXFP4 weights .* copied as they are/);
+    // E8M0 scales of kept FP8 weights become exact float32 powers of two.
+    const scale = f32(f.output.get("layers.0.attn.wq_a.weight_scale") as ReadTensor);
+    for (const v of scale) expect(Number.isInteger(Math.log2(v))).toBe(true);
+  });
+});
