@@ -1,0 +1,12 @@
+export { createPrismaClient } from "./client.ts";
+export {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from "./embedded/embedded-postgres.ts";
+// PrismaClient, the Prisma namespace (errors, input types, JsonValue...), enums and model types.
+export * from "./generated/prisma/client.ts";
+export { type MigrateOptions, migrateDatabase } from "./migrate/migrate.ts";
+export { MigrateError } from "./migrate/migrate-error.ts";
+export { type OpenDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
+export { DEFAULT_DATA_DIR, REPO_ROOT } from "./paths.ts";

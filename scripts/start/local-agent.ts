@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { PrismaClient } from "@fp4kit/db";
+
+/** The team that `npm start`'s local agent belongs to; the first user to sign up becomes its owner. */
+export const LOCAL_TEAM = { slug: "local", name: "Local" } as const;
+/** Owner of the Local team until a person signs up. It has no password: nobody can sign in as it. */
+export const SYSTEM_USER = {
+  id: "fp4kit-local-system",
+  email: "local@fp4kit.local",
+  name: "fp4kit (local)",
+} as const;
+export const LOCAL_AGENT_NAME = "local-agent";
+
+/** The agent token format of apps/web (src/server/realtime/agent-auth.ts): only its sha256 is stored. */
+const AGENT_TOKEN_PREFIX = "fp4a_";
+const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+
+type SavedAgent = { agentId: string; token: string };
+
+export type LocalAgent = { agentId: string; token: string; revoked: boolean };
+
+async function readSavedAgent(file: string): Promise<SavedAgent | undefined> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as SavedAgent;
+  } catch {
+    return undefined;
+  }
+}
+
+async function saveAgent(file: string, saved: SavedAgent): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // `mode` applies only when the file is created
+}
+
+/**
+ * Makes sure (idempotently) that the Local team, its system owner and the local agent exist, and
+ * returns the agent's token, kept in `tokenFile` (mode 600) because the database has only its hash.
+ * A local agent revoked in the web app stays revoked: `revoked` tells the caller not to start it.
+ */
+export async function ensureLocalAgent(prisma: PrismaClient, tokenFile: string): Promise<LocalAgent> {
+  const team = await prisma.team.upsert({ where: { slug: LOCAL_TEAM.slug }, create: LOCAL_TEAM, update: {} });
+  const user = await prisma.user.upsert({
+    where: { email: SYSTEM_USER.email },
+    create: SYSTEM_USER,
+    update: {},
+  });
+  await prisma.membership.upsert({
+    where: { teamId_userId: { teamId: team.id, userId: user.id } },
+    create: { teamId: team.id, userId: user.id, role: "OWNER" },
+    update: {},
+  });
+
+  const saved = await readSavedAgent(tokenFile);
+  if (saved) {
+    const agent = await prisma.agent.findUnique({ where: { id: saved.agentId } });
+    if (agent && agent.tokenHash === hashToken(saved.token)) {
+      return { agentId: agent.id, token: saved.token, revoked: agent.revokedAt !== null };
+    }
+  }
+  const token = AGENT_TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const agent = await prisma.agent.create({
+    data: {
+      teamId: team.id,
+      name: LOCAL_AGENT_NAME,
+      tokenHash: hashToken(token),
+      tokenPrefix: token.slice(0, AGENT_TOKEN_PREFIX.length + 4),
+      createdById: user.id,
+    },
+  });
+  await saveAgent(tokenFile, { agentId: agent.id, token });
+  return { agentId: agent.id, token, revoked: false };
+}
