@@ -1,0 +1,90 @@
+import { type ArtifactKind, type LogStream, MAX_LOG_LINE_CHARS, type MetricValues } from "@fp4kit/protocol";
+import type { RunSpool } from "../spool/run-spool.ts";
+
+/** Why a job was stopped before it finished. */
+export type StopReason = "cancel" | "lease-lost" | "shutdown";
+
+export class JobStoppedError extends Error {
+  override name = "JobStoppedError";
+  constructor(readonly reason: StopReason) {
+    super(`job stopped: ${reason}`);
+  }
+}
+
+export interface ResolvedPaths {
+  source: string;
+  dest: string | null;
+}
+
+/**
+ * What a job runner sees: its job, its confined paths, a signal that fires when it must stop,
+ * and the run's outputs. Everything goes to the spool first (then the uploader sends it).
+ * Metrics are coalesced to one sample per interval; the last values always get out (`flush`).
+ */
+export class JobContext {
+  private pendingMetrics: MetricValues = {};
+  private metricTimer: NodeJS.Timeout | null = null;
+  private lastMetricAt = 0;
+
+  constructor(
+    readonly spool: RunSpool,
+    readonly paths: ResolvedPaths,
+    readonly signal: AbortSignal,
+    private readonly options: { metricIntervalMs: number; onAppend: () => void },
+  ) {}
+
+  get job() {
+    return this.spool.job;
+  }
+
+  /** Appends output, split into lines (long lines into several, so nothing is refused). */
+  log(text: string, stream: LogStream = "STDOUT"): void {
+    for (const raw of text.replace(/\r?\n$/, "").split(/\r?\n/)) {
+      for (let i = 0; i === 0 || i < raw.length; i += MAX_LOG_LINE_CHARS) {
+        this.spool.append({ type: "log", stream, line: raw.slice(i, i + MAX_LOG_LINE_CHARS) });
+      }
+    }
+    this.options.onAppend();
+  }
+
+  /** A line from the agent itself (what it decided, why it stopped), shown apart from job output. */
+  system(text: string): void {
+    this.log(text, "SYSTEM");
+  }
+
+  metric(values: MetricValues): void {
+    Object.assign(this.pendingMetrics, values);
+    const wait = this.lastMetricAt + this.options.metricIntervalMs - Date.now();
+    if (wait <= 0) this.flush();
+    else this.metricTimer ??= setTimeout(() => this.flush(), wait);
+  }
+
+  /** Writes the coalesced metric sample now, if there is one. */
+  flush(): void {
+    if (this.metricTimer) clearTimeout(this.metricTimer);
+    this.metricTimer = null;
+    if (Object.keys(this.pendingMetrics).length === 0) return;
+    this.spool.append({ type: "metric", values: this.pendingMetrics });
+    this.pendingMetrics = {};
+    this.lastMetricAt = Date.now();
+    this.options.onAppend();
+  }
+
+  artifact(kind: ArtifactKind, json: unknown, markdown: string | null): void {
+    this.spool.putArtifact({ kind, json: JSON.parse(JSON.stringify(json)), markdown });
+    this.options.onAppend();
+  }
+
+  throwIfStopped(): void {
+    if (this.signal.aborted) throw new JobStoppedError(this.signal.reason as StopReason);
+  }
+}
+
+/** What a job runner returns when it completed. */
+export interface JobResult {
+  inputBytes: number | null;
+  outputBytes: number | null;
+  summary: Record<string, unknown> | null;
+}
+
+export type JobRunner = (ctx: JobContext) => Promise<JobResult>;

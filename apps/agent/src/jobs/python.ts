@@ -1,0 +1,161 @@
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Job } from "@fp4kit/protocol";
+import { type Grace, processStartTime, spawnGroup, stopGroup } from "../process/process-group.ts";
+import { writeCalibrationIgnoreFile } from "./calibration-ignore.ts";
+import {
+  type JobContext,
+  type JobResult,
+  type JobRunner,
+  JobStoppedError,
+  type StopReason,
+} from "./context.ts";
+import { parsePythonLine } from "./python-output.ts";
+
+type PythonKind = "CALIBRATE" | "VERIFY";
+
+/**
+ * The scripts production runs: Path B is the agent's own; verify is the one `fp4kit verify` runs
+ * too (packages/quant/python, beside fp4kit_jsonl.py, the JSON-lines helper both scripts use).
+ */
+export const PYTHON_SCRIPTS: Record<PythonKind, string> = {
+  CALIBRATE: fileURLToPath(new URL("../../python/quantize_llmcompressor.py", import.meta.url)),
+  VERIFY: fileURLToPath(new URL("../python/verify_nvfp4.py", import.meta.resolve("@fp4kit/quant"))),
+};
+
+/** Leftovers of a script that exited (daemons it forked) get this long after SIGINT/SIGTERM. */
+const STRAGGLER_GRACE: Grace = { interruptMs: 2_000, terminateMs: 2_000 };
+
+/** The script's command line; every path was confined by the PathGuard beforehand. */
+async function scriptArgs(
+  job: Job & { kind: PythonKind },
+  ctx: JobContext,
+  extraPaths: { reference: string | null },
+): Promise<string[]> {
+  if (job.kind === "CALIBRATE") {
+    const o = job.options;
+    const ignore = await writeCalibrationIgnoreFile(ctx.paths.source, o, ctx.spool.dir);
+    ctx.system(`keeping ${ignore.modules} Linear modules unquantized, as Path A does (${ignore.path})`);
+    return [
+      "--src",
+      ctx.paths.source,
+      "--dst",
+      ctx.paths.dest ?? "",
+      "--num-samples",
+      String(o.numSamples),
+      "--max-seq-len",
+      String(o.maxSeqLen),
+      "--dataset",
+      o.dataset,
+      "--ignore-file",
+      ignore.path,
+    ];
+  }
+  return [
+    ctx.paths.source,
+    ...(extraPaths.reference ? ["--reference", extraPaths.reference] : []),
+    "--generate-tokens",
+    String(job.options.generateTokens),
+  ];
+}
+
+export interface PythonRunnerOptions {
+  python: string;
+  /** Test seam: replacement scripts per kind (config `scripts`). */
+  scripts: Partial<Record<"calibrate" | "verify", string>>;
+  grace: Grace;
+  /** The verify job's FP8 reference, already confined (null when not given). */
+  reference: string | null;
+}
+
+/**
+ * Runs a Python script as its own process group, without a shell. Its stdout JSON lines become
+ * metrics, artifacts, the result and the failure reason; other lines become log lines. A stop
+ * (cancel, lost lease, shutdown) escalates SIGINT → SIGTERM → SIGKILL on the whole group.
+ */
+export function createPythonRunner(kind: PythonKind, options: PythonRunnerOptions): JobRunner {
+  return async (ctx) => {
+    const job = ctx.job as Job & { kind: PythonKind };
+    const script =
+      (kind === "CALIBRATE" ? options.scripts.calibrate : options.scripts.verify) ?? PYTHON_SCRIPTS[kind];
+    const args = [script, ...(await scriptArgs(job, ctx, { reference: options.reference }))];
+    ctx.system(`running ${options.python} ${args.join(" ")}`);
+
+    const child = spawnGroup(options.python, args, { env: { ...process.env, PYTHONUNBUFFERED: "1" } });
+    const spawned = await new Promise<number>((resolve, reject) => {
+      child.once("spawn", () => resolve(child.pid as number));
+      child.once("error", (err) => reject(new Error(`cannot start ${options.python}: ${err.message}`)));
+    });
+    ctx.spool.setProcess({ pgid: spawned, startTime: processStartTime(spawned) });
+
+    let result: JobResult = { inputBytes: null, outputBytes: null, summary: null };
+    let statedError: string | null = null;
+    const stderrTail: string[] = [];
+
+    const stdoutDone = new Promise<void>((resolve) => {
+      createInterface({ input: child.stdout })
+        .on("line", (line) => {
+          const message = parsePythonLine(line);
+          if (!message) return ctx.log(line);
+          switch (message.type) {
+            case "log":
+              return ctx.log(message.message, message.level === "error" ? "STDERR" : "STDOUT");
+            case "metric":
+              return ctx.metric(message.values);
+            case "artifact":
+              return ctx.artifact(message.kind, message.json, message.markdown);
+            case "result":
+              result = {
+                inputBytes: message.inputBytes,
+                outputBytes: message.outputBytes,
+                summary: message.summary,
+              };
+              return;
+            case "error":
+              statedError = message.message;
+              return ctx.log(message.message, "STDERR");
+          }
+        })
+        .on("close", resolve);
+    });
+    const stderrDone = new Promise<void>((resolve) => {
+      createInterface({ input: child.stderr })
+        .on("line", (line) => {
+          ctx.log(line, "STDERR");
+          stderrTail.push(line);
+          if (stderrTail.length > 5) stderrTail.shift();
+        })
+        .on("close", resolve);
+    });
+
+    let stopping: Promise<string> | null = null;
+    const onStop = () => {
+      ctx.system(
+        `stopping the process group ${spawned}: SIGINT, then SIGTERM after ${options.grace.interruptMs} ms, then SIGKILL after ${options.grace.terminateMs} ms more`,
+      );
+      stopping = stopGroup(spawned, options.grace);
+    };
+    if (ctx.signal.aborted) onStop();
+    else ctx.signal.addEventListener("abort", onStop, { once: true });
+
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    ctx.signal.removeEventListener("abort", onStop);
+    // Whatever the leader left behind must not outlive the job.
+    const ended = await (stopping ?? stopGroup(spawned, STRAGGLER_GRACE));
+    await Promise.all([stdoutDone, stderrDone]);
+    ctx.spool.setProcess(null);
+
+    if (ctx.signal.aborted) {
+      ctx.system(`process group stopped (${ended === "none" ? "it had exited" : `ended by ${ended}`})`);
+      throw new JobStoppedError(ctx.signal.reason as StopReason);
+    }
+    if (exit.code !== 0) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const why = statedError ?? (stderrTail.length ? stderrTail.join("\n") : "no error output");
+      throw new Error(`${kind.toLowerCase()} script ${how}: ${why}`);
+    }
+    return result;
+  };
+}

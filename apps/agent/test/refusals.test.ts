@@ -1,0 +1,131 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
+import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
+import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import { waitFor } from "./support/wait.ts";
+
+const MARKER = fileURLToPath(new URL("./fixtures/marker.py", import.meta.url));
+
+describe("refusing path traversal and bad job payloads", () => {
+  let db: TestDatabase;
+  let tenant: Tenant;
+  let tmp: string;
+  let root: string;
+  let outside: string;
+  let server: InProcessServer;
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tenant = await createTenant(db.prisma);
+    tmp = mkdtempSync(join(tmpdir(), "fp4kit-refusals-"));
+    root = join(tmp, "data");
+    outside = join(tmp, "elsewhere");
+    mkdirSync(join(root, "model"), { recursive: true });
+    mkdirSync(join(outside, "secret-model"), { recursive: true });
+    symlinkSync(outside, join(root, "escape"));
+    server = await startInProcessServer(db.prisma, db.connectionString);
+    // The marker script proves a job ran by creating <source>/RAN: refused jobs must never get there.
+    agent = startAgentProcess(join(tmp, "agent"), {
+      server: server.url,
+      token: tenant.token,
+      roots: [root],
+      scripts: { verify: MARKER, calibrate: MARKER },
+    });
+  });
+
+  afterAll(async () => {
+    await agent?.kill();
+    await server?.close();
+    await db?.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function ended(runId: string) {
+    return waitFor(`run ${runId} to end`, async () => {
+      const r = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+      return r.status === "QUEUED" || r.status === "RUNNING" ? undefined : r;
+    });
+  }
+
+  it.each([
+    [
+      "a .. escape",
+      () => `${root}/../elsewhere/secret-model`,
+      /resolves to ".*elsewhere\/secret-model"\) is outside the allowed data roots/,
+    ],
+    [
+      "a symlink out of the root",
+      () => join(root, "escape", "secret-model"),
+      /resolves to ".*elsewhere\/secret-model"\) is outside the allowed data roots/,
+    ],
+    ["a relative path", () => "data/model", /must be an absolute path/],
+  ])("refuses a source reached through %s", async (_label, source, message) => {
+    const run = await queueRun(db.prisma, tenant, { kind: "VERIFY", sourcePath: source(), options: {} });
+    await server.realtime.notifyRunQueued(run);
+    const result = await ended(run.id);
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toMatch(/^refused: sourcePath /);
+    expect(result.error).toMatch(message);
+    expect(existsSync(join(outside, "secret-model", "RAN"))).toBe(false);
+    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    expect(lines.map((l) => l.stream)).toEqual(["SYSTEM", "SYSTEM"]); // "claimed ...", "refused: ..."
+  });
+
+  it("refuses a destination outside the roots, or inside the source, before creating anything", async () => {
+    const escaping = await queueRun(db.prisma, tenant, {
+      kind: "CALIBRATE",
+      sourcePath: join(root, "model"),
+      destPath: join(root, "escape", "out"),
+      options: {},
+    });
+    const nested = await queueRun(db.prisma, tenant, {
+      kind: "CALIBRATE",
+      sourcePath: join(root, "model"),
+      destPath: join(root, "model", "nvfp4"),
+      options: {},
+    });
+    await server.realtime.notifyRunQueued(escaping);
+    expect((await ended(escaping.id)).error).toMatch(
+      /^refused: destPath .* is outside the allowed data roots/,
+    );
+    expect((await ended(nested.id)).error).toMatch(/^refused: destPath .* overlaps sourcePath/);
+    expect(existsSync(join(outside, "out"))).toBe(false);
+    expect(existsSync(join(root, "model", "nvfp4"))).toBe(false);
+    expect(existsSync(join(root, "model", "RAN"))).toBe(false);
+  });
+
+  it("fails a run whose stored options break the protocol schema without handing it to an agent", async () => {
+    const run = await queueRun(db.prisma, tenant, {
+      kind: "CONVERT",
+      sourcePath: join(root, "model"),
+      destPath: join(root, "out"),
+      options: { format: "gguf", workers: "many" },
+    });
+    await server.realtime.notifyRunQueued(run);
+    const result = await ended(run.id);
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toMatch(/^invalid run options for CONVERT/);
+    expect(result.error).toMatch(/format/);
+    expect(result.error).toMatch(/workers/);
+    expect(result.startedAt).toBeNull();
+    expect(await db.prisma.runLogLine.count({ where: { runId: run.id } })).toBe(0);
+    expect(existsSync(join(root, "out"))).toBe(false);
+  });
+
+  it("still runs a well-formed job inside the root afterwards", async () => {
+    const run = await queueRun(db.prisma, tenant, {
+      kind: "VERIFY",
+      sourcePath: join(root, "model"),
+      options: {},
+    });
+    await server.realtime.notifyRunQueued(run);
+    expect((await ended(run.id)).status).toBe("SUCCEEDED");
+    expect(existsSync(join(root, "model", "RAN"))).toBe(true);
+  });
+});

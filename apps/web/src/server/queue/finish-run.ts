@@ -1,0 +1,59 @@
+import type { Prisma } from "@fp4kit/db";
+import type { FinishStatus } from "@fp4kit/protocol";
+import type { Db } from "../db";
+import { QueueError } from "./errors";
+
+export interface FinishRunInput {
+  runId: string;
+  agentId: string;
+  status: FinishStatus;
+  error: string | null;
+  inputBytes: number | null;
+  outputBytes: number | null;
+  summary: Record<string, unknown> | null;
+}
+
+export interface FinishedRun {
+  runId: string;
+  teamId: string;
+  status: FinishStatus;
+  progress: number;
+}
+
+/**
+ * Records the end of a run its agent holds. Idempotent: an agent that lost the ack and resends
+ * the same outcome gets the same answer. A run that is no longer RUNNING on this agent (its lease
+ * expired and it became LOST, or another outcome was recorded) is refused with NOT_HELD.
+ */
+export async function finishRun(db: Db, input: FinishRunInput): Promise<FinishedRun> {
+  const updated = await db.run.updateManyAndReturn({
+    where: { id: input.runId, agentId: input.agentId, status: "RUNNING" },
+    data: {
+      status: input.status,
+      finishedAt: new Date(),
+      leaseExpiresAt: null,
+      error: input.error,
+      inputBytes: input.inputBytes === null ? null : BigInt(Math.round(input.inputBytes)),
+      outputBytes: input.outputBytes === null ? null : BigInt(Math.round(input.outputBytes)),
+      // A successful run is complete whatever its last metric said.
+      ...(input.status === "SUCCEEDED" ? { progress: 1 } : {}),
+      ...(input.summary === null ? {} : { summary: input.summary as Prisma.InputJsonObject }),
+    },
+    select: { id: true, teamId: true, status: true, progress: true },
+  });
+  const row = updated[0];
+  if (row) return { runId: row.id, teamId: row.teamId, status: input.status, progress: row.progress };
+
+  const run = await db.run.findUnique({
+    where: { id: input.runId },
+    select: { agentId: true, teamId: true, status: true, progress: true },
+  });
+  if (!run) throw new QueueError("NOT_FOUND", `run ${input.runId} does not exist`);
+  if (run.agentId === input.agentId && run.status === input.status) {
+    return { runId: input.runId, teamId: run.teamId, status: input.status, progress: run.progress };
+  }
+  throw new QueueError(
+    "NOT_HELD",
+    `run ${input.runId} is ${run.status}${run.agentId === input.agentId ? "" : " on another agent"}; it is no longer leased to this agent`,
+  );
+}

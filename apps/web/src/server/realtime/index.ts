@@ -1,0 +1,127 @@
+import type { Server as HttpServer } from "node:http";
+import { AGENT_NAMESPACE, BROWSER_NAMESPACE, type RunStatus } from "@fp4kit/protocol";
+import { createAdapter } from "@socket.io/postgres-adapter";
+import pg from "pg";
+import { Server } from "socket.io";
+import type { Db } from "../db";
+import type { RealtimePort } from "../realtime-port";
+import { registerAgentNamespace } from "./agent-namespace";
+import { Broadcasts } from "./broadcasts";
+import { type AuthenticateBrowser, registerBrowserNamespace } from "./browser-namespace";
+import type { Logger } from "./logger";
+import { RunEventStream } from "./run-event-stream";
+import { startSweeper } from "./sweeper";
+import { DEFAULT_TIMING, type RealtimeTiming } from "./timing";
+
+export { AGENT_TOKEN_PREFIX, generateAgentToken, hashAgentToken, type NewAgentToken } from "./agent-auth";
+export type { RealtimeTiming } from "./timing";
+
+export interface RealtimeDeps {
+  db: Db;
+  authenticateBrowser: AuthenticateBrowser;
+  /** For the socket.io Postgres adapter (LISTEN/NOTIFY between web instances). */
+  pgConnectionString: string;
+}
+
+export interface RealtimeOptions {
+  timing?: Partial<RealtimeTiming>;
+  log?: Logger;
+}
+
+export interface Realtime extends RealtimePort {
+  /** Wakes the agents that may claim this run and shows it as QUEUED to the team. */
+  notifyRunQueued(run: { id: string; teamId: string; agentId: string | null }): Promise<void>;
+  /**
+   * After the caller set `cancelRequestedAt`: tells the agent holding the run to stop it. The agent
+   * also learns it at its next lease renewal, so a missed message only delays the cancel.
+   */
+  requestCancel(runId: string): Promise<void>;
+  /** After the caller set `revokedAt`: disconnects the agent's sockets on every instance at once. */
+  revokeAgent(agentId: string): Promise<void>;
+  /** For status changes made outside the realtime layer (e.g. a queued run cancelled by a user). */
+  publishRunStatus(run: { id: string; teamId: string; status: RunStatus; progress: number }): void;
+  /** One sweep now (leases, silent agents); it also runs every `sweepIntervalMs`. */
+  sweep(): Promise<void>;
+  readonly io: Server;
+  close(): Promise<void>;
+}
+
+/** Generous for artifacts (a quality report lists every tensor of a model). */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Attaches socket.io to the web app's HTTP server: `/agent` for GPU-host agents, `/browser` for
+ * signed-in users, the Postgres adapter so that several web instances act as one, and the sweeper.
+ */
+export function attachRealtime(
+  httpServer: HttpServer,
+  deps: RealtimeDeps,
+  options: RealtimeOptions = {},
+): Realtime {
+  const timing: RealtimeTiming = { ...DEFAULT_TIMING, ...options.timing };
+  const log = options.log ?? console;
+  const { db } = deps;
+
+  // LISTEN holds one connection; the rest serve NOTIFY and the attachments table.
+  const pool = new pg.Pool({ connectionString: deps.pgConnectionString, max: 4 });
+  let closing = false;
+  const adapterError = (err: Error) => {
+    if (!closing) log.error("[realtime] adapter database connection failed", err);
+  };
+  pool.on("error", adapterError);
+  // The adapter's LISTEN client is checked out for good, so the pool's handler does not cover it:
+  // without this, a database restart would crash the process instead of the adapter reconnecting.
+  pool.on("connect", (client) => client.on("error", adapterError));
+  const io = new Server(httpServer, {
+    adapter: createAdapter(pool, { errorHandler: adapterError }),
+    maxHttpBufferSize: MAX_MESSAGE_BYTES,
+    // The agent uses websocket only; browsers may start with polling behind strict proxies.
+    transports: ["websocket", "polling"],
+  });
+  const agents = io.of(AGENT_NAMESPACE);
+  const browsers = io.of(BROWSER_NAMESPACE);
+  const broadcasts = new Broadcasts(agents, browsers);
+  const runEvents = new RunEventStream(browsers, db, log);
+
+  registerAgentNamespace(agents, { db, timing, broadcasts, runEvents, log });
+  registerBrowserNamespace(browsers, { db, authenticateBrowser: deps.authenticateBrowser, runEvents, log });
+  const sweeper = startSweeper({ db, timing, broadcasts, log });
+
+  return {
+    io,
+    async notifyRunQueued(run) {
+      broadcasts.runAvailable(run);
+      broadcasts.runStatus(run.teamId, { runId: run.id, status: "QUEUED", progress: 0 });
+    },
+    async requestCancel(runId) {
+      const run = await db.run.findUnique({ where: { id: runId }, select: { agentId: true, status: true } });
+      if (run?.status === "RUNNING" && run.agentId) broadcasts.cancelRun(run.agentId, runId);
+    },
+    async revokeAgent(agentId) {
+      broadcasts.revokeAgent(agentId, "the agent's token was revoked");
+      const agent = await db.agent.updateManyAndReturn({
+        where: { id: agentId, connectedAt: { not: null } },
+        data: { connectedAt: null },
+        select: { teamId: true, lastSeenAt: true },
+      });
+      for (const a of agent) {
+        broadcasts.agentStatus(a.teamId, {
+          agentId,
+          online: false,
+          lastSeenAt: a.lastSeenAt?.toISOString() ?? null,
+        });
+      }
+    },
+    publishRunStatus(run) {
+      broadcasts.runStatus(run.teamId, { runId: run.id, status: run.status, progress: run.progress });
+    },
+    sweep: () => sweeper.sweep(),
+    async close() {
+      closing = true;
+      await sweeper.stop();
+      // Also closes httpServer; the adapter's LISTEN client goes back to the pool before it ends.
+      await io.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/** The realtime layer's clocks; the agent learns heartbeat and lease from the hello reply. */
+export interface RealtimeTiming {
+  /** How often agents send `agent:heartbeat`. */
+  heartbeatSeconds: number;
+  /** How long a claim or renewal keeps a run leased; agents renew at a third of it. */
+  leaseSeconds: number;
+  /** An agent silent for this long is marked offline. */
+  offlineAfterSeconds: number;
+  /** How often this instance expires leases and marks silent agents offline. */
+  sweepIntervalMs: number;
+}
+
+export const DEFAULT_TIMING: RealtimeTiming = {
+  heartbeatSeconds: 15,
+  leaseSeconds: 90,
+  offlineAfterSeconds: 45,
+  sweepIntervalMs: 5_000,
+};
