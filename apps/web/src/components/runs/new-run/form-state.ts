@@ -1,0 +1,125 @@
+import { type NewRunInput, NewRunInputSchema, type OutputFormat, type RunKind } from "@fp4kit/protocol";
+
+/** The New run form's raw state: everything is text until it is parsed into a run spec. */
+export interface NewRunFormState {
+  agentId: string;
+  kind: RunKind;
+  sourcePath: string;
+  destPath: string;
+  // CONVERT
+  format: OutputFormat;
+  workers: string;
+  gpus: string;
+  shardSizeGb: string;
+  ignore: string;
+  /** "preset": leave it to the model family's preset (on for V3/V3.2, off for V4). */
+  quantizeAttention: "preset" | "on" | "off";
+  inputScale: string;
+  calibrationFile: string;
+  // CALIBRATE
+  numSamples: string;
+  maxSeqLen: string;
+  dataset: string;
+  // VERIFY
+  referencePath: string;
+  generateTokens: string;
+}
+
+/** Defaults mirror the protocol schemas' defaults (and the seed kit's recommended invocations). */
+export const INITIAL_FORM: NewRunFormState = {
+  agentId: "",
+  kind: "INSPECT",
+  sourcePath: "",
+  destPath: "",
+  format: "compressed-tensors",
+  workers: "0",
+  gpus: "0",
+  shardSizeGb: "5",
+  ignore: "",
+  quantizeAttention: "preset",
+  inputScale: "",
+  calibrationFile: "",
+  numSamples: "256",
+  maxSeqLen: "4096",
+  dataset: "HuggingFaceH4/ultrachat_200k",
+  referencePath: "",
+  generateTokens: "16",
+};
+
+/** Kinds that write a new checkpoint and so need a destination folder. */
+export const KINDS_WITH_DESTINATION: readonly RunKind[] = ["CONVERT", "CALIBRATE"];
+
+/** "" → undefined and "12" → 12, but "abc" → NaN so the schema reports it instead of dropping it. */
+function numberOrUndefined(text: string): number | undefined {
+  const trimmed = text.trim();
+  return trimmed === "" ? undefined : Number(trimmed);
+}
+function textOrUndefined(text: string): string | undefined {
+  return text.trim() === "" ? undefined : text.trim();
+}
+function lines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/** The options object of the selected kind, in the protocol's shape. */
+function optionsOf(form: NewRunFormState): Record<string, unknown> {
+  switch (form.kind) {
+    case "INSPECT":
+      return {};
+    case "CONVERT": {
+      const shardGb = numberOrUndefined(form.shardSizeGb);
+      const modelopt = form.format === "modelopt";
+      return {
+        format: form.format,
+        workers: numberOrUndefined(form.workers),
+        gpus: numberOrUndefined(form.gpus),
+        shardSizeBytes: shardGb === undefined ? undefined : Math.round(shardGb * 1e9),
+        ignore: lines(form.ignore),
+        quantizeAttention: form.quantizeAttention === "preset" ? undefined : form.quantizeAttention === "on",
+        inputScale: modelopt ? numberOrUndefined(form.inputScale) : undefined,
+        calibrationFile: modelopt ? textOrUndefined(form.calibrationFile) : undefined,
+      };
+    }
+    case "CALIBRATE":
+      return {
+        numSamples: numberOrUndefined(form.numSamples),
+        maxSeqLen: numberOrUndefined(form.maxSeqLen),
+        dataset: textOrUndefined(form.dataset),
+        ignore: lines(form.ignore),
+      };
+    case "VERIFY":
+      return {
+        referencePath: textOrUndefined(form.referencePath),
+        generateTokens: numberOrUndefined(form.generateTokens),
+      };
+  }
+}
+
+export type FieldErrors = Record<string, string>;
+
+/**
+ * Parses the form with NewRunInputSchema, the schema the server applies again. Errors are keyed by
+ * the path of the failing field ("sourcePath", "options.shardSizeBytes", ...). Cross-field rules
+ * (a destination for convert, input scales for ModelOpt) run once the fields themselves are valid.
+ */
+export function parseNewRunForm(form: NewRunFormState): { spec: NewRunInput } | { errors: FieldErrors } {
+  const candidate = {
+    agentId: form.agentId || null,
+    kind: form.kind,
+    sourcePath: form.sourcePath.trim(),
+    destPath: KINDS_WITH_DESTINATION.includes(form.kind) ? form.destPath.trim() || null : null,
+    options: optionsOf(form),
+  };
+  const parsed = NewRunInputSchema.safeParse(candidate);
+  if (parsed.success) return { spec: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const key = issue.path.filter((p) => typeof p !== "number").join(".");
+    // Text that is not a number reaches the schema as NaN; say it in the form's terms.
+    errors[key] ??= issue.message.includes("received NaN") ? "Enter a number" : issue.message;
+  }
+  return { errors };
+}

@@ -1,0 +1,230 @@
+"use client";
+
+import { type RunKind, RunKindSchema } from "@fp4kit/protocol";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { isUnderSomeRoot } from "../../../lib/paths";
+import { useTRPC } from "../../../lib/trpc/react";
+import { errorMessage } from "../../../lib/trpc/types";
+import { useTeamAgents } from "../../agents/use-team-agents";
+import { useTeam } from "../../shell/team-context";
+import { Button, ButtonLink } from "../../ui/button";
+import { Card, CardBody, CardHeader } from "../../ui/card";
+import { Alert, Field, Input } from "../../ui/field";
+import { PageHeader } from "../../ui/page-header";
+import { AgentPicker } from "./agent-picker";
+import {
+  type FieldErrors,
+  INITIAL_FORM,
+  KINDS_WITH_DESTINATION,
+  type NewRunFormState,
+  parseNewRunForm,
+} from "./form-state";
+import { KindPicker } from "./kind-picker";
+import { OptionsFields } from "./options-fields";
+
+/** Initial values from the URL, e.g. "Convert this checkpoint" on an inspect run links here with them. */
+function initialForm(params: { get(name: string): string | null }): NewRunFormState {
+  const kind = RunKindSchema.safeParse(params.get("kind"));
+  return {
+    ...INITIAL_FORM,
+    kind: kind.success ? kind.data : INITIAL_FORM.kind,
+    agentId: params.get("agent") ?? "",
+    sourcePath: params.get("source") ?? "",
+    destPath: params.get("dest") ?? "",
+  };
+}
+
+/** "/data/DeepSeek-V3-FP8" → "/data/DeepSeek-V3-NVFP4" (or "-NVFP4" appended). */
+function suggestDestination(source: string, kind: RunKind): string {
+  const trimmed = source.trim().replace(/\/+$/, "");
+  if (!trimmed) return "";
+  const suffix = kind === "CALIBRATE" ? "NVFP4-calibrated" : "NVFP4";
+  return /fp8/i.test(trimmed.split("/").at(-1) ?? "")
+    ? trimmed.replace(/fp8(?!.*fp8)/i, suffix)
+    : `${trimmed}-${suffix}`;
+}
+
+export function NewRunForm() {
+  const trpc = useTRPC();
+  const team = useTeam();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const searchParams = useSearchParams();
+  const [form, setForm] = useState(() => initialForm(searchParams));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const agents = useTeamAgents({ includeRevoked: false });
+  const create = useMutation(
+    trpc.runs.create.mutationOptions({
+      onSuccess: async (run) => {
+        await queryClient.invalidateQueries(trpc.runs.list.pathFilter());
+        router.push(team.href(`/runs/${run.id}`));
+      },
+    }),
+  );
+
+  const set = <K extends keyof NewRunFormState>(key: K, value: NewRunFormState[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setErrors(({ [key]: _, ...rest }) => rest);
+  };
+  const agent = agents.data?.find((a) => a.id === form.agentId);
+  const roots = agent?.capabilities?.roots.map((r) => r.path) ?? [];
+  const needsDestination = KINDS_WITH_DESTINATION.includes(form.kind);
+  const suggestedDestination = suggestDestination(form.sourcePath, form.kind);
+
+  /** The agent re-checks paths against its roots; checking here turns a failed run into a form error. */
+  function rootErrors(): FieldErrors {
+    if (roots.length === 0) return {};
+    const found: FieldErrors = {};
+    const outside = `Not under ${agent?.name}'s roots: ${roots.join(", ")}`;
+    if (form.sourcePath && !isUnderSomeRoot(form.sourcePath.trim(), roots)) found.sourcePath = outside;
+    if (needsDestination && form.destPath && !isUnderSomeRoot(form.destPath.trim(), roots))
+      found.destPath = outside;
+    return found;
+  }
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const parsed = parseNewRunForm(form);
+    const found = { ...("errors" in parsed ? parsed.errors : {}), ...rootErrors() };
+    setErrors(found);
+    if ("spec" in parsed && Object.keys(found).length === 0)
+      create.mutate({ teamId: team.id, spec: parsed.spec });
+  }
+
+  if (!team.canOperate) {
+    return (
+      <Alert tone="amber">
+        Viewers can look at runs but not queue them. Ask a team owner for the member role.
+      </Alert>
+    );
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="max-w-5xl space-y-5">
+      <PageHeader
+        title="New run"
+        description="Queue a job on one of the team's agents. Queued runs wait for a free agent."
+      />
+      <Card>
+        <CardHeader title="Agent" description="Where the run executes; paths below are on that host." />
+        <CardBody>
+          {agents.isPending ? (
+            <div className="text-sm text-zinc-500">Loading agents…</div>
+          ) : (
+            <AgentPicker
+              agents={agents.data ?? []}
+              value={form.agentId}
+              onChange={(id) => set("agentId", id)}
+            />
+          )}
+          {agents.data?.length === 0 && (
+            <p className="mt-3 text-xs text-zinc-500">
+              No agents yet: create one on the{" "}
+              <Link className="text-indigo-600" href={team.href("/agents")}>
+                Agents
+              </Link>{" "}
+              page.
+            </p>
+          )}
+        </CardBody>
+      </Card>
+      <Card>
+        <CardHeader title="Kind" />
+        <CardBody>
+          <KindPicker value={form.kind} onChange={(kind) => set("kind", kind)} />
+        </CardBody>
+      </Card>
+      <Card>
+        <CardHeader
+          title="Checkpoint"
+          description={
+            roots.length > 0 ? (
+              <span>
+                Paths must be under the agent's roots:{" "}
+                {roots.map((root) => (
+                  <button
+                    key={root}
+                    type="button"
+                    onClick={() => set("sourcePath", `${root.replace(/\/+$/, "")}/`)}
+                    className="mr-1.5 rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[11px] text-zinc-700 hover:bg-zinc-200"
+                  >
+                    {root}
+                  </button>
+                ))}
+              </span>
+            ) : (
+              "Absolute paths on the agent's host."
+            )
+          }
+        />
+        <CardBody className="grid gap-4 md:grid-cols-2">
+          <Field
+            label={form.kind === "VERIFY" ? "NVFP4 checkpoint" : "Source checkpoint (FP8)"}
+            htmlFor="sourcePath"
+            error={errors.sourcePath}
+            hint="The folder with model.safetensors.index.json."
+          >
+            <Input
+              id="sourcePath"
+              value={form.sourcePath}
+              onChange={(e) => set("sourcePath", e.target.value)}
+              placeholder="/data/DeepSeek-V3-FP8"
+              className="font-mono"
+              invalid={!!errors.sourcePath}
+            />
+          </Field>
+          {needsDestination && (
+            <Field
+              label="Destination"
+              htmlFor="destPath"
+              error={errors.destPath}
+              hint={
+                suggestedDestination && form.destPath !== suggestedDestination ? (
+                  <button
+                    type="button"
+                    className="text-indigo-600 hover:text-indigo-500"
+                    onClick={() => set("destPath", suggestedDestination)}
+                  >
+                    Use {suggestedDestination}
+                  </button>
+                ) : (
+                  "A new folder; a retry resumes into it."
+                )
+              }
+            >
+              <Input
+                id="destPath"
+                value={form.destPath}
+                onChange={(e) => set("destPath", e.target.value)}
+                placeholder="/data/DeepSeek-V3-NVFP4"
+                className="font-mono"
+                invalid={!!errors.destPath}
+              />
+            </Field>
+          )}
+        </CardBody>
+      </Card>
+      {form.kind !== "INSPECT" && (
+        <Card>
+          <CardHeader title="Options" />
+          <CardBody className="grid gap-4 md:grid-cols-2">
+            <OptionsFields form={form} errors={errors} set={set} />
+          </CardBody>
+        </Card>
+      )}
+      {errors.agentId && <Alert>{errors.agentId}</Alert>}
+      {create.error && <Alert>{errorMessage(create.error)}</Alert>}
+      <div className="flex items-center justify-end gap-2">
+        <ButtonLink href={team.href("/runs")} variant="ghost">
+          Cancel
+        </ButtonLink>
+        <Button type="submit" variant="primary" disabled={create.isPending}>
+          {create.isPending ? "Queueing…" : "Queue run"}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,207 @@
+"use client";
+
+import { Field, Input, Select, Textarea } from "../../ui/field";
+import type { FieldErrors, NewRunFormState } from "./form-state";
+
+type Props = {
+  form: NewRunFormState;
+  errors: FieldErrors;
+  set: <K extends keyof NewRunFormState>(key: K, value: NewRunFormState[K]) => void;
+};
+
+function IgnoreField({ form, errors, set }: Props) {
+  return (
+    <Field
+      label="Extra ignore regexes"
+      htmlFor="ignore"
+      className="md:col-span-2"
+      error={errors["options.ignore"]}
+      hint="One per line, added to the preset's list (lm_head, embeddings, router gates, norms, indexer, mHC). Matching tensors are copied unchanged."
+    >
+      <Textarea
+        id="ignore"
+        rows={3}
+        value={form.ignore}
+        onChange={(e) => set("ignore", e.target.value)}
+        placeholder={"model\\.layers\\.0\\..*\n.*\\.shared_experts\\..*"}
+      />
+    </Field>
+  );
+}
+
+function ConvertOptions({ form, errors, set }: Props) {
+  const modelopt = form.format === "modelopt";
+  return (
+    <>
+      <Field label="Output format" htmlFor="format" error={errors["options.format"]}>
+        <Select
+          id="format"
+          value={form.format}
+          onChange={(e) => set("format", e.target.value as NewRunFormState["format"])}
+        >
+          <option value="compressed-tensors">compressed-tensors (vLLM)</option>
+          <option value="modelopt">ModelOpt NVFP4 (TensorRT-LLM, SGLang)</option>
+        </Select>
+      </Field>
+      <Field
+        label="Shard size (GB)"
+        htmlFor="shardSizeGb"
+        error={errors["options.shardSizeBytes"]}
+        hint="Output shard size; ~5 GB like the source."
+      >
+        <Input
+          id="shardSizeGb"
+          inputMode="decimal"
+          value={form.shardSizeGb}
+          onChange={(e) => set("shardSizeGb", e.target.value)}
+        />
+      </Field>
+      <Field
+        label="CPU workers"
+        htmlFor="workers"
+        error={errors["options.workers"]}
+        hint="Threads for the native kernel; 0 = all cores."
+      >
+        <Input
+          id="workers"
+          inputMode="numeric"
+          value={form.workers}
+          onChange={(e) => set("workers", e.target.value)}
+        />
+      </Field>
+      <Field label="GPUs" htmlFor="gpus" error={errors["options.gpus"]} hint="0 = CPU only.">
+        <Input
+          id="gpus"
+          inputMode="numeric"
+          value={form.gpus}
+          onChange={(e) => set("gpus", e.target.value)}
+        />
+      </Field>
+      {modelopt && (
+        <>
+          <Field
+            label="Calibration file"
+            htmlFor="calibrationFile"
+            error={errors["options.calibrationFile"]}
+            hint="JSON of per-module activation input scales, under the agent's roots."
+          >
+            <Input
+              id="calibrationFile"
+              value={form.calibrationFile}
+              onChange={(e) => set("calibrationFile", e.target.value)}
+              className="font-mono"
+            />
+          </Field>
+          <Field
+            label="Fallback input scale"
+            htmlFor="inputScale"
+            error={errors["options.inputScale"]}
+            hint="Used for every activation when no calibration file is given."
+          >
+            <Input
+              id="inputScale"
+              inputMode="decimal"
+              value={form.inputScale}
+              onChange={(e) => set("inputScale", e.target.value)}
+            />
+          </Field>
+        </>
+      )}
+      <Field
+        label="Attention projections"
+        htmlFor="quantizeAttention"
+        error={errors["options.quantizeAttention"]}
+      >
+        <Select
+          id="quantizeAttention"
+          value={form.quantizeAttention}
+          onChange={(e) => set("quantizeAttention", e.target.value as NewRunFormState["quantizeAttention"])}
+        >
+          <option value="preset">Preset default (NVFP4 for V3/V3.2, kept for V4)</option>
+          <option value="on">Quantize to NVFP4</option>
+          <option value="off">Keep as in the source</option>
+        </Select>
+      </Field>
+      <IgnoreField form={form} errors={errors} set={set} />
+    </>
+  );
+}
+
+function CalibrateOptions({ form, errors, set }: Props) {
+  return (
+    <>
+      <Field label="Calibration samples" htmlFor="numSamples" error={errors["options.numSamples"]}>
+        <Input
+          id="numSamples"
+          inputMode="numeric"
+          value={form.numSamples}
+          onChange={(e) => set("numSamples", e.target.value)}
+        />
+      </Field>
+      <Field label="Max sequence length" htmlFor="maxSeqLen" error={errors["options.maxSeqLen"]}>
+        <Input
+          id="maxSeqLen"
+          inputMode="numeric"
+          value={form.maxSeqLen}
+          onChange={(e) => set("maxSeqLen", e.target.value)}
+        />
+      </Field>
+      <Field
+        label="Calibration dataset"
+        htmlFor="dataset"
+        className="md:col-span-2"
+        error={errors["options.dataset"]}
+      >
+        <Input
+          id="dataset"
+          value={form.dataset}
+          onChange={(e) => set("dataset", e.target.value)}
+          className="font-mono"
+        />
+      </Field>
+      <IgnoreField form={form} errors={errors} set={set} />
+    </>
+  );
+}
+
+function VerifyOptions({ form, errors, set }: Props) {
+  return (
+    <>
+      <Field
+        label="Reference FP8 checkpoint"
+        htmlFor="referencePath"
+        error={errors["options.referencePath"]}
+        hint="Optional: compares the forward pass against the source."
+      >
+        <Input
+          id="referencePath"
+          value={form.referencePath}
+          onChange={(e) => set("referencePath", e.target.value)}
+          className="font-mono"
+        />
+      </Field>
+      <Field label="Tokens to generate" htmlFor="generateTokens" error={errors["options.generateTokens"]}>
+        <Input
+          id="generateTokens"
+          inputMode="numeric"
+          value={form.generateTokens}
+          onChange={(e) => set("generateTokens", e.target.value)}
+        />
+      </Field>
+    </>
+  );
+}
+
+/** The options of the selected kind (inspect has none). */
+export function OptionsFields(props: Props) {
+  switch (props.form.kind) {
+    case "CONVERT":
+      return <ConvertOptions {...props} />;
+    case "CALIBRATE":
+      return <CalibrateOptions {...props} />;
+    case "VERIFY":
+      return <VerifyOptions {...props} />;
+    case "INSPECT":
+      return null;
+  }
+}

@@ -1,0 +1,126 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import type { ReactNode } from "react";
+import { authClient } from "../../lib/auth-client";
+import { useTeamLiveUpdates } from "../../lib/live/use-team-live-updates";
+import { ROLE_LABELS } from "../../lib/roles";
+import { cn } from "../ui/cn";
+import { Logo } from "./logo";
+import { type CurrentTeam, TeamProvider } from "./team-context";
+
+const NAV = [
+  { path: "/runs", label: "Runs", icon: "M3 5h14M3 10h14M3 15h9" },
+  { path: "/runs/new", label: "New run", icon: "M10 4v12M4 10h12" },
+  { path: "/compare", label: "Compare", icon: "M6 3v14M14 3v14M3 7h6M11 13h6" },
+  { path: "/agents", label: "Agents", icon: "M4 5h12v7H4zM7 15h6M10 12v3" },
+  {
+    path: "/settings",
+    label: "Team",
+    icon: "M7 8a3 3 0 1 0 0-.01M3 16c0-2.2 1.8-4 4-4s4 1.8 4 4M13 9a2.5 2.5 0 1 0 0-.01M12.5 12.2c2.3-.3 4.5 1.3 4.5 3.8",
+  },
+] as const;
+
+function isActive(pathname: string, href: string, path: string) {
+  if (path === "/runs")
+    return pathname === href || (pathname.startsWith(`${href}/`) && !pathname.endsWith("/new"));
+  return pathname === href || pathname.startsWith(`${href}/`);
+}
+
+export function TeamShell({
+  team,
+  teams,
+  user,
+  children,
+}: {
+  team: CurrentTeam;
+  teams: CurrentTeam[];
+  user: { name: string; email: string };
+  children: ReactNode;
+}) {
+  useTeamLiveUpdates(team.id);
+  const pathname = usePathname();
+  const router = useRouter();
+
+  async function signOut() {
+    await authClient.signOut();
+    router.replace("/sign-in");
+    router.refresh();
+  }
+
+  return (
+    <TeamProvider team={team}>
+      <div className="flex min-h-screen">
+        <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col bg-zinc-950 text-zinc-300">
+          <div className="px-5 pt-5 pb-4">
+            <Link href="/">
+              <Logo inverted />
+            </Link>
+          </div>
+          <div className="px-3">
+            <label
+              htmlFor="team-switcher"
+              className="px-2 text-[11px] font-medium tracking-wider text-zinc-500 uppercase"
+            >
+              Team
+            </label>
+            <select
+              id="team-switcher"
+              value={team.slug}
+              onChange={(e) =>
+                router.push(e.target.value === "+new" ? "/teams/new" : `/t/${e.target.value}/runs`)
+              }
+              className="mt-1 block w-full rounded-md border-0 bg-zinc-900 px-2.5 py-1.5 text-sm text-white ring-1 ring-zinc-800 ring-inset focus:ring-2 focus:ring-indigo-500"
+            >
+              {teams.map((t) => (
+                <option key={t.slug} value={t.slug}>
+                  {t.name}
+                </option>
+              ))}
+              <option value="+new">+ New team…</option>
+            </select>
+            <p className="mt-1 px-2 text-xs text-zinc-500">You are {ROLE_LABELS[team.role].toLowerCase()}</p>
+          </div>
+          <nav className="mt-5 flex-1 space-y-0.5 px-3" aria-label="Main">
+            {NAV.map((item) => {
+              const href = `/t/${team.slug}${item.path}`;
+              const active = isActive(pathname, href, item.path);
+              return (
+                <Link
+                  key={item.path}
+                  href={href}
+                  aria-current={active ? "page" : undefined}
+                  className={cn(
+                    "flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium transition-colors",
+                    active ? "bg-zinc-800 text-white" : "text-zinc-400 hover:bg-zinc-900 hover:text-white",
+                  )}
+                >
+                  <svg
+                    viewBox="0 0 20 20"
+                    fill="none"
+                    stroke="currentColor"
+                    strokeWidth={1.6}
+                    className="size-4"
+                    aria-hidden="true"
+                  >
+                    <path d={item.icon} strokeLinecap="round" strokeLinejoin="round" />
+                  </svg>
+                  {item.label}
+                </Link>
+              );
+            })}
+          </nav>
+          <div className="border-t border-zinc-800 px-4 py-4">
+            <div className="truncate text-sm font-medium text-white">{user.name}</div>
+            <div className="truncate text-xs text-zinc-500">{user.email}</div>
+            <button type="button" onClick={signOut} className="mt-2 text-xs text-zinc-400 hover:text-white">
+              Sign out
+            </button>
+          </div>
+        </aside>
+        <main className="min-w-0 flex-1 px-6 py-6">{children}</main>
+      </div>
+    </TeamProvider>
+  );
+}

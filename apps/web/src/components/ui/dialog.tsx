@@ -1,0 +1,43 @@
+"use client";
+
+import { type ReactNode, useEffect, useRef } from "react";
+
+/** A modal built on <dialog> (focus trap and Escape handling come from the browser). */
+export function Dialog({
+  open,
+  onClose,
+  title,
+  children,
+  footer,
+}: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  children: ReactNode;
+  footer?: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      onClose={onClose}
+      className="m-auto w-full max-w-lg rounded-xl border border-zinc-200 bg-white p-0 shadow-2xl backdrop:bg-zinc-950/40"
+    >
+      <div className="px-6 pt-5 pb-4">
+        <h2 className="text-base font-semibold text-zinc-900">{title}</h2>
+        <div className="mt-3 text-sm text-zinc-600">{children}</div>
+      </div>
+      {footer && (
+        <div className="flex justify-end gap-2 rounded-b-xl border-t border-zinc-200 bg-zinc-50 px-6 py-3">
+          {footer}
+        </div>
+      )}
+    </dialog>
+  );
+}

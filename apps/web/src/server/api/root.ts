@@ -1,0 +1,19 @@
+import { agentsRouter } from "./routers/agents";
+import { invitationsRouter } from "./routers/invitations";
+import { meRouter } from "./routers/me";
+import { runsRouter } from "./routers/runs";
+import { teamsRouter } from "./routers/teams";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  me: meRouter,
+  teams: teamsRouter,
+  invitations: invitationsRouter,
+  agents: agentsRouter,
+  runs: runsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Calls procedures in-process (tests; server components). */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,69 @@
+/**
+ * tRPC setup with layered procedures (public → authed → team viewer/member/owner), after
+ * create-t3-turbo and Langfuse. Procedures live one per file under ./routers and stay thin: they
+ * validate input, pick the layer that authorises the caller, and call a domain function.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+import type { TeamRole } from "../../lib/roles";
+import type { Db } from "../db";
+import { DomainError } from "../domain/errors";
+import { requireTeamRole } from "../domain/teams/membership";
+import type { RealtimePort } from "../realtime-port";
+
+export interface SessionUser {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface TrpcContext {
+  db: Db;
+  realtime: RealtimePort;
+  session: { user: SessionUser } | null;
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    // Field errors of invalid input, so forms can show them next to the field.
+    const fieldErrors = error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null;
+    return { ...shape, data: { ...shape.data, fieldErrors } };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain code throws transport-agnostic DomainErrors; here they become tRPC errors with their code. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  return next({ ctx: { user: ctx.session.user } });
+});
+
+/** A procedure on one team's data: input carries `teamId`, and the caller needs `required` there. */
+function teamProcedure(required: TeamRole) {
+  return authedProcedure.input(z.object({ teamId: z.string().min(1) })).use(async ({ ctx, input, next }) => {
+    const team = await requireTeamRole(ctx.db, { teamId: input.teamId, userId: ctx.user.id, required });
+    return next({ ctx: { team } });
+  });
+}
+
+/** Any member, viewers included: read-only procedures. */
+export const teamViewerProcedure = teamProcedure("VIEWER");
+/** Members and owners: queue, cancel and retry runs. */
+export const teamMemberProcedure = teamProcedure("MEMBER");
+/** Owners only: agents, invitations and members. */
+export const teamOwnerProcedure = teamProcedure("OWNER");

@@ -1,0 +1,28 @@
+import { randomBytes } from "node:crypto";
+import type { Db } from "../../db";
+
+type Tx = Pick<Db, "team" | "membership">;
+
+/** "Ada's team!" → "adas-team"; empty names fall back to "team". */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/['’]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return slug || "team";
+}
+
+/** Creates a team with `ownerId` as its OWNER; the slug gets a random suffix when taken. */
+export async function createTeamWithOwner(db: Tx, input: { name: string; ownerId: string }) {
+  const base = slugify(input.name);
+  let slug = base;
+  while (await db.team.findUnique({ where: { slug }, select: { id: true } })) {
+    slug = `${base}-${randomBytes(3).toString("hex")}`;
+  }
+  const team = await db.team.create({ data: { name: input.name, slug } });
+  await db.membership.create({ data: { teamId: team.id, userId: input.ownerId, role: "OWNER" } });
+  return team;
+}

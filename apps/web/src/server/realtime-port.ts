@@ -1,0 +1,16 @@
+import type { RunStatus } from "@fp4kit/protocol";
+
+/**
+ * What the tRPC procedures need from the realtime layer (src/server/realtime, built by the agent
+ * engineer). Kept as a narrow interface so router tests can pass a recording fake.
+ */
+export interface RealtimePort {
+  /** Wake the agents that may claim this run. */
+  notifyRunQueued(run: { id: string; teamId: string; agentId: string | null }): void | Promise<void>;
+  /** Tell the agent running this run to stop it. */
+  requestCancel(runId: string): void | Promise<void>;
+  /** Disconnect a revoked agent's sockets. */
+  revokeAgent(agentId: string): void | Promise<void>;
+  /** Show browsers a status change made outside the realtime layer (a queued run cancelled here). */
+  publishRunStatus(run: { id: string; teamId: string; status: RunStatus; progress: number }): void;
+}
