@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { PrismaClient } from "@fp4kit/db";
+import { generateAgentToken, hashAgentToken, type PrismaClient } from "@fp4kit/db";
 
 /** The team that `npm start`'s local agent belongs to; the first user to sign up becomes its owner. */
 export const LOCAL_TEAM = { slug: "local", name: "Local" } as const;
@@ -12,10 +11,6 @@ export const SYSTEM_USER = {
   name: "fp4kit (local)",
 } as const;
 export const LOCAL_AGENT_NAME = "local-agent";
-
-/** The agent token format of apps/web (src/server/realtime/agent-auth.ts): only its sha256 is stored. */
-const AGENT_TOKEN_PREFIX = "fp4a_";
-const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 type SavedAgent = { agentId: string; token: string };
 
@@ -56,19 +51,13 @@ export async function ensureLocalAgent(prisma: PrismaClient, tokenFile: string):
   const saved = await readSavedAgent(tokenFile);
   if (saved) {
     const agent = await prisma.agent.findUnique({ where: { id: saved.agentId } });
-    if (agent && agent.tokenHash === hashToken(saved.token)) {
+    if (agent && agent.tokenHash === hashAgentToken(saved.token)) {
       return { agentId: agent.id, token: saved.token, revoked: agent.revokedAt !== null };
     }
   }
-  const token = AGENT_TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const { token, tokenHash, tokenPrefix } = generateAgentToken();
   const agent = await prisma.agent.create({
-    data: {
-      teamId: team.id,
-      name: LOCAL_AGENT_NAME,
-      tokenHash: hashToken(token),
-      tokenPrefix: token.slice(0, AGENT_TOKEN_PREFIX.length + 4),
-      createdById: user.id,
-    },
+    data: { teamId: team.id, name: LOCAL_AGENT_NAME, tokenHash, tokenPrefix, createdById: user.id },
   });
   await saveAgent(tokenFile, { agentId: agent.id, token });
   return { agentId: agent.id, token, revoked: false };

@@ -1,3 +1,4 @@
+export { AGENT_TOKEN_PREFIX, generateAgentToken, hashAgentToken, type NewAgentToken } from "./agent-tokens.ts";
 export { createPrismaClient } from "./client.ts";
 export {
   type EmbeddedPostgres,

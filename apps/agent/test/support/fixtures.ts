@@ -1,5 +1,5 @@
 import type { PrismaClient, RunKind } from "@fp4kit/db";
-import { generateAgentToken } from "../../../web/src/server/realtime/agent-auth.ts";
+import { generateAgentToken } from "@fp4kit/db";
 
 export interface Tenant {
   userId: string;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashAgentToken } from "../../src/server/realtime/agent-auth";
+import { hashAgentToken } from "@fp4kit/db";
 import { setupTestDatabase } from "../support/test-db";
 import { createWorld, expectTrpcError } from "../support/world";
 

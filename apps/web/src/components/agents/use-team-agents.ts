@@ -5,15 +5,14 @@ import { useTRPC } from "../../lib/trpc/react";
 import { useTeam } from "../shell/team-context";
 
 /**
- * The team's agents. Connects and disconnects arrive live (socket.io); capabilities, sent right after
- * connecting, and heartbeats do not, so this polls quickly while a connected agent has not reported
- * yet and slowly otherwise.
+ * The team's agents. Connects, disconnects and capability reports arrive live (socket.io `agent:status`
+ * invalidates this query); heartbeats do not, so "last seen" is refreshed by a slow poll.
  */
 export function useTeamAgents({ includeRevoked }: { includeRevoked: boolean }) {
   const trpc = useTRPC();
   const team = useTeam();
   return useQuery({
     ...trpc.agents.list.queryOptions({ teamId: team.id, includeRevoked }),
-    refetchInterval: (query) => (query.state.data?.some((a) => a.online && !a.capabilities) ? 2_000 : 30_000),
+    refetchInterval: 30_000,
   });
 }

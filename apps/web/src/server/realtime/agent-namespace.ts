@@ -77,6 +77,12 @@ async function onAgentConnection(socket: Socket, deps: AgentNamespaceDeps): Prom
     AgentHelloSchema,
     async ({ capabilities }) => {
       await recordAgentHello(db, agent.id, capabilities);
+      // Pages show GPUs and disks from the capabilities: tell them they changed.
+      broadcasts.agentStatus(agent.teamId, {
+        agentId: agent.id,
+        online: true,
+        lastSeenAt: new Date().toISOString(),
+      });
       return {
         agentId: agent.id,
         agentName: agent.name,

@@ -13,7 +13,6 @@ import { RunEventStream } from "./run-event-stream";
 import { startSweeper } from "./sweeper";
 import { DEFAULT_TIMING, type RealtimeTiming } from "./timing";
 
-export { AGENT_TOKEN_PREFIX, generateAgentToken, hashAgentToken, type NewAgentToken } from "./agent-auth";
 export type { RealtimeTiming } from "./timing";
 
 export interface RealtimeDeps {
