@@ -52,7 +52,7 @@ def require_packages(purpose, packages):
     if missing:
         fail(
             f"{purpose} needs Python packages that are not installed: {', '.join(missing)}. "
-            f"Install them into the Python the agent runs ({sys.executable}): "
+            f"Install them into the Python that runs this script ({sys.executable}): "
             f"{sys.executable} -m pip install {' '.join(missing)}",
             EXIT_MISSING_PACKAGES,
         )

@@ -79,7 +79,12 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
         .default("compressed-tensors"),
     )
     .option("--workers <n>", "CPU threads of the native kernel (0 = all cores)", parseCount, 0)
-    .option("--gpus <n>", "GPUs to use (0 = CPU kernels only; the CUDA kernel uses one)", parseCount, 0)
+    .option(
+      "--gpus <n>",
+      "GPUs to use: tensors are spread over GPUs 0..n-1 (0 = CPU kernels only)",
+      parseCount,
+      0,
+    )
     .option("--shard-size <bytes>", "target output shard size, e.g. 5GB, 500MiB", parseSize, 5_000_000_000)
     .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
     .option(

@@ -11,6 +11,7 @@
  * kind "input_scale": the values are written as they are.
  */
 import { readFile } from "node:fs/promises";
+import type { OutputFormat } from "@fp4kit/protocol";
 import { z } from "zod";
 import { NVFP4_GLOBAL_SCALE_DIVISOR } from "../nvfp4/reference.ts";
 import { ConvertError } from "./errors.ts";
@@ -27,7 +28,6 @@ export type CalibrationFile = z.infer<typeof CalibrationFileSchema>;
 
 /** Where the input scales of a ModelOpt output come from; recorded in the quality report. */
 export type InputScaleSource =
-  | { kind: "none" }
   | { kind: "calibration"; file: string; values: "amax" | "input_scale"; modules: number }
   | { kind: "flag"; value: number; warning: string };
 
@@ -94,4 +94,21 @@ export async function loadCalibrationFile(
     source: { kind: "calibration", file: path, values: file.kind, modules: Object.keys(file.modules).length },
     scaleOf: (module) => toScale(file.modules[module] as number),
   };
+}
+
+/** The input scales of a ModelOpt output; none for compressed-tensors (weight-only). */
+export async function resolveInputScales(
+  format: OutputFormat,
+  source: { calibrationFile: string | undefined; inputScale: number | undefined },
+  quantizedModules: readonly string[],
+): Promise<InputScales | undefined> {
+  if (format !== "modelopt") return undefined;
+  if (source.calibrationFile !== undefined)
+    return loadCalibrationFile(source.calibrationFile, quantizedModules);
+  if (source.inputScale !== undefined) return flagInputScales(source.inputScale);
+  // The options schema already refuses this; kept so that no path writes ModelOpt without input scales.
+  throw new ConvertError(
+    "INVALID_OPTIONS",
+    "ModelOpt NVFP4 needs activation input scales: give a calibration file or an input scale",
+  );
 }

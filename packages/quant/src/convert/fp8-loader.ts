@@ -6,6 +6,7 @@
  */
 import type { Fp8BlockScaledTensor } from "../nvfp4/types.ts";
 import type { TensorPlan } from "../rules/types.ts";
+import type { BufferPool } from "./buffer-pool.ts";
 import type { SourceReader } from "./source-reader.ts";
 
 export class Fp8Loader {
@@ -21,9 +22,10 @@ export class Fp8Loader {
     private readonly scaleOf: (weight: TensorPlan) => TensorPlan,
     private readonly consumers: Set<string>,
     private readonly retainCapBytes: number,
+    private readonly pool: BufferPool,
   ) {}
 
-  /** For amax: may be retained for the weight's own unit. */
+  /** For amax: may be retained for the weight's own unit. Call `amaxDone` after the amax. */
   load(weight: TensorPlan): Promise<Fp8BlockScaledTensor> {
     const kept = this.retained.get(weight.name);
     if (kept !== undefined) return kept;
@@ -35,7 +37,15 @@ export class Fp8Loader {
     return loading;
   }
 
-  /** For the weight's own quantize unit: the retained data if any (then forgotten), else a fresh read. */
+  /** The amax of a loaded weight is known: its buffer goes back to the pool unless retained. */
+  amaxDone(weight: TensorPlan, t: Fp8BlockScaledTensor): void {
+    if (!this.retained.has(weight.name)) this.pool.give(t.data);
+  }
+
+  /**
+   * For the weight's own quantize unit: the retained data if any (then forgotten), else a fresh
+   * read. The unit gives the data buffer back to the pool when done.
+   */
   take(weight: TensorPlan): Promise<Fp8BlockScaledTensor> {
     this.consumers.delete(weight.name);
     const kept = this.retained.get(weight.name);

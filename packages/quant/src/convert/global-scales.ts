@@ -9,7 +9,7 @@ import { nvfp4GlobalScale } from "../nvfp4/reference.ts";
 import type { CheckpointPlan } from "../rules/plan.ts";
 import type { TensorPlan } from "../rules/types.ts";
 import type { Fp8Loader } from "./fp8-loader.ts";
-import type { SerialQueue } from "./serial-queue.ts";
+import type { ComputeQueue } from "./compute-queue.ts";
 import { withTensorContext } from "./source-errors.ts";
 
 export class GlobalScales {
@@ -20,7 +20,7 @@ export class GlobalScales {
     private readonly plan: CheckpointPlan,
     private readonly loader: Fp8Loader,
     private readonly kernel: Nvfp4Kernel,
-    private readonly compute: SerialQueue,
+    private readonly compute: ComputeQueue,
     private readonly fileOf: (tensor: TensorPlan) => string,
   ) {}
 
@@ -45,7 +45,11 @@ export class GlobalScales {
     if (amax === undefined) {
       amax = this.loader
         .load(weight)
-        .then((t) => this.compute.run(() => this.kernel.amaxAsync(t)))
+        .then(async (t) => {
+          const value = await this.compute.run(() => this.kernel.amaxAsync(t));
+          this.loader.amaxDone(weight, t);
+          return value;
+        })
         .catch((error: unknown) => {
           throw withTensorContext(error, weight, this.fileOf(weight));
         });

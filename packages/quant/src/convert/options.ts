@@ -31,6 +31,11 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
    * waiting to be written (at least one tensor is always allowed). Default 512 MiB.
    */
   memoryBudgetBytes?: number;
+  /**
+   * Kernel calls in flight at once. Default: what the kernel asks for (1 for the CPU kernels,
+   * GPUs × tensors per GPU for the CUDA pipeline). The output does not depend on it.
+   */
+  computeConcurrency?: number;
 }
 
 export interface ResolvedConvertOptions {
@@ -39,7 +44,7 @@ export interface ResolvedConvertOptions {
   format: OutputFormat;
   /** CPU threads for the native kernel; 0 = all cores. */
   workers: number;
-  /** 0 = CPU kernels only; ≥ 1 = try CUDA first (one device is used). */
+  /** 0 = CPU kernels only; ≥ 1 = try CUDA first, spread over GPUs 0..gpus-1. */
   gpus: number;
   shardSizeBytes: number;
   ignore: string[];
@@ -51,12 +56,13 @@ export interface ResolvedConvertOptions {
   overwrite: boolean;
   family: ModelFamily | undefined;
   memoryBudgetBytes: number;
+  computeConcurrency: number | undefined;
 }
 
 const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
 
 export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {
-  const { src, dst, kernel, overwrite, family, memoryBudgetBytes, ...knobs } = options;
+  const { src, dst, kernel, overwrite, family, memoryBudgetBytes, computeConcurrency, ...knobs } = options;
   const parsed = ConvertOptionsSchema.safeParse(knobs);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -98,5 +104,6 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
     overwrite: overwrite ?? false,
     family,
     memoryBudgetBytes: memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
+    computeConcurrency,
   };
 }

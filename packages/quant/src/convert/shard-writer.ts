@@ -60,6 +60,7 @@ export async function writeShard(ctx: ShardWriterContext, shard: OutputShard): P
           hash.update(data);
           await writer.write(out.name, data);
         }
+        produced.release();
         ahead.done(unit);
         if (produced.quality !== undefined) quality.push(produced.quality);
       }
@@ -92,10 +93,12 @@ async function streamCopy(
 
 /**
  * Starts producing computed units in order, as far ahead as the byte budget allows, so reading
- * and computing unit k+1 overlaps writing unit k.
+ * and computing unit k+1 overlaps writing unit k. Each unit's result is held only until the
+ * writer takes it: both references (promise and resolver) are dropped once used.
  */
 class Lookahead {
-  private readonly slots: { promise: Promise<ProducedUnit>; resolve: (p: Promise<ProducedUnit>) => void }[];
+  private readonly results: (Promise<ProducedUnit> | undefined)[];
+  private readonly resolvers: (((p: Promise<ProducedUnit>) => void) | undefined)[];
   private readonly budget: ByteBudget;
   private stopped = false;
 
@@ -103,19 +106,24 @@ class Lookahead {
     private readonly ctx: ShardWriterContext,
     private readonly units: readonly OutputUnit[],
   ) {
-    this.slots = units.map(() => {
-      let resolve!: (p: Promise<ProducedUnit>) => void;
-      const promise = new Promise<ProducedUnit>((r) => {
-        resolve = r;
+    this.resolvers = [];
+    this.results = units.map((_, i) => {
+      const promise = new Promise<ProducedUnit>((resolve) => {
+        this.resolvers[i] = resolve;
       });
-      return { promise, resolve };
+      // A result after a failure is never taken; its rejection must not surface as unhandled.
+      promise.catch(() => undefined);
+      return promise;
     });
     this.budget = new ByteBudget(ctx.memoryBudgetBytes);
     void this.launch();
   }
 
   take(index: number): Promise<ProducedUnit> {
-    return (this.slots[index] as { promise: Promise<ProducedUnit> }).promise;
+    const result = this.results[index];
+    if (result === undefined) throw new Error(`unit ${index} of the shard was taken twice`);
+    this.results[index] = undefined;
+    return result;
   }
 
   done(unit: OutputUnit): void {
@@ -131,10 +139,8 @@ class Lookahead {
       if (unit.kind === "copy") continue;
       await this.budget.acquire(cost(unit));
       if (this.stopped) return;
-      const producing = produceUnit(this.ctx, unit as ComputedUnit);
-      // Failures surface when the writer takes this slot; never as an unhandled rejection.
-      producing.catch(() => undefined);
-      (this.slots[i] as { resolve: (p: Promise<ProducedUnit>) => void }).resolve(producing);
+      this.resolvers[i]?.(produceUnit(this.ctx, unit as ComputedUnit));
+      this.resolvers[i] = undefined;
     }
   }
 }

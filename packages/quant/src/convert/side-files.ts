@@ -4,7 +4,7 @@
  * other file of the source (tokenizer, generation_config, *.py, subfolders) copied byte for byte.
  */
 import { cp, readdir, readFile, rm } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { CONFIG_FILE, INDEX_FILE } from "../safetensors/json-files.ts";
 import { PARTIAL_SUFFIX } from "../safetensors/writer.ts";
@@ -36,7 +36,8 @@ export function rewriteConfig(configText: string, configs: QuantizationConfigs):
     if (key !== "quantization_config") rewritten[key] = value;
     else if (next !== undefined) rewritten[key] = next;
   }
-  if (next !== undefined && !Object.hasOwn(config, "quantization_config")) rewritten.quantization_config = next;
+  if (next !== undefined && !Object.hasOwn(config, "quantization_config"))
+    rewritten.quantization_config = next;
   return `${JSON.stringify(rewritten, null, 2)}\n`;
 }
 
@@ -83,6 +84,12 @@ async function copyOtherFiles(checkpoint: Checkpoint, dst: string): Promise<void
     if (name.endsWith(PARTIAL_SUFFIX) || name.startsWith("fp4kit-quality.")) continue;
     if (!entry.isFile() && !entry.isDirectory()) continue;
     if (from === dst || dst.startsWith(`${from}${sep}`)) continue;
-    await cp(from, join(dst, name), { recursive: true, force: true, preserveTimestamps: true });
+    await cp(from, join(dst, name), {
+      recursive: true,
+      force: true,
+      preserveTimestamps: true,
+      // Inside folders too: no hidden entries, and no tensor files (e.g. a second copy of the weights).
+      filter: (path) => !basename(path).startsWith(".") && !path.endsWith(".safetensors"),
+    });
   }
 }

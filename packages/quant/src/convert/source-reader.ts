@@ -1,7 +1,8 @@
 /**
- * Reads source tensors for the converter: whole tensors into freshly allocated (4-byte aligned)
- * buffers, scale companions decoded to float32, and chunked streams for tensors copied as they are.
- * Each source shard is opened once and kept open until `close()`.
+ * Reads source tensors for the converter: whole tensors into pooled buffers of their own (offset 0,
+ * so typed-array views are aligned; give them back to the pool when done), scale companions decoded
+ * to float32, and chunked streams for tensors copied as they are. Each source shard is opened once
+ * and kept open until `close()`.
  */
 import { E8M0_NAN, e8m0ToFloat } from "../codecs/e8m0.ts";
 import type { Fp8BlockScaledTensor } from "../nvfp4/types.ts";
@@ -9,6 +10,7 @@ import type { TensorPlan } from "../rules/types.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { CheckpointFormatError } from "../safetensors/errors.ts";
 import type { SafetensorsReader } from "../safetensors/reader.ts";
+import type { BufferPool } from "./buffer-pool.ts";
 
 /** Decoded E8M0 exponents: every byte is a power of two, exact in float32 (0xff is NaN). */
 const E8M0_TO_FLOAT = Float32Array.from({ length: 256 }, (_, b) =>
@@ -18,12 +20,15 @@ const E8M0_TO_FLOAT = Float32Array.from({ length: 256 }, (_, b) =>
 export class SourceReader {
   private readonly readers = new Map<string, Promise<SafetensorsReader>>();
 
-  constructor(private readonly checkpoint: Checkpoint) {}
+  constructor(
+    private readonly checkpoint: Checkpoint,
+    private readonly pool: BufferPool,
+  ) {}
 
-  /** The tensor's bytes in a buffer of its own (offset 0, so typed-array views are aligned). */
+  /** The tensor's bytes in a pooled buffer of its own. */
   async read(tensor: TensorPlan): Promise<Uint8Array> {
     const reader = await this.reader(tensor.file);
-    const out = new Uint8Array(new ArrayBuffer(tensor.bytes));
+    const out = this.pool.take(tensor.bytes);
     await reader.readRange(tensor.name, 0, tensor.bytes, out);
     return out;
   }

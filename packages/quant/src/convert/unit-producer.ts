@@ -7,12 +7,13 @@ import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
 import { relativeRmsError } from "../nvfp4/reference.ts";
 import { layerOf, type TensorQuality } from "../quality/report.ts";
 import type { TensorPlan } from "../rules/types.ts";
+import type { BufferPool } from "./buffer-pool.ts";
 import type { InputScales } from "./calibration.ts";
 import type { Fp8Loader } from "./fp8-loader.ts";
 import { fp8BlockToBf16 } from "./fp8-to-bf16.ts";
 import type { GlobalScales } from "./global-scales.ts";
 import type { Fp8ToBf16Unit, KeepFp8Unit, QuantizeUnit } from "./output-layout.ts";
-import type { SerialQueue } from "./serial-queue.ts";
+import type { ComputeQueue } from "./compute-queue.ts";
 import { withTensorContext } from "./source-errors.ts";
 import type { SourceReader } from "./source-reader.ts";
 
@@ -22,13 +23,16 @@ export interface ProducedUnit {
   /** One buffer per unit output, in order. */
   data: Uint8Array[];
   quality: TensorQuality | undefined;
+  /** Call once the outputs are written: pooled buffers go back to the pool. */
+  release: () => void;
 }
 
 export interface UnitProducerContext {
   format: OutputFormat;
   kernel: Nvfp4Kernel;
-  compute: SerialQueue;
+  compute: ComputeQueue;
   reader: SourceReader;
+  pool: BufferPool;
   loader: Fp8Loader;
   globalScales: GlobalScales;
   inputScales: InputScales | undefined;
@@ -40,14 +44,16 @@ export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit):
     switch (unit.kind) {
       case "quantize":
         return await quantize(ctx, unit);
-      case "keep-fp8":
-        return {
-          data: [await ctx.reader.read(unit.weight), await scaleAsF32(ctx, unit)],
-          quality: undefined,
-        };
+      case "keep-fp8": {
+        const weight = await ctx.reader.read(unit.weight);
+        const data = [weight, await scaleAsF32(ctx, unit)];
+        return { data, quality: undefined, release: () => ctx.pool.give(weight) };
+      }
       case "fp8-to-bf16": {
         const t = await ctx.reader.readFp8(unit.weight, unit.scale);
-        return { data: [await ctx.compute.run(async () => fp8BlockToBf16(t))], quality: undefined };
+        const bf16 = await ctx.compute.run(async () => fp8BlockToBf16(t));
+        ctx.pool.give(t.data);
+        return { data: [bf16], quality: undefined, release: () => undefined };
       }
     }
   } catch (error) {
@@ -60,9 +66,10 @@ async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<P
   const gs = await ctx.globalScales.of(unit.weight);
   const t = await ctx.loader.take(unit.weight);
   const [packedOut, scalesOut] = unit.outputs;
-  const packed = new Uint8Array(packedOut?.bytes ?? 0);
-  const blockScales = new Uint8Array(scalesOut?.bytes ?? 0);
+  const packed = ctx.pool.take(packedOut?.bytes ?? 0);
+  const blockScales = ctx.pool.take(scalesOut?.bytes ?? 0);
   const { stats } = await ctx.compute.run(() => ctx.kernel.quantizeAsync(t, gs, { packed, blockScales }));
+  ctx.pool.give(t.data);
   // compressed-tensors stores the reciprocal (6·448/amax); ModelOpt stores gs itself.
   const data = [
     packed,
@@ -87,7 +94,11 @@ async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<P
     sumSqRef: stats.sumSqRef,
     elements: stats.count,
   };
-  return { data, quality };
+  const release = () => {
+    ctx.pool.give(packed);
+    ctx.pool.give(blockScales);
+  };
+  return { data, quality, release };
 }
 
 /** compressed-tensors FP8 block scales are float32; E8M0 exponents convert exactly. */

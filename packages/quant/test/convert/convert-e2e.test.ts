@@ -4,7 +4,7 @@
  * NVFP4 values against the FP8 source (dequantized independently of the kernels), the index and the
  * shard size limit.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e8m0ToFloat } from "../../src/codecs/e8m0.ts";
@@ -73,7 +73,13 @@ function sourceScale(f: Fixture, weight: string): Float32Array {
 
 function sourceValues(f: Fixture, weight: string): Float32Array {
   const scaleName = f.plan.byName.get(weight)?.scale?.name ?? "";
-  return dequantizeFp8Block(fp8Tensor(f.source.get(weight) as ReadTensor, sourceScale(f, weight), f.source.get(scaleName)?.shape ?? []));
+  return dequantizeFp8Block(
+    fp8Tensor(
+      f.source.get(weight) as ReadTensor,
+      sourceScale(f, weight),
+      f.source.get(scaleName)?.shape ?? [],
+    ),
+  );
 }
 
 describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16", (name) => {
@@ -85,7 +91,10 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
       const m = t.name.slice(0, -".weight".length);
       const [rows = 0, cols = 0] = t.shape;
       expect(f.output.get(`${m}.weight_packed`), m).toMatchObject({ dtype: "U8", shape: [rows, cols / 2] });
-      expect(f.output.get(`${m}.weight_scale`), m).toMatchObject({ dtype: "F8_E4M3", shape: [rows, cols / 16] });
+      expect(f.output.get(`${m}.weight_scale`), m).toMatchObject({
+        dtype: "F8_E4M3",
+        shape: [rows, cols / 16],
+      });
       expect(f.output.get(`${m}.weight_global_scale`), m).toMatchObject({ dtype: "F32", shape: [1] });
       expect(f.output.has(t.name)).toBe(false);
       expect(f.output.has(t.scale?.name ?? "")).toBe(false);
@@ -101,12 +110,16 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
       if (t.role === "scale" && f.plan.byName.get(t.scaleOf ?? "")?.sourceFormat === "fp8-block") {
         const m = (t.scaleOf as string).slice(0, -".weight".length);
         expect(f.output.get(`${m}.weight_scale`), t.name).toMatchObject({ dtype: "F32", shape: t.shape });
-        expect(f32(f.output.get(`${m}.weight_scale`) as ReadTensor)).toEqual(sourceScale(f, t.scaleOf as string));
+        expect(f32(f.output.get(`${m}.weight_scale`) as ReadTensor)).toEqual(
+          sourceScale(f, t.scaleOf as string),
+        );
         expect(out).toBeUndefined();
         continue;
       }
       expect(out, t.name).toMatchObject({ dtype: t.dtype, shape: t.shape });
-      expect(Buffer.from(out?.data ?? []).equals(Buffer.from(f.source.get(t.name)?.data ?? [])), t.name).toBe(true);
+      expect(Buffer.from(out?.data ?? []).equals(Buffer.from(f.source.get(t.name)?.data ?? [])), t.name).toBe(
+        true,
+      );
       compared++;
     }
     expect(compared).toBeGreaterThan(10);
@@ -146,7 +159,9 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
       for (const m of members) for (const v of sourceValues(f, m)) amax = Math.max(amax, Math.abs(v));
       const expected = Math.fround(1 / nvfp4GlobalScale(Math.fround(amax)));
       for (const m of members) {
-        const stored = f32(f.output.get(`${m.slice(0, -".weight".length)}.weight_global_scale`) as ReadTensor)[0];
+        const stored = f32(
+          f.output.get(`${m.slice(0, -".weight".length)}.weight_global_scale`) as ReadTensor,
+        )[0];
         expect(stored, m).toBe(expected);
       }
     }
@@ -217,7 +232,13 @@ describe("plan decisions in the output", () => {
     expect(out.get("layers.0.attn.wq_a.weight")?.dtype).toBe("F8_E4M3");
     expect(out.get("layers.0.attn.wq_a.weight_scale")?.dtype).toBe("F32");
     expect(out.has("layers.0.attn.wq_a.scale")).toBe(false);
-    for (const kept of ["layers.0.hc_attn_fn", "layers.0.ffn.gate.tid2eid", "layers.1.ffn.gate.bias", "embed.weight", "head.weight"]) {
+    for (const kept of [
+      "layers.0.hc_attn_fn",
+      "layers.0.ffn.gate.tid2eid",
+      "layers.1.ffn.gate.bias",
+      "embed.weight",
+      "head.weight",
+    ]) {
       expect(out.has(kept), kept).toBe(true);
     }
   });
@@ -232,5 +253,27 @@ describe("plan decisions in the output", () => {
     // E8M0 scales of kept FP8 weights become exact float32 powers of two.
     const scale = f32(f.output.get("layers.0.attn.wq_a.weight_scale") as ReadTensor);
     for (const v of scale) expect(Number.isInteger(Math.log2(v))).toBe(true);
+  });
+});
+
+describe("non-tensor files", () => {
+  it("copies files and folders of the source, but no hidden entries, tensors or the source's quant config", async () => {
+    const src = join(root, "side-files");
+    const dst = join(root, "side-files-nvfp4");
+    await generateCheckpoint({ family: "deepseek-v3", dir: src });
+    await mkdir(join(src, "inference"), { recursive: true });
+    await mkdir(join(src, ".cache", "huggingface"), { recursive: true });
+    await writeFile(join(src, "inference", "model.py"), "print('hi')\n");
+    await writeFile(join(src, "inference", "stray.safetensors"), "not a tensor file");
+    await writeFile(join(src, ".cache", "huggingface", "x.metadata"), "x");
+    await writeFile(join(src, "hf_quant_config.json"), "{}");
+    await writeFile(join(src, "README.md"), "# model\n");
+    await convertCheckpoint({ src, dst });
+    expect(await readFile(join(dst, "inference", "model.py"), "utf8")).toBe("print('hi')\n");
+    expect(await readFile(join(dst, "README.md"), "utf8")).toBe("# model\n");
+    const top = await readdir(dst);
+    expect(top).not.toContain(".cache");
+    expect(top).not.toContain("hf_quant_config.json");
+    expect(await readdir(join(dst, "inference"))).toEqual(["model.py"]);
   });
 });

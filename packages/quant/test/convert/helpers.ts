@@ -27,10 +27,15 @@ export async function readAllTensors(dir: string): Promise<Map<string, ReadTenso
 export async function digestDir(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (d: string) => {
-    for (const entry of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of (await readdir(d, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const path = join(d, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else out[relative(dir, path)] = createHash("sha256").update(await readFile(path)).digest("hex");
+      else
+        out[relative(dir, path)] = createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex");
     }
   };
   await walk(dir);
@@ -43,7 +48,11 @@ export function f32(t: ReadTensor): Float32Array {
 }
 
 /** An FP8 source weight + scale as the kernels see it (128×128 blocks, or per-tensor). */
-export function fp8Tensor(weight: ReadTensor, scale: Float32Array, scaleShape: number[]): Fp8BlockScaledTensor {
+export function fp8Tensor(
+  weight: ReadTensor,
+  scale: Float32Array,
+  scaleShape: number[],
+): Fp8BlockScaledTensor {
   const [rows = 0, cols = 0] = weight.shape;
   const perTensor = scaleShape.every((d) => d === 1);
   return {

@@ -1,0 +1,29 @@
+/**
+ * Which NVFP4 kernel a conversion uses. An explicit choice is required (an error if unusable);
+ * "auto" takes the fastest usable one among the devices allowed: with gpus 0 the GPU is not even
+ * probed. Every kernel gives the same bytes, so this decides speed only.
+ */
+import type { Nvfp4KernelName } from "../nvfp4/kernel.ts";
+import { type KernelSelection, selectKernel } from "../nvfp4/select-kernel.ts";
+import type { KernelPreference, ResolvedConvertOptions } from "./options.ts";
+
+const KERNEL_NAMES: Record<Exclude<KernelPreference, "auto">, Nvfp4KernelName> = {
+  cuda: "cuda",
+  cpu: "cpu-native",
+  ts: "typescript",
+};
+
+export function chooseKernel(o: ResolvedConvertOptions, anythingToQuantize: boolean): KernelSelection {
+  const threads = o.workers > 0 ? o.workers : undefined;
+  // CUDA runs as the multi-GPU pipeline over GPUs 0..gpus-1 (--kernel cuda alone: one GPU).
+  const gpus = Math.max(1, o.gpus);
+  if (o.kernel !== "auto")
+    return selectKernel({ prefer: KERNEL_NAMES[o.kernel], require: true, threads, gpus });
+  if (o.gpus > 0 && anythingToQuantize) return selectKernel({ prefer: "auto", threads, gpus });
+  try {
+    return selectKernel({ prefer: "cpu-native", require: true, threads });
+  } catch (error) {
+    const fallback = selectKernel({ prefer: "typescript", require: true });
+    return { ...fallback, reason: `${fallback.reason}; skipped cpu-native: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,37 @@
+/** What a user must know about an output that is not an error: said on stderr, in events and the report. */
+import type { InputScales } from "./calibration.ts";
+import type { ResolvedConvertOptions } from "./options.ts";
+import type { OutputLayout } from "./output-layout.ts";
+
+export function conversionWarnings(
+  o: ResolvedConvertOptions,
+  layout: OutputLayout,
+  inputScales: InputScales | undefined,
+  hasConfig: boolean,
+): string[] {
+  const warnings: string[] = [];
+  if (inputScales?.source.kind === "flag") warnings.push(inputScales.source.warning);
+  const m = layout.modules;
+  if (m.quantized.length === 0) {
+    warnings.push("no tensor is quantized to NVFP4 with these rules: the output is a copy of the source");
+  }
+  if (m.mxfp4.length > 0) {
+    warnings.push(
+      `${m.mxfp4.length} MXFP4 weights (already 4-bit) are copied as they are; the output's quantization_config does not describe them, so engines need the source model's own MXFP4 handling (e.g. ${m.mxfp4[0]})`,
+    );
+  }
+  const bf16 = layout.units.filter((u) => u.kind === "fp8-to-bf16").length;
+  if (bf16 > 0) {
+    const why =
+      o.format === "modelopt"
+        ? "ModelOpt NVFP4 has no FP8-block scheme; they are in exclude_modules"
+        : "their per-tensor scale is not an FP8-block scheme; they are in ignore";
+    warnings.push(`${bf16} kept FP8 weights are written as BF16 (${why})`);
+  }
+  if (!hasConfig) {
+    warnings.push(
+      `${o.src} has no config.json: the output has none either, so nothing tells engines it is NVFP4`,
+    );
+  }
+  return warnings;
+}

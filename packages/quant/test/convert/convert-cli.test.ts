@@ -1,0 +1,98 @@
+/** `fp4kit convert` and `fp4kit verify` as a user runs them: help, summary, JSON, missing Python. */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { generateCheckpoint } from "../../src/synthetic/generate.ts";
+import { memoryIo, tempDir } from "../helpers.ts";
+
+let root: string;
+let cleanup: () => Promise<void>;
+let src: string;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await tempDir("convert-cli"));
+  src = join(root, "src");
+  await generateCheckpoint({ family: "deepseek-v3", dir: src });
+});
+afterAll(() => cleanup());
+
+const cli = (io: ReturnType<typeof memoryIo>, ...args: string[]) => runCli(["node", "fp4kit", ...args], io);
+
+describe("fp4kit convert", { timeout: 30_000 }, () => {
+  it("documents every option in --help", async () => {
+    const io = memoryIo(root);
+    expect(await cli(io, "convert", "--help")).toBe(0);
+    for (const flag of [
+      "--src",
+      "--dst",
+      "--format",
+      "--workers",
+      "--gpus",
+      "--shard-size",
+      "--ignore",
+      "--quantize-attention",
+      "--input-scale",
+      "--calibration-file",
+      "--kernel",
+      "--overwrite",
+    ]) {
+      expect(io.out(), flag).toContain(flag);
+    }
+    expect(io.out()).toMatch(/Resuming:/);
+  });
+
+  it("prints a summary with sizes, speed, quality and the kernel, and resumes on a re-run", async () => {
+    const io = memoryIo(root);
+    expect(await cli(io, "convert", "--src", "src", "--dst", "out", "--shard-size", "1MiB")).toBe(0);
+    expect(io.out()).toMatch(/converted deepseek-v3 → compressed-tensors NVFP4A16/);
+    expect(io.out()).toMatch(/size\s+2\.\d+ MiB FP8 → 1\.\d+ MiB/);
+    expect(io.out()).toMatch(/quality\s+64 NVFP4 tensors, relative RMS error 0\.09\d\d overall/);
+    expect(io.out()).toMatch(/kernel\s+using (cpu-native|typescript)/);
+    expect(io.err()).toMatch(/model-00001-of-00002\.safetensors: written/);
+
+    const again = memoryIo(root);
+    expect(
+      await cli(again, "convert", "--src", "src", "--dst", "out", "--shard-size", "1MiB", "--json"),
+    ).toBe(0);
+    const result = JSON.parse(again.out());
+    expect(result.shards.every((s: { resumed: boolean }) => s.resumed)).toBe(true);
+    expect(result.quality.totals.quantizedTensors).toBe(64);
+  });
+
+  it("warns loudly on stderr with --input-scale", async () => {
+    const io = memoryIo(root);
+    const status = await cli(
+      io,
+      "convert",
+      "--src",
+      "src",
+      "--dst",
+      "mo",
+      "--format",
+      "modelopt",
+      "--input-scale",
+      "0.5",
+    );
+    expect(status).toBe(0);
+    expect(io.err()).toMatch(/WARNING: every quantized module gets the same activation input_scale 0\.5/);
+    expect(io.out()).toMatch(/WARNING\s+every quantized module/);
+  });
+
+  it("refuses ModelOpt without input scales with one line", async () => {
+    const io = memoryIo(root);
+    expect(await cli(io, "convert", "--src", "src", "--dst", "mo2", "--format", "modelopt")).toBe(1);
+    expect(io.err()).toMatch(
+      /^error: invalid conversion options: format: ModelOpt NVFP4 needs activation input scales/,
+    );
+  });
+});
+
+describe("fp4kit verify", () => {
+  it("fails clearly when the Python interpreter is missing", async () => {
+    const io = memoryIo(root);
+    expect(await cli(io, "verify", "out", "--python", "/nonexistent/python3")).toBe(1);
+    expect(io.err()).toMatch(
+      /"\/nonexistent\/python3" not found: verification needs Python 3 with torch and safetensors/,
+    );
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The output is a pure function of the source and the options: the same bytes (every file,
+ * manifest and reports included) whatever the kernel, the number of worker threads or the memory
+ * budget of the pipeline.
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertCheckpoint } from "../../src/convert/convert.ts";
+import { loadCpuAddon } from "../../src/nvfp4/native-loader.ts";
+import { generateCheckpoint } from "../../src/synthetic/generate.ts";
+import { tempDir } from "../helpers.ts";
+import { digestDir } from "./helpers.ts";
+
+let root: string;
+let cleanup: () => Promise<void>;
+let src: string;
+let reference: Record<string, string>;
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await tempDir("convert-det"));
+  src = join(root, "src");
+  await generateCheckpoint({ family: "deepseek-v4", dir: src, routedExperts: 12, shards: 3 });
+  const dst = join(root, "ts");
+  await convertCheckpoint({ src, dst, kernel: "ts", shardSizeBytes: 1 << 20 });
+  reference = await digestDir(dst);
+}, 60_000);
+afterAll(() => cleanup());
+
+const nativeAvailable = loadCpuAddon().ok;
+
+describe("byte-identical output", { timeout: 60_000 }, () => {
+  it.skipIf(!nativeAvailable)("C++ addon with 1 and 2 threads = TypeScript reference", async () => {
+    for (const workers of [1, 2]) {
+      const dst = join(root, `cpu-${workers}`);
+      const result = await convertCheckpoint({ src, dst, kernel: "cpu", workers, shardSizeBytes: 1 << 20 });
+      expect(result.kernel.name).toBe("cpu-native");
+      expect(await digestDir(dst)).toEqual(reference);
+    }
+  });
+
+  it("does not depend on how far the pipeline reads ahead", async () => {
+    const dst = join(root, "one-at-a-time");
+    await convertCheckpoint({ src, dst, kernel: "ts", shardSizeBytes: 1 << 20, memoryBudgetBytes: 1 });
+    expect(await digestDir(dst)).toEqual(reference);
+  });
+
+  it("writes several shards and lists each in the manifest", () => {
+    const shards = Object.keys(reference).filter((f) => f.endsWith(".safetensors"));
+    expect(shards.length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(reference)).toContain("fp4kit-manifest.json");
+  });
+});

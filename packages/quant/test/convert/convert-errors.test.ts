@@ -1,0 +1,108 @@
+/**
+ * Source problems fail with the tensor named (library and CLI), and module pattern lists stay exact.
+ */
+import { open, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { convertCheckpoint } from "../../src/convert/convert.ts";
+import { compactModuleList, entryMatcher } from "../../src/convert/module-patterns.ts";
+import { Checkpoint } from "../../src/safetensors/checkpoint.ts";
+import { generateCheckpoint } from "../../src/synthetic/generate.ts";
+import { memoryIo, tempDir } from "../helpers.ts";
+
+let root: string;
+let cleanup: () => Promise<void>;
+let nanSrc: string;
+const POISONED = "layers.1.ffn.experts.2.w3.weight";
+
+/** Overwrites one byte of a tensor's data in its shard file. */
+async function poke(dir: string, tensor: string, index: number, byte: number): Promise<void> {
+  const checkpoint = await Checkpoint.open(dir);
+  const t = checkpoint.tensor(tensor);
+  const shard = checkpoint.shards.find((s) => s.file === t?.file);
+  if (t === undefined || shard === undefined) throw new Error(`no ${tensor}`);
+  const handle = await open(checkpoint.shardPath(t.file), "r+");
+  await handle.write(Uint8Array.of(byte), 0, 1, shard.header.dataStart + t.begin + index);
+  await handle.close();
+}
+
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await tempDir("convert-errors"));
+  nanSrc = join(root, "nan");
+  await generateCheckpoint({ family: "deepseek-v4", dir: nanSrc });
+  await poke(nanSrc, POISONED, 192 * 5 + 7, 0x7f); // E4M3 NaN at row 5, column 7 of [96, 192]
+});
+afterAll(() => cleanup());
+
+describe("NaN/Inf in the source", { timeout: 30_000 }, () => {
+  it("fails naming the tensor, its shard and the element, and leaves no partial shard", async () => {
+    const dst = join(root, "nan-out");
+    const run = convertCheckpoint({ src: nanSrc, dst, kernel: "ts" });
+    await expect(run).rejects.toMatchObject({ code: "SOURCE_TENSOR", tensor: POISONED });
+    await expect(run).rejects.toThrow(
+      /model-0000\d-of-00003\.safetensors: tensor "layers\.1\.ffn\.experts\.2\.w3\.weight" dequantizes to NaN at \[5, 7\]/,
+    );
+    expect((await readdir(dst)).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  });
+
+  it("is one line from the CLI with exit status 1", async () => {
+    const io = memoryIo(root);
+    const status = await runCli(
+      ["node", "fp4kit", "convert", "--src", nanSrc, "--dst", join(root, "nan-cli")],
+      io,
+    );
+    expect(status).toBe(1);
+    expect(io.err()).toMatch(/^error: .*tensor "layers\.1\.ffn\.experts\.2\.w3\.weight" dequantizes to NaN/m);
+    expect(io.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it("can be skipped by keeping the tensor's group with --ignore", async () => {
+    const result = await convertCheckpoint({
+      src: nanSrc,
+      dst: join(root, "nan-ignored"),
+      ignore: ["experts\\.2\\.w[13]\\."],
+    });
+    expect(result.quality.tensors.some((t) => t.name === POISONED)).toBe(false);
+  });
+});
+
+describe("module pattern lists", () => {
+  const experts = (layers: number[], ids: number[], w: string) =>
+    layers.flatMap((l) => ids.map((e) => `layers.${l}.ffn.experts.${e}.${w}`));
+
+  it("folds indices into one pattern when it matches exactly the members", () => {
+    const members = experts([0, 1, 2], [0, 1], "w1");
+    const universe = [...members, ...experts([0, 1, 2], [0, 1], "w2"), "head"];
+    for (const dialect of ["compressed-tensors", "modelopt"] as const) {
+      const entries = compactModuleList(members, universe, dialect);
+      expect(entries).toHaveLength(1);
+      for (const u of universe) {
+        expect(
+          entries.some((e) => entryMatcher(e, dialect)(u)),
+          u,
+        ).toBe(members.includes(u));
+      }
+    }
+    expect(compactModuleList(members, universe, "compressed-tensors")).toEqual([
+      "re:(?:.*\\.)?layers\\.\\d+\\.ffn\\.experts\\.\\d+\\.w1$",
+    ]);
+    expect(compactModuleList(members, universe, "modelopt")).toEqual(["layers.*.ffn.experts.*.w1"]);
+  });
+
+  it("lists names when a pattern would also catch a module that is not a member", () => {
+    const members = experts([0, 1], [0, 1], "w1");
+    const universe = [...members, "layers.2.ffn.experts.0.w1"];
+    expect(compactModuleList(members, universe, "compressed-tensors")).toEqual(members);
+  });
+
+  it("matches engine-prefixed names (vLLM maps V4's layers. to model.layers.)", () => {
+    const [entry] = compactModuleList(
+      ["layers.0.attn.wq_a", "layers.1.attn.wq_a"],
+      ["layers.0.attn.wq_a", "layers.1.attn.wq_a"],
+      "compressed-tensors",
+    );
+    expect(entryMatcher(entry as string, "compressed-tensors")("model.layers.7.attn.wq_a")).toBe(true);
+    expect(entryMatcher(entry as string, "compressed-tensors")("model.layers.7.attn.wq_a_b")).toBe(false);
+  });
+});
