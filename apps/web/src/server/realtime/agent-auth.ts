@@ -1,4 +1,4 @@
-import { hashAgentToken } from "@fp4kit/db";
+import { hashAgentToken } from "@fp4kit/db/agent-tokens";
 import type { Db } from "../db";
 
 export interface AuthenticatedAgent {
