@@ -121,7 +121,8 @@ export function compressRatios(layers: number): number[] {
 
 /**
  * Scales the bench dims to about `targetBytes`: layers first (up to 64), then routed experts.
- * `bytesOf(dims)` is the checkpoint size a set of dims produces.
+ * `bytesOf(dims)` is the checkpoint size a set of dims produces. The floor is one layer of the
+ * bench profile (about 0.5 GB): smaller checkpoints come from the "tiny" and "micro" profiles.
  */
 export function dimsForTargetBytes(
   targetBytes: number,
