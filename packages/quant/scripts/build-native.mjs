@@ -129,6 +129,10 @@ function buildCuda() {
     "--ftz=false",
     "--prec-div=true",
     "--prec-sqrt=true",
+    // Each host thread gets its own default stream: the pipeline runs tensors concurrently from
+    // several threads (native/cuda/pipeline.h).
+    "--default-stream",
+    "per-thread",
     `-I${headers.dir}`,
     `-I${napiInclude}`,
     "-DNAPI_VERSION=8",
@@ -145,6 +149,8 @@ function buildCuda() {
     "arch=compute_100,code=compute_100",
     join(nativeDir, "cuda", "cuda_kernels.cu"),
     join(nativeDir, "cuda", "addon.cc"),
+    join(nativeDir, "cuda", "pipeline.cc"),
+    join(nativeDir, "cuda", "pipeline_bindings.cc"),
     "-o",
     output,
   ];

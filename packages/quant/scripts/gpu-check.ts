@@ -9,8 +9,9 @@
  *   python3 scripts/gpu-bench-torch.py --work $T/w --out $OUT
  *
  * 1. Byte-equality of the CUDA kernels against the TypeScript reference on every adversarial case
- *    (sync, async, NaN/Inf reporting), against the C++ addon on DeepSeek-V4-sized tensors, and of
- *    the low-level device-pointer API.
+ *    and every code-selection case (all bytes, boundary ulps, any global scale; sync, async, NaN/Inf
+ *    reporting), against the C++ addon on DeepSeek-V4-sized tensors, and of the low-level
+ *    device-pointer API.
  * 2. Kernel throughput (GB/s of FP8 input) on DeepSeek-V4-like shapes.
  * 3. Writes those tensors and the CUDA outputs to --work for scripts/gpu-bench-torch.py, which
  *    redoes the math in plain PyTorch, compares bytes and times it.
@@ -31,7 +32,13 @@ import {
   relativeRmsError,
 } from "../src/nvfp4/index.ts";
 import type { Fp8BlockScaledTensor } from "../src/nvfp4/types.ts";
-import { adversarialCases, gaussianFp8Tensor, nonFiniteCases, randomTensor } from "../test/nvfp4-cases.ts";
+import {
+  adversarialCases,
+  codeSelectionCases,
+  gaussianFp8Tensor,
+  nonFiniteCases,
+  randomTensor,
+} from "../test/nvfp4-cases.ts";
 import { compareNonFinite, compareWithReference } from "../test/nvfp4-compare.ts";
 
 function arg(name: string, fallback: string): string {
@@ -73,7 +80,7 @@ const problems: string[] = [];
 
 // --profile-only: one quantize of one DeepSeek-sized tensor, for `ncu` (no checks).
 if (process.argv.includes("--profile-only")) {
-  const t = randomTensor(5, 3072, 7168);
+  const t = gaussianFp8Tensor(5, 3072, 7168);
   const gs = nvfp4GlobalScale(kernel.amax(t));
   cuda.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, 1);
   process.exit(0);
@@ -81,14 +88,18 @@ if (process.argv.includes("--profile-only")) {
 
 // 1a. Adversarial cases vs the TypeScript reference.
 let t0 = performance.now();
-const cases = [...adversarialCases(), { name: "random 1024x2048", tensor: randomTensor(77, 1024, 2048) }];
+const cases = [
+  ...adversarialCases(),
+  { name: "random 1024x2048", tensor: randomTensor(77, 1024, 2048) },
+  ...codeSelectionCases(),
+];
 for (const c of cases) {
   problems.push(...(await compareWithReference(kernel, c)));
   problems.push(...(await compareWithReference(kernel, c, true)));
 }
 for (const c of nonFiniteCases()) problems.push(...(await compareNonFinite(kernel, c)));
 log(
-  `${cases.length} adversarial cases + ${nonFiniteCases().length} NaN/Inf cases vs TypeScript: ${problems.length === 0 ? "IDENTICAL" : `${problems.length} problems`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  `${cases.length} adversarial and code-selection cases + ${nonFiniteCases().length} NaN/Inf cases vs TypeScript: ${problems.length === 0 ? "IDENTICAL" : `${problems.length} problems`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
 );
 
 // amax alone on shapes whose cols are not a multiple of 16 (the generic flat kernel).

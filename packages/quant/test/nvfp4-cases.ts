@@ -224,3 +224,105 @@ export function nonFiniteCases(): NonFiniteCase[] {
     { name: "NaN scale", tensor: nanScale, kind: "nan", index: 128 },
   ];
 }
+
+export interface ScaledCase extends NamedTensor {
+  /** The global scale to quantize with (not derived from amax: quantize takes any valid gs). */
+  globalScale: number;
+}
+
+/**
+ * Every FP8 byte against the code boundaries: the kernels pick E2M1 codes by comparing |v| with
+ * cuts precomputed per scale byte instead of dividing (docs/nvfp4-math.md, "Codes without
+ * division"), so these cases put values on, just below and just above each boundary and check the
+ * result against the reference's true division.
+ * - "all bytes": each row holds all 254 finite bytes (and ±448 twice) in a random order, with a
+ *   random scale per 16-element group (1×16 scale blocks), over 2^-30..2^30, under global scales
+ *   from far below to far above amax/2688 (saturating, underflowing and subnormal scale bytes).
+ * - "ulp": the golden groups (every E2M1 tie) with block scales moved by -3..+3 ulp, so |v|/d
+ *   lands exactly on, and 1–3 ulp either side of, each tie.
+ * - "straddling": groups across two 8-column scale blocks whose scales are ~2^160 apart, so the
+ *   small half's |v|/d lies around 2^-150, where fl(|v|/d) becomes 0 and a negative value loses
+ *   its sign bit (exactly on that boundary too).
+ */
+export function codeSelectionCases(): ScaledCase[] {
+  const cases: ScaledCase[] = [];
+  const rand = rng(4242);
+  const rows = 48;
+  const cols = 256;
+  const finite = [...Array(256).keys()].map((b) => ((b & 0x7f) === 0x7f ? b ^ 0x01 : b));
+  const data = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const perm = finite.map((b) => [rand(), b] as const).sort((a, b) => a[0] - b[0]);
+    for (let c = 0; c < cols; c++) data[r * cols + c] = (perm[c] as readonly [number, number])[1];
+  }
+  const scale = new Float32Array(rows * (cols / 16));
+  for (let i = 0; i < scale.length; i++) {
+    scale[i] = Math.fround(2 ** Math.floor(rand() * 60 - 30) * (1 + rand()) * (rand() < 0.1 ? -1 : 1));
+  }
+  const allBytes = { data, rows, cols, scale, blockRows: 1, blockCols: 16 };
+  let amax = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < cols / 16; g++)
+      amax = Math.max(amax, Math.abs(Math.fround(448 * (scale[r * 16 + g] as number))));
+  }
+  for (const shift of [-40, -12, -6, -2, 0, 1, 3, 8, 20, 40]) {
+    const gs = Math.max(Math.fround((amax / 2688) * 2 ** shift), 2 ** -126);
+    cases.push({ name: `all bytes, gs = amax/2688·2^${shift}`, tensor: allBytes, globalScale: gs });
+  }
+  // Tiny global scale (2^-126) with tiny block scales: subnormal products and subnormal d, and
+  // (2^-115) products of small bytes that round to ±0.
+  for (const shift of [100, 115]) {
+    const tiny = { ...allBytes, scale: allBytes.scale.map((s) => Math.fround(s * 2 ** -shift)) };
+    cases.push({ name: `all bytes, scales ·2^-${shift}, gs = 2^-126`, tensor: tiny, globalScale: 2 ** -126 });
+  }
+
+  const golden = GOLDEN.data;
+  const ulpRows = 7 * 2;
+  const ulpData = new Uint8Array(ulpRows * 32);
+  const ulpScale = new Float32Array(ulpRows * 2);
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  const nudge = (x: number, ulps: number) => {
+    f32[0] = x;
+    u32[0] = (u32[0] as number) + ulps;
+    return f32[0] as number;
+  };
+  for (let k = -3; k <= 3; k++) {
+    for (const flip of [0, 0x80]) {
+      const r = (k + 3) * 2 + (flip ? 1 : 0);
+      // Sign flips keep each group's amax, and a few ulp keep its scale byte: d stays that of
+      // the golden row while every |v|/d moves by the same few ulp around its tie.
+      for (let c = 0; c < 32; c++) ulpData[r * 32 + c] = (golden[c] as number) ^ flip;
+      ulpScale[r * 2] = nudge(1.3125, k);
+      ulpScale[r * 2 + 1] = nudge(0.5, k);
+    }
+  }
+  const stRows = 64;
+  const stCols = 128;
+  const stData = new Uint8Array(stRows * stCols);
+  const stScale = new Float32Array(stRows * (stCols / 8));
+  for (let r = 0; r < stRows; r++) {
+    for (let b = 0; b < stCols / 8; b++) {
+      const small = b % 2 === 1;
+      for (let c = 0; c < 8; c++) {
+        const mag = small ? 0x60 + Math.floor(rand() * 0x1f) : Math.floor(rand() * 0x7f);
+        stData[r * stCols + b * 8 + c] = (c === 0 && !small ? 0x7e : mag) | (rand() < 0.5 ? 0x80 : 0);
+      }
+      stScale[r * (stCols / 8) + b] = small ? Math.fround(2 ** -149 * (1 + (r % 16) / 16)) : 1024;
+    }
+  }
+  const straddling = { data: stData, rows: stRows, cols: stCols, scale: stScale, blockRows: 1, blockCols: 8 };
+  for (const gs of [1, 0.5, 0.375]) {
+    cases.push({
+      name: `straddling scale blocks 2^160 apart, gs ${gs}`,
+      tensor: straddling,
+      globalScale: gs,
+    });
+  }
+  cases.push({
+    name: "golden ties with scales ±3 ulp",
+    tensor: { data: ulpData, rows: ulpRows, cols: 32, scale: ulpScale, blockRows: 1, blockCols: 16 },
+    globalScale: 2 ** -8,
+  });
+  return cases;
+}

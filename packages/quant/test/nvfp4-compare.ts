@@ -14,10 +14,13 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return -1;
 }
 
-/** Returns a list of mismatch descriptions (empty when identical). */
+/**
+ * Returns a list of mismatch descriptions (empty when identical). The global scale is the one
+ * derived from amax unless the case names its own (`globalScale`).
+ */
 export async function compareWithReference(
   kernel: Nvfp4Kernel,
-  c: NamedTensor,
+  c: NamedTensor & { globalScale?: number },
   useAsync = false,
 ): Promise<string[]> {
   const problems: string[] = [];
@@ -25,7 +28,7 @@ export async function compareWithReference(
   const refAmax = fp8BlockAmax(t);
   const amax = useAsync ? await kernel.amaxAsync(t) : kernel.amax(t);
   if (!Object.is(amax, refAmax)) problems.push(`amax ${amax} != reference ${refAmax}`);
-  const gs = nvfp4GlobalScale(refAmax);
+  const gs = c.globalScale ?? nvfp4GlobalScale(refAmax);
   const ref = quantizeNvfp4(t, gs);
   const got = useAsync ? await kernel.quantizeAsync(t, gs) : kernel.quantize(t, gs);
   const dp = firstDifference(ref.packed, got.packed);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createCudaKernel, loadCudaAddon } from "../src/nvfp4/index.ts";
-import { adversarialCases, nonFiniteCases } from "./nvfp4-cases.ts";
+import { adversarialCases, codeSelectionCases, nonFiniteCases } from "./nvfp4-cases.ts";
 import { compareNonFinite, compareWithReference } from "./nvfp4-compare.ts";
 
 const load = loadCudaAddon();
@@ -16,7 +16,7 @@ if (skipReason) console.warn(`[nvfp4-cuda] SKIPPING CUDA comparison: ${skipReaso
 describe.skipIf(skipReason !== undefined)(
   "CUDA kernels are byte-identical to the TypeScript reference",
   () => {
-    it("on every adversarial case and NaN/Inf case", async () => {
+    it("on every adversarial, code-selection and NaN/Inf case", async () => {
       if (!load.ok || !probe) return;
       const kernel = createCudaKernel(load.addon, probe);
       const problems: string[] = [];
@@ -24,6 +24,7 @@ describe.skipIf(skipReason !== undefined)(
         problems.push(...(await compareWithReference(kernel, c)));
         problems.push(...(await compareWithReference(kernel, c, true)));
       }
+      for (const c of codeSelectionCases()) problems.push(...(await compareWithReference(kernel, c)));
       for (const c of nonFiniteCases()) problems.push(...(await compareNonFinite(kernel, c)));
       kernel.dispose();
       expect(problems).toEqual([]);

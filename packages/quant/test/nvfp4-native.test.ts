@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createCpuNativeKernel, loadCpuAddon } from "../src/nvfp4/index.ts";
-import { adversarialCases, nonFiniteCases, randomTensor } from "./nvfp4-cases.ts";
+import { adversarialCases, codeSelectionCases, nonFiniteCases, randomTensor } from "./nvfp4-cases.ts";
 import { compareNonFinite, compareWithReference } from "./nvfp4-compare.ts";
 
 const load = loadCpuAddon();
@@ -8,20 +8,35 @@ if (!load.ok) {
   // Visible in the test output: the comparison below is skipped, not passed.
   console.warn(`[nvfp4-native] SKIPPING C++ addon comparison: ${load.reason}`);
 }
+// Both instruction paths where this CPU has AVX2; only the portable one elsewhere (logged).
+const simdModes: Array<"auto" | "generic"> =
+  load.ok && load.addon.simd === "avx2" ? ["auto", "generic"] : ["auto"];
+if (load.ok && load.addon.simd !== "avx2")
+  console.warn("[nvfp4-native] no AVX2 here: only the portable path is tested");
 
 describe.skipIf(!load.ok)("C++ CPU addon is byte-identical to the TypeScript reference", () => {
   const addon = load.ok ? load.addon : (undefined as never);
-  // 1 thread, 2, and more threads than cores/rows (uneven row ranges, idle workers).
+  // 1 thread, 2, and more threads than cores/rows (uneven tiles, idle workers), per SIMD path.
   // minElementsPerThread 1: really split even small tensors (the default would run them on one).
-  const kernels = [1, 2, 5, 64].map((threads) =>
-    createCpuNativeKernel(addon, { threads, minElementsPerThread: 1 }),
+  const kernels = simdModes.flatMap((simd) =>
+    [1, 2, 5, 64].map((threads) => createCpuNativeKernel(addon, { threads, minElementsPerThread: 1, simd })),
   );
 
-  it("on every adversarial case, sync and async, for thread counts 1, 2, 5, 64", async () => {
+  it("on every adversarial case, sync and async, for thread counts 1, 2, 5, 64 and each SIMD path", async () => {
     const problems: string[] = [];
     for (const c of adversarialCases()) {
       for (const k of kernels) problems.push(...(await compareWithReference(k, c)));
-      problems.push(...(await compareWithReference(kernels[2] as never, c, true)));
+      for (const k of kernels.filter((_, i) => i % 4 === 2))
+        problems.push(...(await compareWithReference(k, c, true)));
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("picks every code like the reference's division: all bytes, boundary ulps, any global scale", async () => {
+    const problems: string[] = [];
+    for (const c of codeSelectionCases()) {
+      for (const k of kernels.filter((_, i) => i % 4 < 2))
+        problems.push(...(await compareWithReference(k, c)));
     }
     expect(problems).toEqual([]);
   });
@@ -33,7 +48,9 @@ describe.skipIf(!load.ok)("C++ CPU addon is byte-identical to the TypeScript ref
       [101, 520, 2064],
     ] as const) {
       const c = { name: `random ${rows}x${cols}`, tensor: randomTensor(seed, rows, cols) };
-      for (const k of [kernels[0], kernels[3]]) problems.push(...(await compareWithReference(k as never, c)));
+      for (const k of kernels.filter((_, i) => i % 4 === 0 || i % 4 === 3)) {
+        problems.push(...(await compareWithReference(k, c)));
+      }
     }
     expect(problems).toEqual([]);
   });
@@ -53,5 +70,12 @@ describe.skipIf(!load.ok)("C++ CPU addon is byte-identical to the TypeScript ref
     const r = k?.quantize(t, 1, { packed, blockScales });
     expect(r?.packed).toBe(packed);
     expect(r?.blockScales).toBe(blockScales);
+  });
+
+  it("runs concurrent async calls on the shared worker pool", async () => {
+    const k = createCpuNativeKernel(addon, { threads: 2, minElementsPerThread: 1 });
+    const cases = adversarialCases().slice(0, 10);
+    const problems = (await Promise.all(cases.map((c) => compareWithReference(k, c, true)))).flat();
+    expect(problems).toEqual([]);
   });
 });

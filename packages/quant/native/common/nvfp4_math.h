@@ -2,7 +2,9 @@
 //
 // This is the native twin of the TypeScript reference (src/nvfp4/reference.ts, src/codecs/*) and
 // must stay bit-identical to it: every float32 operation below is one IEEE round-to-nearest
-// operation, in the order written in docs/nvfp4-math.md. To keep compilers from changing that:
+// operation, either the reference's own, in the order written in docs/nvfp4-math.md, or part of an
+// exact shortcut proven where it is used ("Codes without division" there). To keep compilers from
+// changing that:
 //  - host: -ffp-contract=off (no FMA fusion), no -ffast-math, SSE math (x86-64 default);
 //  - device: explicit __fmul_rn/__fdiv_rn/__dadd_rn/... (never contracted) and nvcc
 //    --fmad=false --ftz=false --prec-div=true.
@@ -68,6 +70,23 @@ NVFP4_HD double mul_f64(double a, double b) {
 #endif
 }
 
+NVFP4_HD float sub_f32(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fsub_rn(a, b);
+#else
+  return a - b;
+#endif
+}
+// fl(a² + b²) for a, b that are float32 values: their squares are exact in float64, so one fused
+// multiply-add (device) and a product then a sum (host) round the same exact value once.
+NVFP4_HD double sum_of_squares(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __fma_rn(a, a, __dmul_rn(b, b));
+#else
+  return a * a + b * b;
+#endif
+}
+
 NVFP4_HD uint32_t float_bits(float f) {
 #if defined(__CUDA_ARCH__)
   return __float_as_uint(f);
@@ -87,6 +106,28 @@ NVFP4_HD float bits_float(uint32_t u) {
 #endif
 }
 NVFP4_HD float abs_f32(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
+
+// Byte-wise unsigned max of two words (CUDA's __vmaxu4).
+NVFP4_HD uint32_t max_u8x4(uint32_t a, uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  return __vmaxu4(a, b);
+#else
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    const uint32_t x = (a >> i) & 0xffu, y = (b >> i) & 0xffu;
+    r |= (x > y ? x : y) << i;
+  }
+  return r;
+#endif
+}
+// Bytes 0 and 2 of a, then bytes 0 and 2 of b (CUDA's __byte_perm(a, b, 0x6420)).
+NVFP4_HD uint32_t even_bytes(uint32_t a, uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  return __byte_perm(a, b, 0x6420);
+#else
+  return (a & 0xffu) | ((a >> 8) & 0xff00u) | ((b & 0xffu) << 16) | ((b << 8) & 0xff000000u);
+#endif
+}
 // NaN and ±Inf are the only values that fail this (NaN compares false).
 NVFP4_HD bool is_finite_f32(float x) { return abs_f32(x) <= kFloat32Max; }
 
@@ -137,28 +178,100 @@ NVFP4_HD uint32_t encode_e4m3_nonneg(float a) {
 }
 
 // ---- E2M1 ---------------------------------------------------------------------------------
-// Magnitude code with RNE ties (0.25→0, 0.75→2, 1.25→2, 1.75→4, 2.5→4, 3.5→6, 5→6), >5 → 7,
-// NaN → 7. Twin of e2m1MagnitudeCode (src/codecs/e2m1.ts).
-NVFP4_HD uint32_t e2m1_magnitude_code(float a) {
-  if (a <= 0.25f) return 0u;
-  if (a < 0.75f) return 1u;
-  if (a <= 1.25f) return 2u;
-  if (a < 1.75f) return 3u;
-  if (a <= 2.5f) return 4u;
-  if (a < 3.5f) return 5u;
-  if (a <= 5.0f) return 6u;
-  return 7u;
-}
-// Sign bit iff q < 0 (ModelOpt's rule: -0 → +0).
-NVFP4_HD uint32_t encode_e2m1(float q) { return (q < 0.0f ? 8u : 0u) | e2m1_magnitude_code(abs_f32(q)); }
-
-NVFP4_HD float decode_e2m1(uint32_t code) {
-  const uint32_t m = code & 7u;
-  const float mag = m < 4u ? 0.5f * static_cast<float>(m) : (m == 7u ? 6.0f : static_cast<float>(m - 2u));
-  return (code & 8u) ? -mag : mag;
+NVFP4_HD float decode_e2m1_magnitude(uint32_t m) {
+  return m < 4u ? 0.5f * static_cast<float>(m) : (m == 7u ? 6.0f : static_cast<float>(m - 2u));
 }
 
-// ---- one 16-element group -----------------------------------------------------------------
+// ---- code selection without division ------------------------------------------------------
+// (docs/nvfp4-math.md, "Codes without division", has the same argument in prose.)
+// The reference computes code = e2m1_rne(fl(v / d)), d = fl(scale_value · gs), with a true IEEE
+// division. Division is correctly rounded and monotonic, so the code only depends on where the
+// exact real |v|/d lies against fixed boundaries: e2m1 rounds fl(q) at 0.25/0.75/1.25/1.75/2.5/
+// 3.5/5 (ties to the even code), and fl(q) lands on such a value exactly when q is within half an
+// ulp of it (ties to even: all seven have an even float32 significand, so the halfway point rounds
+// onto them). Hence, for the exact quotient x = |v|/d:
+//   code ≥ 1  ⟺  fl(x) >  0.25  ⟺  x >  0.25 + 2^-26        code ≥ 2  ⟺  x ≥ 0.75 - 2^-25
+//   code ≥ 3  ⟺  x >  1.25 + 2^-24                          code ≥ 4  ⟺  x ≥ 1.75 - 2^-24
+//   code ≥ 5  ⟺  x >  2.5  + 2^-23                          code ≥ 6  ⟺  x ≥ 3.5  - 2^-23
+//   code ≥ 7  ⟺  x >  5    + 2^-22                          fl(x) ≠ 0 ⟺  x > 2^-150 (sign bit)
+// Each of the seven bounds B is N·2^-k with N odd and 2^24 < N < 2^25, and d has at most 24
+// significant bits, so B·d is exact in float64 and never a float32 (its odd part needs 25 bits
+// or more): ">" and "≥" coincide, and for a float32 |v|, |v| > B·d ⟺ |v| > round_down_f32(B·d).
+// 2^-150·d can be a float32, and that comparison is strict, which round_down also gives.
+// So every decision is one float32 comparison "|v| > cut[k]" against 8 cuts that depend only on
+// the scale byte (and gs): ScaleEntry, precomputed once per call for every scale byte.
+constexpr int kScaleBytes = 128;
+
+struct ScaleEntry {
+  // cut[0]: fl(|v|/d) ≠ 0 iff |v| > cut[0]; cut[k], k = 1..7: magnitude code ≥ k iff |v| > cut[k].
+  // All FLT_MAX for scale byte 0 (every code 0) and 0x7f, so no finite |v| passes.
+  float cut[8];
+  // deq[m] = fl(fl(e2m1(m) · scale_value) · gs): the magnitude an engine reconstructs for code m.
+  float deq[8];
+  // A group whose amax is ≤ exact_max has every error deq[m] − |v| exactly representable in
+  // float32, so fl32(deq[m] − |v|) converted to float64 is the reference's float64 difference.
+  // Why: for d = fl(scale_value·gs) ≥ 2^-124, deq[m] = e2m1(m)·d exactly when e2m1(m) is a power
+  // of two, and within 2 ulp of it otherwise; the rounding interval of each code then keeps
+  // |v| within [deq[m]/2, 2·deq[m]] (Sterbenz: the difference is exact), except code 7, whose
+  // interval is open above: there |v| ≤ 2·deq[7] is the condition. Code 0 gives -|v|, exact.
+  // -1 (no group) when d < 2^-124; FLT_MAX when every group qualifies (scale byte 0, or 2·deq[7]
+  // above FLT_MAX). Infinite deq[m] give an infinite difference both ways.
+  float exact_max;
+  float pad[3];  // 80 bytes: 16-byte aligned rows for vector loads
+};
+
+// Largest float32 ≤ t, for t ≥ 0 (FLT_MAX when t is above it).
+NVFP4_HD float round_down_f32(double t) {
+  if (!(t < static_cast<double>(kFloat32Max))) return kFloat32Max;
+  float f = static_cast<float>(t);  // nearest; then step down if it went above
+  if (static_cast<double>(f) > t) f = bits_float(float_bits(f) - 1u);
+  return f;
+}
+
+NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, ScaleEntry& e) {
+  const float scale_value = decode_e4m3(scale_byte);
+  for (uint32_t m = 0; m < 8u; m++) e.deq[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs);
+  e.pad[0] = e.pad[1] = e.pad[2] = 0.0f;
+  if (scale_byte == 0u || scale_byte >= 0x7fu) {
+    for (int k = 0; k < 8; k++) e.cut[k] = kFloat32Max;
+    e.exact_max = kFloat32Max;
+    return;
+  }
+  const float d32 = mul_f32(scale_value, gs);
+  const float twice_deq7 = mul_f32(2.0f, e.deq[7]);  // exact, or +Inf
+  e.exact_max = !(d32 >= 0x1p-124f) ? -1.0f : (twice_deq7 <= kFloat32Max ? twice_deq7 : kFloat32Max);
+  const double d = static_cast<double>(d32);  // may be +Inf: then every code is 0
+  // The bounds above, as exact hex literals.
+  constexpr double kBound[8] = {0x1p-150,                   // 2^-150
+                                0x1.000001p-2,              // 0.25 + 2^-26
+                                0x1.7fffffp-1,              // 0.75 - 2^-25
+                                0x1.400001p+0,              // 1.25 + 2^-24
+                                0x1.bfffffp+0,              // 1.75 - 2^-24
+                                0x1.400001p+1,              // 2.5  + 2^-23
+                                0x1.bfffffp+1,              // 3.5  - 2^-23
+                                0x1.400001p+2};             // 5    + 2^-22
+NVFP4_UNROLL
+  for (int k = 0; k < 8; k++) e.cut[k] = round_down_f32(mul_f64(kBound[k], d));
+}
+
+NVFP4_HD void make_scale_table(float gs, ScaleEntry* table) {
+  for (uint32_t s = 0; s < static_cast<uint32_t>(kScaleBytes); s++) make_scale_entry(s, gs, table[s]);
+}
+
+// Scale byte of a group: e4m3_rne_satfinite(fl(group_amax / fl(6·gs))), 0 for an all-zero group.
+NVFP4_HD uint32_t group_scale_byte(float group_amax, float six_gs) {
+  return group_amax == 0.0f ? 0u : encode_e4m3_nonneg(div_f32(group_amax, six_gs));
+}
+
+// Magnitude code of x = |v| (finite): the number of cuts it is above.
+NVFP4_HD uint32_t magnitude_code(float x, const ScaleEntry& e) {
+  uint32_t m = 0;
+NVFP4_UNROLL
+  for (int k = 1; k < 8; k++) m += x > e.cut[k] ? 1u : 0u;
+  return m;
+}
+
+// ---- one 16-element group (portable; the CPU fallback and the GPU's general path) ----------
 struct GroupResult {
   uint32_t scale_byte;
   // 16 codes, code j in bits 4j..4j+3: stored little-endian this is exactly the packed layout
@@ -169,45 +282,42 @@ struct GroupResult {
   double max_abs_error;
 };
 
-// Error of the value an engine reconstructs, (code · scale_fp8) (exact) · gs, against the source.
-NVFP4_HD double element_error(uint32_t code, float scale_value, float gs, float v) {
-  return sub_f64(static_cast<double>(mul_f32(mul_f32(decode_e2m1(code), scale_value), gs)), static_cast<double>(v));
-}
-
-// v: the 16 dequantized float32 values (all finite). gs: global scale; six_gs = fround(6·gs).
+// v: the 16 dequantized float32 values (all finite). table: make_scale_table(gs). The code of v is
+// sign | magnitude with sign = (v < 0 and fl(|v|/d) ≠ 0), as e2m1_rne(fl(v/d)) gives.
+// Error of element j, as the reference defines it: (double)(±deq) − (double)v. Its square and
+// absolute value equal those of deq[m] − |v| (same magnitudes), which is what is computed.
 // The stats use the halving fold (s[i] += s[i+8], then +4, +2, +1). Elements j and j+8 are handled
 // together so only 8 partial sums are live at once (fewer registers on the GPU); the first fold
 // level is then computed as soon as both are known: same operations, same order as the reference.
-NVFP4_HD void quantize_group(const float* v, float gs, float six_gs, GroupResult& out) {
+NVFP4_HD void quantize_group(const float* v, const ScaleEntry* table, float six_gs, GroupResult& out) {
   float group_amax = 0.0f;
 NVFP4_UNROLL
   for (int j = 0; j < kGroupSize; j++) {
     const float a = abs_f32(v[j]);
     group_amax = a > group_amax ? a : group_amax;
   }
-  const uint32_t scale_byte = group_amax == 0.0f ? 0u : encode_e4m3_nonneg(div_f32(group_amax, six_gs));
-  const float scale_value = decode_e4m3(scale_byte);
-  const float denom = mul_f32(scale_value, gs);
+  const uint32_t scale_byte = group_scale_byte(group_amax, six_gs);
+  const ScaleEntry& e = table[scale_byte];
   uint64_t codes = 0;
   double err[kGroupSize / 2];
   double ref[kGroupSize / 2];
   double max_err = 0.0;
 NVFP4_UNROLL
   for (int j = 0; j < kGroupSize / 2; j++) {
-    const float lo = v[j];
-    const float hi = v[j + kGroupSize / 2];
-    uint32_t c_lo = 0u, c_hi = 0u;
-    if (scale_byte != 0u) {
-      c_lo = encode_e2m1(div_f32(lo, denom));
-      c_hi = encode_e2m1(div_f32(hi, denom));
-    }
+    const float x_lo = abs_f32(v[j]);
+    const float x_hi = abs_f32(v[j + kGroupSize / 2]);
+    const uint32_t m_lo = magnitude_code(x_lo, e);
+    const uint32_t m_hi = magnitude_code(x_hi, e);
+    const uint32_t c_lo = m_lo | (v[j] < 0.0f && x_lo > e.cut[0] ? 8u : 0u);
+    const uint32_t c_hi = m_hi | (v[j + kGroupSize / 2] < 0.0f && x_hi > e.cut[0] ? 8u : 0u);
     codes |= static_cast<uint64_t>(c_lo) << (4 * j);
     codes |= static_cast<uint64_t>(c_hi) << (4 * (j + kGroupSize / 2));
-    const double e_lo = element_error(c_lo, scale_value, gs, lo);
-    const double e_hi = element_error(c_hi, scale_value, gs, hi);
+    const double d_lo = static_cast<double>(x_lo);
+    const double d_hi = static_cast<double>(x_hi);
+    const double e_lo = sub_f64(static_cast<double>(e.deq[m_lo]), d_lo);
+    const double e_hi = sub_f64(static_cast<double>(e.deq[m_hi]), d_hi);
     err[j] = add_f64(mul_f64(e_lo, e_lo), mul_f64(e_hi, e_hi));
-    ref[j] = add_f64(mul_f64(static_cast<double>(lo), static_cast<double>(lo)),
-                     mul_f64(static_cast<double>(hi), static_cast<double>(hi)));
+    ref[j] = add_f64(mul_f64(d_lo, d_lo), mul_f64(d_hi, d_hi));
     const double a_lo = e_lo < 0.0 ? -e_lo : e_lo;
     const double a_hi = e_hi < 0.0 ? -e_hi : e_hi;
     max_err = a_lo > max_err ? a_lo : max_err;
@@ -226,6 +336,107 @@ NVFP4_UNROLL
   out.sum_sq_error = err[0];
   out.sum_sq_ref = ref[0];
   out.max_abs_error = max_err;
+}
+
+// ---- one 16-element group inside one scale block: the fast path ----------------------------
+// The GPU's per-lane work and the CPU's portable code (which the tests run against the reference
+// everywhere, so the GPU's arithmetic is checked on any machine).
+struct FastGroupResult {
+  uint32_t scale_byte;
+  uint32_t codes_lo, codes_hi;  // elements 0..7 and 8..15, code j in bits 4j..4j+3
+  double sum_sq_error, sum_sq_ref;
+  float max_abs_error;          // exact: a float32 |e|
+};
+
+// Sign bits of 4 codes from one word of bytes: bit 7 of byte j set iff v_j < 0 (byte sign XOR
+// scale sign, flip = 0x80808080 for a negative scale) and (b_j & 0x7f) ≠ 0.
+NVFP4_HD uint32_t sign_bytes(uint32_t w, uint32_t flip) {
+  const uint32_t nonzero = (w & 0x7f7f7f7fu) + 0x7f7f7f7fu;  // bit 7 of each byte: (b & 0x7f) ≠ 0
+  return nonzero & (w ^ flip) & 0x80808080u;
+}
+// The sign bits of 8 codes (two words of sign_bytes) moved to bit 4j+3, as in the packed codes:
+// bytes 0 and 2 of (x >> 4) | (x >> 8) hold the sign bits of codes (0, 1) and (2, 3) at bits 3, 7.
+NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) { return even_bytes((a >> 4) | (a >> 8), (b >> 4) | (b >> 8)); }
+
+// w: the group's 16 bytes (little-endian words), s: its scale (one block covers the group).
+// Returns false, computing nothing, when the group needs quantize_group on its dequantized
+// values: a NaN byte, a non-finite or overflowing product, |s| ≥ 2^8, or a group amax above the
+// scale byte's exact_max. Otherwise, the reference's results by cheaper exact steps:
+// - |v| = fl(e4m3(b & 0x7f)·|s|) as fl((b << 20 read as float32, = e4m3·2^-120)·(|s|·2^120)):
+//   |s|·2^120 is an exact float32 below 2^8 and the real product is the same;
+// - group amax = the value of the largest byte (|e4m3| grows with b & 0x7f, rounding is monotonic);
+// - magnitude code = number of cuts below |v|, each compare a subtraction whose sign bit is added
+//   (cut − |v| < 0 iff |v| > cut, exactly); sign bits from the bytes, because fl(|v|/d) ≠ 0
+//   exactly for the non-zero bytes here: a scale byte ≠ 0 gives d ≤ amax/3 (E4M3 rounding of
+//   amax/(6·gs) at most doubles it), and exact_max ≥ 0 needs d ≥ 2^-124, so |s| ≥ 2^-132 and the
+//   smallest non-zero |v|, fl(2^-9·|s|) ≥ 2^-141, is far above 2^-150·d ≤ 2^-151·448·|s|;
+// - deq = fl(fl(e2m1(m)·scale_value)·gs) with e2m1(m) = (m << 22 read as float32)·2^126 (the same
+//   trick: E2M1 codes are float32 fields with bias 1);
+// - e = deq − |v| in float32, exact below exact_max; squares of float32 values are exact in
+//   float64, so the first fold level is sum_of_squares. The fold is the reference's: level 2
+//   (s[i] += s[i+4]) is applied as soon as s[i+4] exists, keeping 4 partial sums live.
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleEntry* table, float six_gs, float gs,
+                                  FastGroupResult& out) {
+  const float sa = abs_f32(s);
+  if (!(sa < 256.0f)) return false;
+  const float s120 = mul_f32(sa, 0x1p120f);
+  const uint32_t k7f = 0x7f7f7f7fu;
+  uint32_t mx = max_u8x4(max_u8x4(w[0] & k7f, w[1] & k7f), max_u8x4(w[2] & k7f, w[3] & k7f));
+  mx = max_u8x4(mx, mx >> 16);
+  mx = max_u8x4(mx, mx >> 8) & 0xffu;
+  if (mx == 0x7fu) return false;
+  const float gamax = mul_f32(bits_float(mx << 20), s120);
+  const uint32_t scale_byte = group_scale_byte(gamax, six_gs);
+  const ScaleEntry& e = table[scale_byte & 0x7fu];
+  // exact_max ≤ FLT_MAX, so this also rejects an overflow to +Inf.
+  if (!(gamax <= e.exact_max)) return false;
+  const float scale_value = mul_f32(bits_float(scale_byte << 20), 0x1p120f);
+  float cut[8];
+NVFP4_UNROLL
+  for (int k = 0; k < 8; k++) cut[k] = e.cut[k];
+  uint32_t lo = 0, hi = 0;
+  double err[kGroupSize / 4], ref[kGroupSize / 4];
+  float max_e = 0.0f;
+NVFP4_UNROLL
+  for (int j = 0; j < kGroupSize / 2; j++) {
+    // Elements j and j + 8: byte j % 4 of words j / 4 and j / 4 + 2.
+    const int sh = 8 * (j & 3);
+    const float x_lo = mul_f32(bits_float(((w[j >> 2] >> sh) & 0x7fu) << 20), s120);
+    const float x_hi = mul_f32(bits_float(((w[(j >> 2) + 2] >> sh) & 0x7fu) << 20), s120);
+    uint32_t m_lo = 0, m_hi = 0;
+NVFP4_UNROLL
+    for (int k = 1; k < 8; k++) {
+      m_lo += float_bits(sub_f32(cut[k], x_lo)) >> 31;
+      m_hi += float_bits(sub_f32(cut[k], x_hi)) >> 31;
+    }
+    lo |= m_lo << (4 * j);
+    hi |= m_hi << (4 * j);
+    const float dq_lo = mul_f32(mul_f32(mul_f32(bits_float(m_lo << 22), 0x1p126f), scale_value), gs);
+    const float dq_hi = mul_f32(mul_f32(mul_f32(bits_float(m_hi << 22), 0x1p126f), scale_value), gs);
+    const float e_lo = sub_f32(dq_lo, x_lo);
+    const float e_hi = sub_f32(dq_hi, x_hi);
+    const float a_lo = abs_f32(e_lo), a_hi = abs_f32(e_hi);
+    max_e = a_lo > max_e ? a_lo : max_e;
+    max_e = a_hi > max_e ? a_hi : max_e;
+    const double pe = sum_of_squares(static_cast<double>(e_lo), static_cast<double>(e_hi));
+    const double pr = sum_of_squares(static_cast<double>(x_lo), static_cast<double>(x_hi));
+    if (j < kGroupSize / 4) {
+      err[j] = pe;
+      ref[j] = pr;
+    } else {
+      err[j - kGroupSize / 4] = add_f64(err[j - kGroupSize / 4], pe);
+      ref[j - kGroupSize / 4] = add_f64(ref[j - kGroupSize / 4], pr);
+    }
+  }
+  const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
+  const uint32_t keep = scale_byte != 0u ? 0xffffffffu : 0u;  // scale byte 0: every code is 0
+  out.scale_byte = scale_byte;
+  out.codes_lo = lo | (sign_nibbles(sign_bytes(w[0], flip), sign_bytes(w[1], flip)) & keep);
+  out.codes_hi = hi | (sign_nibbles(sign_bytes(w[2], flip), sign_bytes(w[3], flip)) & keep);
+  out.sum_sq_error = add_f64(add_f64(err[0], err[2]), add_f64(err[1], err[3]));
+  out.sum_sq_ref = add_f64(add_f64(ref[0], ref[2]), add_f64(ref[1], ref[3]));
+  out.max_abs_error = max_e;
+  return true;
 }
 
 // Halving fold of b[0..width) (width a power of two), the tree a CUDA warp's xor-shuffle

@@ -1,9 +1,11 @@
 // N-API surface of the CPU kernels (build/fp4kit_cpu.node). JS wrapper: src/nvfp4/native-kernels.ts.
-//   amax(data, rows, cols, scale, blockRows, blockCols, threads, minElementsPerThread)
+//   amax(data, rows, cols, scale, blockRows, blockCols, threads, minElementsPerThread, simd)
 //     → {amax, nonFiniteIndex, nonFiniteKind}
-//   quantize(data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, threads, minElementsPerThread)
+//   quantize(data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, threads, minElementsPerThread, simd)
 //     → {sumSqError, sumSqRef, maxAbsError, nonFiniteIndex, nonFiniteKind}
 //   amaxAsync / quantizeAsync: same arguments, return a Promise (work runs on the libuv pool).
+//   simd: "auto" (default) or "generic" (the portable code even where AVX2 runs; for tests).
+//   simd (property): "avx2" or "generic", what "auto" runs on this CPU.
 #include <memory>
 #include <thread>
 
@@ -13,9 +15,9 @@
 namespace nvfp4 {
 namespace {
 
-// (threads, minElementsPerThread) at info[at], info[at+1]; both optional.
-CpuThreading parse_threads(const Napi::CallbackInfo& info, size_t at) {
-  CpuThreading th;
+// (threads, minElementsPerThread, simd) at info[at..at+2]; all optional.
+CpuOptions parse_options(const Napi::CallbackInfo& info, size_t at) {
+  CpuOptions th;
   const unsigned hc = std::thread::hardware_concurrency();
   th.threads = hc == 0 ? 1 : static_cast<int>(hc);
   if (info.Length() > at && info[at].IsNumber()) {
@@ -26,13 +28,14 @@ CpuThreading parse_threads(const Napi::CallbackInfo& info, size_t at) {
     const int64_t m = info[at + 1].As<Napi::Number>().Int64Value();
     if (m > 0) th.min_elements_per_thread = m;
   }
+  if (info.Length() > at + 2 && info[at + 2].IsString()) th.simd = info[at + 2].As<Napi::String>().Utf8Value() != "generic";
   return th;
 }
 
 Napi::Value Amax(const Napi::CallbackInfo& info) {
   Fp8TensorView t;
   if (!parse_tensor(info, t)) return info.Env().Undefined();
-  return amax_to_js(info.Env(), cpu_amax(t, parse_threads(info, 6)));
+  return amax_to_js(info.Env(), cpu_amax(t, parse_options(info, 6)));
 }
 
 Napi::Value Quantize(const Napi::CallbackInfo& info) {
@@ -40,16 +43,16 @@ Napi::Value Quantize(const Napi::CallbackInfo& info) {
   uint8_t *packed = nullptr, *scales = nullptr;
   if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
-  return stats_to_js(info.Env(), cpu_quantize(t, gs, packed, scales, parse_threads(info, 9)));
+  return stats_to_js(info.Env(), cpu_quantize(t, gs, packed, scales, parse_options(info, 9)));
 }
 
 Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
   Fp8TensorView t;
   if (!parse_tensor(info, t)) return info.Env().Undefined();
-  const CpuThreading threads = parse_threads(info, 6);
+  const CpuOptions options = parse_options(info, 6);
   auto result = std::make_shared<AmaxResult>();
   auto* worker = new PromiseWorker(
-      info.Env(), [t, threads, result] { *result = cpu_amax(t, threads); return std::string(); },
+      info.Env(), [t, options, result] { *result = cpu_amax(t, options); return std::string(); },
       [result](Napi::Env env) { return amax_to_js(env, *result); });
   worker->KeepAlive(info[0]);
   worker->KeepAlive(info[3]);
@@ -63,12 +66,12 @@ Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
   uint8_t *packed = nullptr, *scales = nullptr;
   if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
-  const CpuThreading threads = parse_threads(info, 9);
+  const CpuOptions options = parse_options(info, 9);
   auto result = std::make_shared<QuantizeStats>();
   auto* worker = new PromiseWorker(
       info.Env(),
-      [t, gs, packed, scales, threads, result] {
-        *result = cpu_quantize(t, gs, packed, scales, threads);
+      [t, gs, packed, scales, options, result] {
+        *result = cpu_quantize(t, gs, packed, scales, options);
         return std::string();
       },
       [result](Napi::Env env) { return stats_to_js(env, *result); });
@@ -88,6 +91,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hardwareConcurrency",
               Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   exports.Set("kind", Napi::String::New(env, "cpu-native"));
+  exports.Set("simd", Napi::String::New(env, cpu_simd_name(true)));
   return exports;
 }
 

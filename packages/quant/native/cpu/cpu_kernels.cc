@@ -1,16 +1,32 @@
 #include "cpu_kernels.h"
 
 #include <algorithm>
+#include <atomic>
+#include <climits>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NVFP4_AVX2_KERNEL 1
+// Compiled for AVX2 + FMA (x86-64-v3's vector part) next to the x86-64-v2 baseline and picked at
+// run time. -ffp-contract=off still forbids the compiler to fuse anything: every lane op is the
+// scalar code's IEEE operation, and the one explicit FMA is used where it is exact (see below).
+#define NVFP4_AVX2 __attribute__((target("avx2,fma")))
+#endif
 
 #include "../common/nvfp4_math.h"
 
 namespace nvfp4 {
 namespace {
 
-// Decoded E4M3 bytes; a table is faster than decode_e4m3 on the CPU and holds the same values.
+// Decoded E4M3 bytes for the scalar paths; same values as decode_e4m3.
 struct E4m3Table {
   float value[256];
   E4m3Table() {
@@ -19,29 +35,116 @@ struct E4m3Table {
 };
 const E4m3Table kE4m3;
 
-int effective_threads(const Fp8TensorView& t, const CpuThreading& threading) {
-  const int64_t by_size = std::max<int64_t>(1, (t.rows * t.cols) / std::max<int64_t>(threading.min_elements_per_thread, 1));
-  const int64_t n = std::min<int64_t>({static_cast<int64_t>(std::max(threading.threads, 1)), by_size, std::max<int64_t>(t.rows, 1)});
-  return static_cast<int>(n);
+// ---- persistent worker pool ----------------------------------------------------------------
+// Threads are started once and reused: a converter calls the kernels for thousands of tensors,
+// and starting threads per call would cost more than quantizing a small one. Several callers (the
+// libuv pool runs async calls concurrently) share the workers; each caller also works on its own
+// job, so a job always progresses even when every worker is busy elsewhere.
+class WorkerPool {
+ public:
+  static WorkerPool& get() {
+    static WorkerPool* pool = new WorkerPool();  // never destroyed: its detached workers outlive main()
+    return *pool;
+  }
+
+  // Calls body(i) for every i in [0, tasks), on this thread and on up to `helpers` workers.
+  void run(int64_t tasks, int helpers, const std::function<void(int64_t)>& body) {
+    helpers = static_cast<int>(std::min<int64_t>(helpers, tasks - 1));
+    if (helpers <= 0) {
+      for (int64_t i = 0; i < tasks; i++) body(i);
+      return;
+    }
+    auto job = std::make_shared<Job>(tasks, helpers, &body);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (; started_ < std::min(helpers, kMaxWorkers); started_++) std::thread([this] { loop(); }).detach();
+      queue_.push_back(job);
+    }
+    cv_.notify_all();
+    job->work();
+    job->wait();
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.erase(std::remove(queue_.begin(), queue_.end(), job), queue_.end());
+  }
+
+ private:
+  static constexpr int kMaxWorkers = 255;
+
+  struct Job {
+    Job(int64_t n, int helpers, const std::function<void(int64_t)>* fn) : tasks(n), seats(helpers), body(fn) {}
+    const int64_t tasks;
+    std::atomic<int> seats;  // workers that may still join
+    const std::function<void(int64_t)>* body;
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
+    std::mutex m;
+    std::condition_variable finished;
+
+    void work() {
+      for (int64_t i = next.fetch_add(1); i < tasks; i = next.fetch_add(1)) {
+        (*body)(i);
+        if (done.fetch_add(1) + 1 == tasks) {
+          std::lock_guard<std::mutex> lock(m);
+          finished.notify_all();
+        }
+      }
+    }
+    void wait() {
+      std::unique_lock<std::mutex> lock(m);
+      finished.wait(lock, [this] { return done.load() == tasks; });
+    }
+  };
+
+  void loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return !queue_.empty(); });
+      std::shared_ptr<Job> job = queue_.front();
+      // A job with all its tasks handed out, or all its seats taken, is done with the pool.
+      if (job->next.load() >= job->tasks || job->seats.fetch_sub(1) <= 0) {
+        if (!queue_.empty() && queue_.front() == job) queue_.pop_front();
+        continue;
+      }
+      lock.unlock();
+      job->work();  // body is only called for unclaimed tasks, so never after run() returned
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  int started_ = 0;
+};
+
+// How the rows are cut into tiles that threads take one at a time (dynamic: a core slowed down by
+// other work just takes fewer tiles). Results do not depend on it.
+struct Plan {
+  int workers = 1;
+  int64_t tile_rows = 0;
+  int64_t tiles = 0;
+};
+
+Plan make_plan(const Fp8TensorView& t, const CpuOptions& o) {
+  Plan p;
+  const int64_t elements = t.rows * t.cols;
+  const int64_t by_size = std::max<int64_t>(1, elements / std::max<int64_t>(o.min_elements_per_thread, 1));
+  p.workers = static_cast<int>(std::min<int64_t>({std::max(o.threads, 1), by_size, std::max<int64_t>(t.rows, 1)}));
+  // About 8 tiles per thread, each at most ~1 MB of input.
+  const int64_t by_count = (t.rows + 8 * p.workers - 1) / (8 * p.workers);
+  const int64_t by_bytes = std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(t.cols, 1));
+  p.tile_rows = p.workers == 1 ? std::max<int64_t>(t.rows, 1) : std::max<int64_t>(1, std::min(by_count, by_bytes));
+  p.tiles = (t.rows + p.tile_rows - 1) / p.tile_rows;
+  return p;
 }
 
-// Runs fn(row_begin, row_end, worker) over contiguous row ranges, worker 0 on this thread.
 template <typename Fn>
-void for_row_ranges(int64_t rows, int workers, Fn&& fn) {
-  if (workers <= 1) {
-    fn(int64_t{0}, rows, 0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  const int64_t per = (rows + workers - 1) / workers;
-  for (int w = 1; w < workers; w++) {
-    const int64_t begin = std::min(rows, per * w);
-    const int64_t end = std::min(rows, begin + per);
-    pool.emplace_back([&fn, begin, end, w] { fn(begin, end, w); });
-  }
-  fn(int64_t{0}, std::min(rows, per), 0);
-  for (auto& th : pool) th.join();
+void for_tiles(const Plan& p, int64_t rows, Fn&& fn) {
+  const std::function<void(int64_t)> body = [&](int64_t i) {
+    const int64_t begin = i * p.tile_rows;
+    fn(i, begin, std::min(rows, begin + p.tile_rows));
+  };
+  WorkerPool::get().run(p.tiles, p.workers - 1, body);
 }
 
 NonFinite lowest(const std::vector<NonFinite>& found) {
@@ -52,123 +155,436 @@ NonFinite lowest(const std::vector<NonFinite>& found) {
   return best;
 }
 
+// Rows at or after the lowest bad row found so far need no work: the call fails with that index.
+void note_bad_row(std::atomic<int64_t>& first_bad_row, int64_t r) {
+  int64_t cur = first_bad_row.load();
+  while (r < cur && !first_bad_row.compare_exchange_weak(cur, r)) {
+  }
+}
+
+// The lowest non-finite dequantized value of row r, scanning as the reference does (index -1: none).
+NonFinite scan_row(const Fp8TensorView& t, int64_t r) {
+  const float* srow = t.scale + (r / t.block_rows) * t.scale_cols();
+  const uint8_t* row = t.data + r * t.cols;
+  NonFinite nf;
+  for (int64_t c = 0; c < t.cols; c++) {
+    const float v = mul_f32(kE4m3.value[row[c]], srow[c / t.block_cols]);
+    if (!is_finite_f32(v)) {
+      nf.index = r * t.cols + c;
+      nf.is_nan = v != v;
+      break;
+    }
+  }
+  return nf;
+}
+
+// ---- quantize: one row ------------------------------------------------------------------------
+struct QuantizeContext {
+  const Fp8TensorView* t;
+  int64_t scale_cols;
+  int64_t groups;          // per row
+  bool uniform;            // every group lies inside one scale block (block_cols % 16 == 0)
+  float gs, six_gs;
+  const ScaleEntry* table;  // make_scale_table(gs)
+  uint8_t* packed;
+  uint8_t* block_scales;
+};
+
+struct RowStats {
+  double err = 0.0, ref = 0.0;
+};
+
+// Returns false when the row holds a non-finite value (its outputs are then meaningless).
+using RowKernel = bool (*)(const QuantizeContext&, int64_t, RowStats&, double&);
+
+bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, double& max_err) {
+  const Fp8TensorView& t = *q.t;
+  const float* srow = t.scale + (r / t.block_rows) * q.scale_cols;
+  const uint8_t* row = t.data + r * t.cols;
+  double chunk_err[kStatsChunkGroups];
+  double chunk_ref[kStatsChunkGroups];
+  float v[kGroupSize];
+  for (int64_t first = 0; first < q.groups; first += kStatsChunkGroups) {
+    const int64_t last = std::min<int64_t>(first + kStatsChunkGroups, q.groups);
+    std::fill(chunk_err, chunk_err + kStatsChunkGroups, 0.0);
+    std::fill(chunk_ref, chunk_ref + kStatsChunkGroups, 0.0);
+    for (int64_t g = first; g < last; g++) {
+      const int64_t c0 = g * kGroupSize;
+      uint8_t* codes = q.packed + (r * t.cols + c0) / 2;
+      // The GPU's fast path (same function), for groups inside one scale block.
+      if (q.uniform) {
+        uint32_t w[4];
+        std::memcpy(w, row + c0, sizeof w);  // little-endian words, as the GPU loads them
+        FastGroupResult f;
+        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.table, q.six_gs, q.gs, f)) {
+          q.block_scales[r * q.groups + g] = static_cast<uint8_t>(f.scale_byte);
+          std::memcpy(codes, &f.codes_lo, 4);
+          std::memcpy(codes + 4, &f.codes_hi, 4);
+          chunk_err[g - first] = f.sum_sq_error;
+          chunk_ref[g - first] = f.sum_sq_ref;
+          const double m = static_cast<double>(f.max_abs_error);
+          max_err = m > max_err ? m : max_err;
+          continue;
+        }
+      }
+      for (int j = 0; j < kGroupSize; j++) v[j] = mul_f32(kE4m3.value[row[c0 + j]], srow[(c0 + j) / t.block_cols]);
+      bool group_bad = false;
+      for (int j = 0; j < kGroupSize; j++) group_bad |= !is_finite_f32(v[j]);
+      if (group_bad) return false;
+      GroupResult res;
+      quantize_group(v, q.table, q.six_gs, res);
+      q.block_scales[r * q.groups + g] = static_cast<uint8_t>(res.scale_byte);
+      for (int k = 0; k < 8; k++) codes[k] = static_cast<uint8_t>(res.codes >> (8 * k));
+      chunk_err[g - first] = res.sum_sq_error;
+      chunk_ref[g - first] = res.sum_sq_ref;
+      max_err = res.max_abs_error > max_err ? res.max_abs_error : max_err;
+    }
+    out.err = add_f64(out.err, fold_sum(chunk_err, kStatsChunkGroups));
+    out.ref = add_f64(out.ref, fold_sum(chunk_ref, kStatsChunkGroups));
+  }
+  return true;
+}
+
+#if defined(NVFP4_AVX2_KERNEL)
+// The same row in AVX2, 8 elements per vector, a chunk of 32 groups at a time in three passes so
+// that no long dependency chain runs per group:
+//  1. decode: |v| = fl(e4m3(|b|)·|s|) for the chunk (a shift and exact multiplications), kept in L1;
+//  2. scale bytes of 8 groups at once: group amax, one vector division, vector E4M3 rounding;
+//  3. per group: codes by comparing |v| with the group's 8 cuts (no division), the dequantized
+//     magnitude by a permute, packing, and the float64 error terms 4 at a time.
+// Every lane operation is the scalar code's IEEE operation, so the bits are the same.
+
+// Max over the 8 lanes of each of m[0..7], as one vector (lane g = group g).
+NVFP4_AVX2 inline __m256 lane_max8(const __m256* m) {
+  __m256 t[4];
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm256_max_ps(_mm256_unpacklo_ps(m[2 * i], m[2 * i + 1]), _mm256_unpackhi_ps(m[2 * i], m[2 * i + 1]));
+  }
+  const __m256 u0 = _mm256_max_ps(_mm256_shuffle_ps(t[0], t[1], 0x44), _mm256_shuffle_ps(t[0], t[1], 0xee));
+  const __m256 u1 = _mm256_max_ps(_mm256_shuffle_ps(t[2], t[3], 0x44), _mm256_shuffle_ps(t[2], t[3], 0xee));
+  return _mm256_max_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+// encode_e4m3_nonneg of 8 finite ratios a ≥ 0: RNE to 3 mantissa bits, saturating at 448 (0x7e).
+NVFP4_AVX2 inline __m256i encode_e4m3_nonneg8(__m256 a) {
+  a = _mm256_min_ps(a, _mm256_set1_ps(448.0f));
+  const __m256i bits = _mm256_castps_si256(a);
+  // Normal: (exponent, 3 mantissa bits) = bits >> 20, rounded half to even on the bits below.
+  const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 20), _mm256_set1_epi32(1));
+  const __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7ffff)));
+  const __m256i normal = _mm256_sub_epi32(_mm256_srli_epi32(rounded, 20), _mm256_set1_epi32(120 << 3));
+  // Below 2^-6: multiples of 2^-9, i.e. a·512 (exact) rounded to an integer (MXCSR: nearest even).
+  const __m256i sub = _mm256_cvtps_epi32(_mm256_mul_ps(a, _mm256_set1_ps(512.0f)));
+  const __m256 is_sub = _mm256_cmp_ps(a, _mm256_set1_ps(0.015625f), _CMP_LT_OQ);
+  return _mm256_blendv_epi8(normal, sub, _mm256_castps_si256(is_sub));
+}
+
+// Sums of the halving folds of 4 groups (l2[g]: the group's second fold level, lanes i = 0..3),
+// stored to out[0..3]: lanes (0 + 2) and (1 + 3), then their sum, as fold_sum does.
+NVFP4_AVX2 inline void fold_groups4(const __m256d* l2, double* out) {
+  const __m256d ab = _mm256_add_pd(_mm256_permute2f128_pd(l2[0], l2[1], 0x20), _mm256_permute2f128_pd(l2[0], l2[1], 0x31));
+  const __m256d cd = _mm256_add_pd(_mm256_permute2f128_pd(l2[2], l2[3], 0x20), _mm256_permute2f128_pd(l2[2], l2[3], 0x31));
+  const __m256d acbd = _mm256_add_pd(_mm256_unpacklo_pd(ab, cd), _mm256_unpackhi_pd(ab, cd));  // a, c, b, d
+  _mm256_storeu_pd(out, _mm256_permute4x64_pd(acbd, 0xd8));
+}
+NVFP4_AVX2 inline double fold_group1(__m256d l2) {
+  const __m128d l3 = _mm_add_pd(_mm256_castpd256_pd128(l2), _mm256_extractf128_pd(l2, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(l3, _mm_unpackhi_pd(l3, l3)));
+}
+
+NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats& out, double& max_err) {
+  const Fp8TensorView& t = *q.t;
+  const float* srow = t.scale + (r / t.block_rows) * q.scale_cols;
+  const uint8_t* row = t.data + r * t.cols;
+  uint8_t* prow = q.packed + r * t.cols / 2;
+  uint8_t* sbrow = q.block_scales + r * q.groups;
+
+  const __m128i k7f = _mm_set1_epi8(0x7f);
+  // b << 20 puts E4M3's exponent and mantissa fields where float32 has them: read as a float32,
+  // that is exactly e4m3(b)·2^-120 (E4M3 subnormals land on float32 subnormals), so a product
+  // with 2^120 decodes b exactly. NaN bytes (0x7f) are caught by a compare instead.
+  const __m256 k2p120 = _mm256_set1_ps(0x1p120f);
+  const __m256d kAbs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  const __m256 kAbsF = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m128i nan_bytes = _mm_setzero_si128();
+  __m256 not_finite = _mm256_setzero_ps();
+  bool bad_scale = false;
+  __m256d vmax = _mm256_setzero_pd();   // max |e| of the float64 path
+  __m256 vmaxf = _mm256_setzero_ps();   // max |e| of the exact float32 path
+  alignas(32) float xbuf[kStatsChunkGroups * kGroupSize];  // |v| of the chunk
+  alignas(32) __m256 mbuf[kStatsChunkGroups];              // per group: max of its two vectors
+  alignas(32) int32_t sbuf[kStatsChunkGroups];             // scale bytes
+  alignas(32) float gbuf[kStatsChunkGroups];               // group amax
+  alignas(32) int32_t negbuf[kStatsChunkGroups];           // per group: 0x80 when its scale is negative
+  alignas(32) double chunk_err[kStatsChunkGroups];
+  alignas(32) double chunk_ref[kStatsChunkGroups];
+  // Uniform groups: the multiplier of the current scale block, set when c0 crosses a block edge.
+  int64_t next_edge = 0;
+  __m256 s_mul = _mm256_setzero_ps();
+  bool s_split = false;
+  int32_t s_neg = 0;
+
+  for (int64_t first = 0; first < q.groups; first += kStatsChunkGroups) {
+    const int n = static_cast<int>(std::min<int64_t>(kStatsChunkGroups, q.groups - first));
+    // 1. Decode.
+    for (int gi = 0; gi < n; gi++) {
+      const int64_t c0 = (first + gi) * kGroupSize;
+      const __m128i b7 = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c0)), k7f);
+      nan_bytes = _mm_or_si128(nan_bytes, _mm_cmpeq_epi8(b7, k7f));
+      const __m256 m_lo = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu8_epi32(b7), 20));
+      const __m256 m_hi = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(b7, 8)), 20));
+      __m256 x_lo, x_hi;
+      if (q.uniform) {
+        if (c0 >= next_edge) {  // entering the next scale block (c0 moves by 16, edges are multiples of 16)
+          const int64_t scale_col = c0 / t.block_cols;
+          next_edge = (scale_col + 1) * t.block_cols;
+          const uint32_t sb = float_bits(srow[scale_col]);
+          const float s = bits_float(sb & 0x7fffffffu);
+          bad_scale |= !(s <= kFloat32Max);
+          s_neg = static_cast<int32_t>((sb >> 24) & 0x80u);
+          // Below 2^8, s·2^120 is exact and fl(m·(s·2^120)) = fl((m·2^120)·s), the same real
+          // product: one multiplication instead of two.
+          s_split = !(s < 256.0f);
+          s_mul = _mm256_set1_ps(s_split ? s : s * 0x1p120f);
+        }
+        negbuf[gi] = s_neg;
+        if (s_split) {
+          x_lo = _mm256_mul_ps(_mm256_mul_ps(m_lo, k2p120), s_mul);
+          x_hi = _mm256_mul_ps(_mm256_mul_ps(m_hi, k2p120), s_mul);
+        } else {
+          x_lo = _mm256_mul_ps(m_lo, s_mul);
+          x_hi = _mm256_mul_ps(m_hi, s_mul);
+        }
+      } else {
+        // Groups straddling scale blocks: per-element scales. Their signs go with the bytes in
+        // pass 3 (negbuf = -1 marks this case).
+        alignas(32) float sa[kGroupSize];
+        for (int j = 0; j < kGroupSize; j++) {
+          const float s = abs_f32(srow[(c0 + j) / t.block_cols]);
+          bad_scale |= !(s <= kFloat32Max);
+          sa[j] = s;
+        }
+        negbuf[gi] = -1;
+        x_lo = _mm256_mul_ps(_mm256_mul_ps(m_lo, k2p120), _mm256_load_ps(sa));
+        x_hi = _mm256_mul_ps(_mm256_mul_ps(m_hi, k2p120), _mm256_load_ps(sa + 8));
+      }
+      _mm256_store_ps(xbuf + gi * kGroupSize, x_lo);
+      _mm256_store_ps(xbuf + gi * kGroupSize + 8, x_hi);
+      mbuf[gi] = _mm256_max_ps(x_lo, x_hi);
+    }
+    // 2. Scale bytes, 8 groups per step (lanes past the chunk's end compute a scale nobody stores).
+    for (int gi = n; gi < ((n + 7) & ~7); gi++) mbuf[gi] = _mm256_setzero_ps();
+    for (int gi = 0; gi < n; gi += 8) {
+      const __m256 gmax = lane_max8(mbuf + gi);
+      _mm256_store_ps(gbuf + gi, gmax);
+      // Overflow to Inf shows in the group max (the scale itself was checked above).
+      not_finite = _mm256_or_ps(not_finite, _mm256_cmp_ps(gmax, _mm256_set1_ps(kFloat32Max), _CMP_NLE_UQ));
+      const __m256i enc = encode_e4m3_nonneg8(_mm256_div_ps(gmax, _mm256_set1_ps(q.six_gs)));
+      const __m256i sbytes = _mm256_andnot_si256(
+          _mm256_castps_si256(_mm256_cmp_ps(gmax, _mm256_setzero_ps(), _CMP_EQ_OQ)), enc);  // amax 0 → 0
+      _mm256_store_si256(reinterpret_cast<__m256i*>(sbuf + gi), sbytes);
+    }
+    for (int gi = 0; gi < n; gi++) sbrow[first + gi] = static_cast<uint8_t>(sbuf[gi]);
+    // 3. Codes and error terms.
+    __m256d l2e[4], l2r[4];
+    for (int gi = 0; gi < n; gi++) {
+      const int64_t c0 = (first + gi) * kGroupSize;
+      const ScaleEntry& e = q.table[sbuf[gi] & 0x7f];
+      const __m256i xb_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(xbuf + gi * kGroupSize));
+      const __m256i xb_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(xbuf + gi * kGroupSize + 8));
+      // Magnitude = number of cuts below |v| (non-negative floats compare like their bits); bit 3
+      // = fl(|v|/d) ≠ 0, kept where v < 0 below.
+      __m256i mg_lo = _mm256_setzero_si256();
+      __m256i mg_hi = _mm256_setzero_si256();
+      for (int k = 1; k < 8; k++) {
+        const __m256i cut = _mm256_set1_epi32(static_cast<int>(float_bits(e.cut[k])));
+        mg_lo = _mm256_sub_epi32(mg_lo, _mm256_cmpgt_epi32(xb_lo, cut));
+        mg_hi = _mm256_sub_epi32(mg_hi, _mm256_cmpgt_epi32(xb_hi, cut));
+      }
+      const __m256i cut0 = _mm256_set1_epi32(static_cast<int>(float_bits(e.cut[0])));
+      const __m256i k8 = _mm256_set1_epi32(8);
+      const __m256i code_lo = _mm256_or_si256(mg_lo, _mm256_and_si256(_mm256_cmpgt_epi32(xb_lo, cut0), k8));
+      const __m256i code_hi = _mm256_or_si256(mg_hi, _mm256_and_si256(_mm256_cmpgt_epi32(xb_hi, cut0), k8));
+      // To bytes c0..c15, keep bit 3 only where v < 0 (byte sign XOR scale sign), then nibbles.
+      const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(code_lo, code_hi), 0xd8);
+      __m128i c8 = _mm_packus_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+      __m128i neg = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + c0));
+      if (negbuf[gi] >= 0) {
+        neg = _mm_xor_si128(neg, _mm_set1_epi8(static_cast<char>(negbuf[gi])));
+      } else {
+        alignas(16) uint8_t sn[kGroupSize];
+        for (int j = 0; j < kGroupSize; j++) sn[j] = static_cast<uint8_t>((float_bits(srow[(c0 + j) / t.block_cols]) >> 24) & 0x80u);
+        neg = _mm_xor_si128(neg, _mm_load_si128(reinterpret_cast<const __m128i*>(sn)));
+      }
+      const __m128i keep = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(neg, 4), _mm_set1_epi8(0x08)), _mm_set1_epi8(0x07));
+      c8 = _mm_and_si128(c8, keep);
+      const __m128i nib = _mm_and_si128(_mm_or_si128(c8, _mm_srli_epi16(c8, 4)), _mm_set1_epi16(0x00ff));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(prow + c0 / 2), _mm_packus_epi16(nib, nib));
+
+      // Error terms in float64: e = deq[m] − |v| (same square and magnitude as the reference's e).
+      // Usually that difference is exact in float32 (see ScaleEntry::exact_max): then one float32
+      // subtraction per 8 elements and one conversion per 4 replace two conversions and a float64
+      // subtraction per 4; the float32 values are also what the maximum is taken over.
+      const __m256 deq_table = _mm256_loadu_ps(e.deq);
+      const __m256 dq_lo = _mm256_permutevar8x32_ps(deq_table, mg_lo);
+      const __m256 dq_hi = _mm256_permutevar8x32_ps(deq_table, mg_hi);
+      const float* xg = xbuf + gi * kGroupSize;
+      if (gbuf[gi] <= e.exact_max) {
+        alignas(32) float ef[kGroupSize];
+        const __m256 ef_lo = _mm256_sub_ps(dq_lo, _mm256_castsi256_ps(xb_lo));
+        const __m256 ef_hi = _mm256_sub_ps(dq_hi, _mm256_castsi256_ps(xb_hi));
+        _mm256_store_ps(ef, ef_lo);
+        _mm256_store_ps(ef + 8, ef_hi);
+        vmaxf = _mm256_max_ps(vmaxf, _mm256_max_ps(_mm256_and_ps(ef_lo, kAbsF), _mm256_and_ps(ef_hi, kAbsF)));
+        // Squares of float32 values are exact in float64, so the first fold level
+        // fl(a² + b²) is one FMA: fma(a, a, b·b) rounds the same exact sum once.
+        __m256d ed[4], xd[4];
+        for (int i = 0; i < 4; i++) {
+          xd[i] = _mm256_cvtps_pd(_mm_load_ps(xg + 4 * i));
+          ed[i] = _mm256_cvtps_pd(_mm_load_ps(ef + 4 * i));
+        }
+        l2e[gi & 3] = _mm256_add_pd(_mm256_fmadd_pd(ed[0], ed[0], _mm256_mul_pd(ed[2], ed[2])),
+                                    _mm256_fmadd_pd(ed[1], ed[1], _mm256_mul_pd(ed[3], ed[3])));
+        l2r[gi & 3] = _mm256_add_pd(_mm256_fmadd_pd(xd[0], xd[0], _mm256_mul_pd(xd[2], xd[2])),
+                                    _mm256_fmadd_pd(xd[1], xd[1], _mm256_mul_pd(xd[3], xd[3])));
+      } else {
+        alignas(32) float dq[kGroupSize];
+        _mm256_store_ps(dq, dq_lo);
+        _mm256_store_ps(dq + 8, dq_hi);
+        __m256d e2[4], r2[4];
+        for (int i = 0; i < 4; i++) {
+          const __m256d xd = _mm256_cvtps_pd(_mm_load_ps(xg + 4 * i));
+          const __m256d ed = _mm256_sub_pd(_mm256_cvtps_pd(_mm_load_ps(dq + 4 * i)), xd);
+          e2[i] = _mm256_mul_pd(ed, ed);
+          r2[i] = _mm256_mul_pd(xd, xd);
+          vmax = _mm256_max_pd(vmax, _mm256_and_pd(ed, kAbs));
+        }
+        // First two fold levels: lanes i of (e[i] + e[i+8]) + (e[i+4] + e[i+12]).
+        l2e[gi & 3] = _mm256_add_pd(_mm256_add_pd(e2[0], e2[2]), _mm256_add_pd(e2[1], e2[3]));
+        l2r[gi & 3] = _mm256_add_pd(_mm256_add_pd(r2[0], r2[2]), _mm256_add_pd(r2[1], r2[3]));
+      }
+      if ((gi & 3) == 3) {
+        fold_groups4(l2e, chunk_err + gi - 3);
+        fold_groups4(l2r, chunk_ref + gi - 3);
+      }
+    }
+    for (int gi = n & ~3; gi < n; gi++) {
+      chunk_err[gi] = fold_group1(l2e[gi & 3]);
+      chunk_ref[gi] = fold_group1(l2r[gi & 3]);
+    }
+    for (int gi = n; gi < kStatsChunkGroups; gi++) chunk_err[gi] = chunk_ref[gi] = 0.0;
+    out.err = add_f64(out.err, fold_sum(chunk_err, kStatsChunkGroups));
+    out.ref = add_f64(out.ref, fold_sum(chunk_ref, kStatsChunkGroups));
+  }
+  if (bad_scale || _mm_movemask_epi8(nan_bytes) != 0 || _mm256_movemask_ps(not_finite) != 0) return false;
+  __m128 mf = _mm_max_ps(_mm256_castps256_ps128(vmaxf), _mm256_extractf128_ps(vmaxf, 1));
+  mf = _mm_max_ps(mf, _mm_movehl_ps(mf, mf));
+  mf = _mm_max_ss(mf, _mm_shuffle_ps(mf, mf, 1));
+  const __m128d m2 = _mm_max_pd(_mm256_castpd256_pd128(vmax), _mm256_extractf128_pd(vmax, 1));
+  const double md = _mm_cvtsd_f64(_mm_max_sd(m2, _mm_unpackhi_pd(m2, m2)));
+  const double mf64 = static_cast<double>(_mm_cvtss_f32(mf));
+  const double m = mf64 > md ? mf64 : md;
+  max_err = m > max_err ? m : max_err;
+  return true;
+}
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+#endif
+
+RowKernel pick_row_kernel(bool simd) {
+#if defined(NVFP4_AVX2_KERNEL)
+  if (simd && cpu_has_avx2()) return quantize_row_avx2;
+#else
+  (void)simd;
+#endif
+  return quantize_row_generic;
+}
+
 }  // namespace
 
-AmaxResult cpu_amax(const Fp8TensorView& t, const CpuThreading& threading) {
-  const int workers = effective_threads(t, threading);
-  std::vector<float> partial(workers, 0.0f);
-  std::vector<NonFinite> bad(workers);
+const char* cpu_simd_name(bool simd) { return pick_row_kernel(simd) == quantize_row_generic ? "generic" : "avx2"; }
+
+AmaxResult cpu_amax(const Fp8TensorView& t, const CpuOptions& options) {
+  const Plan plan = make_plan(t, options);
+  std::vector<float> tile_amax(plan.tiles, 0.0f);
+  std::vector<NonFinite> bad(plan.tiles);
+  std::atomic<int64_t> first_bad_row{INT64_MAX};
   const int64_t scale_cols = t.scale_cols();
-  for_row_ranges(t.rows, workers, [&](int64_t begin, int64_t end, int w) {
+  for_tiles(plan, t.rows, [&](int64_t tile, int64_t begin, int64_t end) {
     float amax = 0.0f;
-    for (int64_t r = begin; r < end; r++) {
+    for (int64_t r = begin; r < end && r < first_bad_row.load(std::memory_order_relaxed); r++) {
       const float* scale_row = t.scale + (r / t.block_rows) * scale_cols;
       const uint8_t* row = t.data + r * t.cols;
       for (int64_t c0 = 0; c0 < t.cols; c0 += t.block_cols) {
-        const float s = scale_row[c0 / t.block_cols];
         const int64_t c_end = std::min(c0 + t.block_cols, t.cols);
-        float seg_max = 0.0f;
-        bool seg_bad = false;
-        // Branch-free body so the compiler can vectorise it; the rare NaN/Inf case is re-scanned.
-        for (int64_t c = c0; c < c_end; c++) {
-          const float a = abs_f32(mul_f32(kE4m3.value[row[c]], s));
-          seg_bad |= !(a <= kFloat32Max);
-          seg_max = a > seg_max ? a : seg_max;
+        // One scale covers the segment, |e4m3| grows with (b & 0x7f) and rounding is monotonic,
+        // so max |fl(e4m3(b)·s)| = |fl(e4m3(max (b & 0x7f))·s)| exactly: a byte max (vectorised
+        // by the compiler) and one multiplication. A non-finite result means the segment holds a
+        // NaN byte, a non-finite scale or an overflow: then find the lowest bad index by scanning.
+        uint8_t mx = 0;
+        for (int64_t c = c0; c < c_end; c++) mx = std::max<uint8_t>(mx, row[c] & 0x7f);
+        const float a = abs_f32(mul_f32(kE4m3.value[mx], scale_row[c0 / t.block_cols]));
+        if (!(a <= kFloat32Max)) {
+          bad[tile] = scan_row(t, r);
+          note_bad_row(first_bad_row, r);
+          tile_amax[tile] = amax;
+          return;
         }
-        if (seg_bad) {
-          for (int64_t c = c0; c < c_end; c++) {
-            const float v = mul_f32(kE4m3.value[row[c]], s);
-            if (!is_finite_f32(v)) {
-              bad[w].index = r * t.cols + c;
-              bad[w].is_nan = v != v;
-              partial[w] = amax;
-              return;
-            }
-          }
-        }
-        amax = seg_max > amax ? seg_max : amax;
+        amax = a > amax ? a : amax;
       }
     }
-    partial[w] = amax;
+    tile_amax[tile] = amax;
   });
   AmaxResult result;
   result.non_finite = lowest(bad);
-  for (float p : partial) result.amax = p > result.amax ? p : result.amax;
+  for (float p : tile_amax) result.amax = p > result.amax ? p : result.amax;
   return result;
 }
 
 QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,
-                           const CpuThreading& threading) {
-  const int workers = effective_threads(t, threading);
-  const int64_t groups_per_row = t.cols / kGroupSize;
-  const int64_t scale_cols = t.scale_cols();
-  const float six_gs = mul_f32(6.0f, gs);
-  const bool uniform_group_scale = t.block_cols % kGroupSize == 0;
-  std::vector<double> row_err(t.rows, 0.0), row_ref(t.rows, 0.0);
-  std::vector<double> max_err(workers, 0.0);
-  std::vector<NonFinite> bad(workers);
+                           const CpuOptions& options) {
+  ScaleEntry table[kScaleBytes];
+  make_scale_table(gs, table);
+  QuantizeContext q;
+  q.t = &t;
+  q.scale_cols = t.scale_cols();
+  q.groups = t.cols / kGroupSize;
+  q.uniform = t.block_cols % kGroupSize == 0;
+  q.gs = gs;
+  q.six_gs = mul_f32(6.0f, gs);
+  q.table = table;
+  q.packed = packed;
+  q.block_scales = block_scales;
+  const RowKernel kernel = pick_row_kernel(options.simd);
 
-  for_row_ranges(t.rows, workers, [&](int64_t begin, int64_t end, int w) {
-    double chunk_err[kStatsChunkGroups];
-    double chunk_ref[kStatsChunkGroups];
-    float v[kGroupSize];
-    double local_max = 0.0;
-    for (int64_t r = begin; r < end; r++) {
-      const float* scale_row = t.scale + (r / t.block_rows) * scale_cols;
-      const uint8_t* row = t.data + r * t.cols;
-      double acc_err = 0.0, acc_ref = 0.0;
-      for (int64_t first = 0; first < groups_per_row; first += kStatsChunkGroups) {
-        const int64_t last = std::min(first + kStatsChunkGroups, groups_per_row);
-        std::fill(chunk_err, chunk_err + kStatsChunkGroups, 0.0);
-        std::fill(chunk_ref, chunk_ref + kStatsChunkGroups, 0.0);
-        for (int64_t g = first; g < last; g++) {
-          const int64_t c0 = g * kGroupSize;
-          if (uniform_group_scale) {
-            const float s = scale_row[c0 / t.block_cols];
-            for (int j = 0; j < kGroupSize; j++) v[j] = mul_f32(kE4m3.value[row[c0 + j]], s);
-          } else {
-            for (int j = 0; j < kGroupSize; j++) v[j] = mul_f32(kE4m3.value[row[c0 + j]], scale_row[(c0 + j) / t.block_cols]);
-          }
-          bool group_bad = false;
-          for (int j = 0; j < kGroupSize; j++) group_bad |= !is_finite_f32(v[j]);
-          if (group_bad) {
-            for (int j = 0; j < kGroupSize; j++) {
-              if (!is_finite_f32(v[j])) {
-                bad[w].index = r * t.cols + c0 + j;
-                bad[w].is_nan = v[j] != v[j];
-                break;
-              }
-            }
-            max_err[w] = local_max;
-            return;  // rows after the first bad value are irrelevant: the call fails
-          }
-          GroupResult res;
-          quantize_group(v, gs, six_gs, res);
-          block_scales[r * groups_per_row + g] = static_cast<uint8_t>(res.scale_byte);
-          uint8_t bytes[8];
-          for (int k = 0; k < 8; k++) bytes[k] = static_cast<uint8_t>(res.codes >> (8 * k));
-          std::memcpy(packed + (r * t.cols + c0) / 2, bytes, 8);
-          chunk_err[g - first] = res.sum_sq_error;
-          chunk_ref[g - first] = res.sum_sq_ref;
-          local_max = res.max_abs_error > local_max ? res.max_abs_error : local_max;
-        }
-        acc_err = add_f64(acc_err, fold_sum(chunk_err, kStatsChunkGroups));
-        acc_ref = add_f64(acc_ref, fold_sum(chunk_ref, kStatsChunkGroups));
+  const Plan plan = make_plan(t, options);
+  std::vector<RowStats> row_stats(t.rows);
+  std::vector<double> tile_max(plan.tiles, 0.0);
+  std::vector<NonFinite> bad(plan.tiles);
+  std::atomic<int64_t> first_bad_row{INT64_MAX};
+  for_tiles(plan, t.rows, [&](int64_t tile, int64_t begin, int64_t end) {
+    double max_err = 0.0;
+    for (int64_t r = begin; r < end && r < first_bad_row.load(std::memory_order_relaxed); r++) {
+      if (!kernel(q, r, row_stats[r], max_err)) {
+        bad[tile] = scan_row(t, r);
+        note_bad_row(first_bad_row, r);
+        break;
       }
-      row_err[r] = acc_err;
-      row_ref[r] = acc_ref;
     }
-    max_err[w] = local_max;
+    tile_max[tile] = max_err;
   });
 
   QuantizeStats stats;
   stats.non_finite = lowest(bad);
   if (stats.non_finite.index >= 0) return stats;
   for (int64_t r = 0; r < t.rows; r++) {
-    stats.sum_sq_error = add_f64(stats.sum_sq_error, row_err[r]);
-    stats.sum_sq_ref = add_f64(stats.sum_sq_ref, row_ref[r]);
+    stats.sum_sq_error = add_f64(stats.sum_sq_error, row_stats[r].err);
+    stats.sum_sq_ref = add_f64(stats.sum_sq_ref, row_stats[r].ref);
   }
-  for (double m : max_err) stats.max_abs_error = m > stats.max_abs_error ? m : stats.max_abs_error;
+  for (double m : tile_max) stats.max_abs_error = m > stats.max_abs_error ? m : stats.max_abs_error;
   return stats;
 }
 

@@ -8,6 +8,10 @@
 #include "cuda_kernels.h"
 
 namespace nvfp4 {
+
+// The multi-GPU pipeline's functions (pipeline_bindings.cc).
+void register_pipeline(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 Napi::Value throw_cuda(Napi::Env env, const std::string& error) {
@@ -218,6 +222,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyFromDevice", Napi::Function::New(env, CopyFromDevice));
   exports.Set("amaxDevice", Napi::Function::New(env, AmaxDevice));
   exports.Set("quantizeDevice", Napi::Function::New(env, QuantizeDevice));
+  register_pipeline(env, exports);
   return exports;
 }
 

@@ -1,17 +1,21 @@
-// CUDA kernels for FP8-block → NVFP4. Bit-identical to the TypeScript reference: the per-group math
-// is the shared nvfp4::quantize_group (native/common/nvfp4_math.h), compiled for the device with
-// explicit round-to-nearest intrinsics, and the stats use the reference's summation tree (a warp's
-// xor-shuffle fold over 32 groups is the reference's 32-wide halving fold).
+// CUDA kernels for FP8-block → NVFP4. Bit-identical to the TypeScript reference: the math is the
+// shared native/common/nvfp4_math.h, compiled for the device with explicit round-to-nearest
+// intrinsics, and the stats use the reference's summation tree (a warp's xor-shuffle fold over 32
+// groups is the reference's 32-wide halving fold).
 //
 // Layout: work items are (row, 512-byte chunk); one warp per item, one lane per 16 bytes (one
 // 128-bit load). amax: warp max → atomicMax on the float bits (valid because all values are ≥ 0);
 // a generic flat kernel handles cols that are not a multiple of 16. quantize: one lane per
-// 16-element group (64-bit store of packed codes, 1 byte of scale); the chunk's stats are folded
-// across the warp into lane 0, then row_sum_kernel adds each row's chunks in order.
+// 16-element group (64-bit store of packed codes, 1 byte of scale). Codes come from comparing |v|
+// with the group's precomputed cuts (no division per element, see "Codes without division" in
+// docs/nvfp4-math.md), from a per-call table of all 128 scale bytes kept in shared memory. The
+// chunk's stats are folded across the warp into lane 0; the warp that finishes a row's last chunk
+// adds the row's chunks in order, and the host adds the rows in order.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <climits>
+#include <functional>
 #include <mutex>
 
 #include "../common/nvfp4_math.h"
@@ -24,10 +28,13 @@ namespace {
 constexpr int kThreads = 256;
 constexpr unsigned kFullMask = 0xffffffffu;
 
+// Zeroed by one memset before each pass. Maxima are published with atomicMax on the bit patterns
+// (valid because they are ≥ 0); the lowest bad index as ~index, so that atomicMax keeps the lowest
+// and 0 means none.
 struct DeviceScalars {
   unsigned int amax_bits;
   unsigned int pad;
-  unsigned long long first_bad;
+  unsigned long long not_first_bad;
   unsigned long long max_err_bits;
 };
 
@@ -82,7 +89,7 @@ __device__ __forceinline__ void block_publish(float amax, double max_err, unsign
     }
     if (amax > 0.0f) atomicMax(&out->amax_bits, __float_as_uint(amax));
     if (max_err > 0.0) atomicMax(&out->max_err_bits, static_cast<unsigned long long>(__double_as_longlong(max_err)));
-    if (bad != ULLONG_MAX) atomicMin(&out->first_bad, bad);
+    if (bad != ULLONG_MAX) atomicMax(&out->not_first_bad, ~bad);
   }
 }
 
@@ -192,60 +199,115 @@ __global__ void __launch_bounds__(kThreads) amax_rows_kernel(const uint8_t* __re
   block_publish(m, 0.0, bad, out);
 }
 
-// quantize: work items are (row, chunk of 32 groups = 512 bytes), one warp per item, one lane per
-// 16-element group. Lane 0 writes the chunk's stats (the reference's 32-wide fold); row_sum_kernel
-// then adds a row's chunks in order, as the reference does.
-__global__ void __launch_bounds__(kThreads, 4) quantize_kernel(
-    const uint8_t* __restrict__ data, int64_t rows, int32_t cols, const float* __restrict__ scale, int32_t scale_cols,
-    int32_t block_rows, int32_t block_cols, float gs, float six_gs, uint8_t* __restrict__ packed,
-    uint8_t* __restrict__ block_scales, double* __restrict__ chunk_err, double* __restrict__ chunk_ref,
-    DeviceScalars* __restrict__ out) {
+// ---- quantize -----------------------------------------------------------------------------
+
+// n / d for 0 ≤ n < 2^31 by a multiply-high (Granlund–Montgomery, round-up variant): integer
+// division is a long instruction sequence on the GPU and ran per lane and per item.
+struct FastDiv {
+  uint32_t magic;
+  uint32_t shift;
+};
+FastDiv make_fast_div(uint32_t d) {
+  uint32_t l = 0;
+  while ((uint64_t{1} << l) < d) l++;
+  const uint64_t magic = ((uint64_t{1} << 32) * ((uint64_t{1} << l) - d)) / d + 1;
+  return FastDiv{static_cast<uint32_t>(magic), l};
+}
+__device__ __forceinline__ uint32_t fast_div(uint32_t n, FastDiv d) { return (__umulhi(n, d.magic) + n) >> d.shift; }
+
+struct QuantizeArgs {
+  const uint8_t* data;
+  const float* scale;
+  uint8_t* packed;
+  uint8_t* block_scales;
+  double* chunk_err;   // rows · chunks_per_row
+  double* chunk_ref;
+  double* row_err;     // rows
+  double* row_ref;
+  unsigned int* row_done;  // rows completion counters, 0 between launches
+  DeviceScalars* out;
+  int32_t rows, cols, groups, chunks_per_row, scale_cols, block_cols;
+  FastDiv by_block_rows, by_block_cols;
+  float gs, six_gs;
+};
+
+// Work items are (row, chunk of 32 groups = 512 bytes), one warp per item, one lane per 16-element
+// group; each warp walks items total_warps apart, loading the next item's bytes before working on
+// the current one. Lane 0 writes the chunk's stats (the reference's 32-wide fold); the warp that
+// completes a row (per-row counter, reset by that warp for the next launch) adds the row's chunks
+// in order into row_err/row_ref. At most 80 registers: 3 blocks (24 warps) per SM to hide latency.
+__global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const QuantizeArgs a) {
+  __shared__ ScaleEntry table[kScaleBytes];
+  for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) make_scale_entry(static_cast<uint32_t>(i), a.gs, table[i]);
+  __syncthreads();
+
   const int lane = threadIdx.x & 31;
-  const int32_t groups = cols / kGroupSize;
-  const int32_t chunks_per_row = (groups + kStatsChunkGroups - 1) / kStatsChunkGroups;
-  const int32_t items = static_cast<int32_t>(rows) * chunks_per_row;  // < 2^30, checked by the host
   const int32_t total_warps = static_cast<int32_t>(gridDim.x * (blockDim.x >> 5));
-  const bool uniform_scale = block_cols % kGroupSize == 0;
+  const int32_t step_rows = total_warps / a.chunks_per_row, step_chunks = total_warps % a.chunks_per_row;
+  const bool uniform_scale = a.block_cols % kGroupSize == 0;
   double local_max = 0.0;
   unsigned long long bad = ULLONG_MAX;
 
-  for (int32_t item = static_cast<int32_t>(blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)); item < items;
-       item += total_warps) {
-    const int64_t row = item / chunks_per_row;
-    const int32_t g = (item - static_cast<int32_t>(row) * chunks_per_row) * kStatsChunkGroups + lane;
+  const int32_t first_item = static_cast<int32_t>(blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5));
+  int32_t row = first_item / a.chunks_per_row;
+  int32_t chunk = first_item - row * a.chunks_per_row;
+  auto group_of = [&](int32_t c) { return c * kStatsChunkGroups + lane; };
+  auto load = [&](int32_t r, int32_t c) {
+    const int32_t g = group_of(c);
+    if (r >= a.rows || g >= a.groups) return make_uint4(0, 0, 0, 0);
+    return __ldg(reinterpret_cast<const uint4*>(a.data + static_cast<int64_t>(r) * a.cols + g * kGroupSize));
+  };
+  uint4 q = load(row, chunk);
+  while (row < a.rows) {
+    int32_t next_row = row + step_rows, next_chunk = chunk + step_chunks;
+    if (next_chunk >= a.chunks_per_row) {
+      next_chunk -= a.chunks_per_row;
+      next_row++;
+    }
+    const uint4 q_next = load(next_row, next_chunk);
+    const int32_t g = group_of(chunk);
     double ge = 0.0, gr = 0.0;
-    if (g < groups) {
+    if (g < a.groups) {
       const int32_t c0 = g * kGroupSize;
-      const float* srow = scale + static_cast<int64_t>(static_cast<int32_t>(row) / block_rows) * scale_cols;
-      const uint4 q = __ldg(reinterpret_cast<const uint4*>(data + row * cols + c0));
-      float v[kGroupSize];
-      if (uniform_scale) {
-        const float s = srow[c0 / block_cols];
-#pragma unroll
-        for (int j = 0; j < kGroupSize; j++) v[j] = mul_f32(decode_e4m3(byte_of(q, j)), s);
+      const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
+      const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(row), a.by_block_rows)) * a.scale_cols;
+      FastGroupResult f;
+      const uint32_t w[4] = {q.x, q.y, q.z, q.w};
+      if (uniform_scale &&
+          quantize_group_fast(w, srow[fast_div(static_cast<uint32_t>(c0), a.by_block_cols)], table, a.six_gs, a.gs, f)) {
+        a.block_scales[base / kGroupSize] = static_cast<uint8_t>(f.scale_byte);
+        *reinterpret_cast<uint2*>(a.packed + base / 2) = make_uint2(f.codes_lo, f.codes_hi);
+        ge = f.sum_sq_error;
+        gr = f.sum_sq_ref;
+        const double m = static_cast<double>(f.max_abs_error);
+        local_max = m > local_max ? m : local_max;
       } else {
+        // General path: per-element scales, non-finite values, |s| ≥ 2^8, amax above exact_max.
+        float v[kGroupSize];
 #pragma unroll
-        for (int j = 0; j < kGroupSize; j++) v[j] = mul_f32(decode_e4m3(byte_of(q, j)), srow[(c0 + j) / block_cols]);
-      }
-      int first_bad_j = kGroupSize;
-#pragma unroll
-      for (int j = kGroupSize - 1; j >= 0; j--) {
-        if (!is_finite_f32(v[j])) {
-          first_bad_j = j;
-          v[j] = 0.0f;  // keep the math defined; the call fails anyway
+        for (int j = 0; j < kGroupSize; j++) {
+          v[j] = mul_f32(decode_e4m3(byte_of(q, j)), srow[fast_div(static_cast<uint32_t>(c0 + j), a.by_block_cols)]);
         }
+        int first_bad_j = kGroupSize;
+#pragma unroll
+        for (int j = kGroupSize - 1; j >= 0; j--) {
+          if (!is_finite_f32(v[j])) {
+            first_bad_j = j;
+            v[j] = 0.0f;  // keep the math defined; the call fails anyway
+          }
+        }
+        if (first_bad_j < kGroupSize) {
+          const unsigned long long idx = static_cast<unsigned long long>(base + first_bad_j);
+          bad = idx < bad ? idx : bad;
+        }
+        GroupResult res;
+        quantize_group(v, table, a.six_gs, res);
+        a.block_scales[base / kGroupSize] = static_cast<uint8_t>(res.scale_byte);
+        *reinterpret_cast<unsigned long long*>(a.packed + base / 2) = res.codes;
+        ge = res.sum_sq_error;
+        gr = res.sum_sq_ref;
+        local_max = res.max_abs_error > local_max ? res.max_abs_error : local_max;
       }
-      if (first_bad_j < kGroupSize) {
-        const unsigned long long idx = static_cast<unsigned long long>(row * cols + c0 + first_bad_j);
-        bad = idx < bad ? idx : bad;
-      }
-      GroupResult res;
-      quantize_group(v, gs, six_gs, res);
-      block_scales[row * groups + g] = static_cast<uint8_t>(res.scale_byte);
-      *reinterpret_cast<unsigned long long*>(packed + (row * cols + c0) / 2) = res.codes;
-      ge = res.sum_sq_error;
-      gr = res.sum_sq_ref;
-      local_max = res.max_abs_error > local_max ? res.max_abs_error : local_max;
     }
     // Lane 0 ends with the reference's halving fold over the 32 group sums (lanes past the end of
     // the row add 0.0, which is exact).
@@ -255,28 +317,28 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(
       gr = add_f64(gr, __shfl_xor_sync(kFullMask, gr, off));
     }
     if (lane == 0) {
-      chunk_err[item] = ge;
-      chunk_ref[item] = gr;
+      const int64_t first = static_cast<int64_t>(row) * a.chunks_per_row;
+      a.chunk_err[first + chunk] = ge;
+      a.chunk_ref[first + chunk] = gr;
+      __threadfence();
+      if (atomicAdd(&a.row_done[row], 1u) == static_cast<unsigned int>(a.chunks_per_row - 1)) {
+        // Every chunk of the row is written (and fenced): add them in order, as the reference.
+        __threadfence();
+        double re = 0.0, rr = 0.0;
+        for (int32_t k = 0; k < a.chunks_per_row; k++) {
+          re = add_f64(re, __ldcg(a.chunk_err + first + k));
+          rr = add_f64(rr, __ldcg(a.chunk_ref + first + k));
+        }
+        a.row_err[row] = re;
+        a.row_ref[row] = rr;
+        a.row_done[row] = 0u;  // ready for the next launch
+      }
     }
+    row = next_row;
+    chunk = next_chunk;
+    q = q_next;
   }
-  block_publish(0.0f, local_max, bad, out);
-}
-
-// Row sums of the chunk stats, in chunk order starting from 0.0 (the reference's row level); the
-// host then adds the rows in order.
-__global__ void row_sum_kernel(const double* __restrict__ chunk_err, const double* __restrict__ chunk_ref,
-                               int64_t rows, int32_t chunks_per_row, double* __restrict__ row_err,
-                               double* __restrict__ row_ref) {
-  for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; row < rows;
-       row += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    double e = 0.0, r = 0.0;
-    for (int32_t k = 0; k < chunks_per_row; k++) {
-      e = add_f64(e, chunk_err[row * chunks_per_row + k]);
-      r = add_f64(r, chunk_ref[row * chunks_per_row + k]);
-    }
-    row_err[row] = e;
-    row_ref[row] = r;
-  }
+  block_publish(0.0f, local_max, bad, a.out);
 }
 
 // ---- host side --------------------------------------------------------------------------------
@@ -284,10 +346,12 @@ __global__ void row_sum_kernel(const double* __restrict__ chunk_err, const doubl
 std::mutex g_mutex;
 int g_device = 0;
 int g_sm_count = 0;
+int g_quantize_blocks_per_sm = 0;  // resident blocks of quantize_kernel per SM (occupancy API)
 
 struct DeviceBuffer {
   void* ptr = nullptr;
   size_t capacity = 0;
+  // New memory is zeroed: the quantize kernel's per-row counters start at 0 and are left at 0.
   cudaError_t reserve(size_t bytes) {
     if (bytes <= capacity) return cudaSuccess;
     if (ptr != nullptr) cudaFree(ptr);
@@ -295,6 +359,7 @@ struct DeviceBuffer {
     capacity = 0;
     const size_t rounded = (bytes + (1u << 20) - 1) & ~static_cast<size_t>((1u << 20) - 1);
     cudaError_t e = cudaMalloc(&ptr, rounded);
+    if (e == cudaSuccess) e = cudaMemset(ptr, 0, rounded);
     if (e == cudaSuccess) capacity = rounded;
     return e;
   }
@@ -306,13 +371,16 @@ struct DeviceBuffer {
 };
 
 struct Workspace {
-  DeviceBuffer data, scale, packed, block_scales, row_stats, scalars;
+  // row_done: the quantize kernel's per-row completion counters, always 0 between launches (its own
+  // buffer, so no other data ever lands where a counter is expected).
+  DeviceBuffer data, scale, packed, block_scales, row_stats, row_done, scalars;
   void release() {
     data.release();
     scale.release();
     packed.release();
     block_scales.release();
     row_stats.release();
+    row_done.release();
     scalars.release();
   }
 };
@@ -361,7 +429,7 @@ int64_t stats_chunks_per_row(const Fp8TensorView& t) {
   return (t.cols / kGroupSize + kStatsChunkGroups - 1) / kStatsChunkGroups;
 }
 
-// Scratch doubles for the stats: chunk partials (2 · rows · chunks) then row sums (2 · rows).
+// Stats scratch: row sums (err, then ref: 2 · rows doubles), then chunk partials (2 · rows · chunks).
 size_t stats_scratch_bytes(const Fp8TensorView& t) {
   return sizeof(double) * 2 * static_cast<size_t>(t.rows) * static_cast<size_t>(stats_chunks_per_row(t) + 1) + 16;
 }
@@ -369,7 +437,6 @@ size_t stats_scratch_bytes(const Fp8TensorView& t) {
 std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
   const int64_t n = t.rows * t.cols;
   NVFP4_CUDA_TRY(cudaMemsetAsync(d_scalars, 0, sizeof(DeviceScalars)));
-  NVFP4_CUDA_TRY(cudaMemsetAsync(&d_scalars->first_bad, 0xff, sizeof(unsigned long long)));
   if (n == 0) return "";
   if (fits_rows_kernels(t)) {
     const int64_t items = t.rows * ((t.cols + 511) / 512);
@@ -388,28 +455,49 @@ std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
 }
 
 // d_stats: stats_scratch_bytes(t) of scratch; row sums end at d_stats (err) and d_stats + rows (ref).
+// d_row_done: rows completion counters, 0 between launches; nullptr = the workspace's (the pipeline
+// passes each lane's own, on that lane's device).
 std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, double* d_stats,
-                            DeviceScalars* d_scalars) {
+                            DeviceScalars* d_scalars, unsigned int* d_row_done = nullptr) {
   NVFP4_CUDA_TRY(cudaMemsetAsync(d_scalars, 0, sizeof(DeviceScalars)));
-  NVFP4_CUDA_TRY(cudaMemsetAsync(&d_scalars->first_bad, 0xff, sizeof(unsigned long long)));
   if (t.rows == 0 || t.cols == 0) return "";
   if (!fits_rows_kernels(t)) return "tensor too large for the CUDA kernels (cols, block size or rows·cols/512 ≥ 2^30)";
+  if (d_row_done == nullptr) {
+    NVFP4_CUDA_TRY(g_ws.row_done.reserve(sizeof(unsigned int) * static_cast<size_t>(t.rows)));
+    d_row_done = static_cast<unsigned int*>(g_ws.row_done.ptr);
+  }
   const int64_t cpr = stats_chunks_per_row(t);
   const int64_t items = t.rows * cpr;
-  double* chunk_err = d_stats + 2 * t.rows;
-  double* chunk_ref = chunk_err + items;
-  // Several waves of blocks (4 resident per SM at ≤ 64 registers): this compute-bound kernel
-  // measured faster with 16 blocks per SM than with one wave (less tail imbalance); beyond that,
-  // grid-stride.
-  const int64_t blocks = std::min<int64_t>((items + kWarpsPerBlock - 1) / kWarpsPerBlock, static_cast<int64_t>(g_sm_count) * 16);
-  quantize_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(
-      t.data, t.rows, static_cast<int32_t>(t.cols), t.scale, static_cast<int32_t>(t.scale_cols()),
-      static_cast<int32_t>(t.block_rows), static_cast<int32_t>(t.block_cols), gs, mul_f32(6.0f, gs), d_packed, d_scales,
-      chunk_err, chunk_ref, d_scalars);
-  NVFP4_CUDA_TRY(cudaGetLastError());
-  const int64_t row_blocks = std::min<int64_t>((t.rows + kThreads - 1) / kThreads, static_cast<int64_t>(g_sm_count) * 8);
-  row_sum_kernel<<<static_cast<unsigned>(row_blocks), kThreads>>>(chunk_err, chunk_ref, t.rows, static_cast<int32_t>(cpr),
-                                                                  d_stats, d_stats + t.rows);
+  QuantizeArgs a;
+  a.data = t.data;
+  a.scale = t.scale;
+  a.packed = d_packed;
+  a.block_scales = d_scales;
+  a.row_err = d_stats;
+  a.row_ref = d_stats + t.rows;
+  a.chunk_err = d_stats + 2 * t.rows;
+  a.chunk_ref = a.chunk_err + items;
+  a.row_done = d_row_done;
+  a.out = d_scalars;
+  a.rows = static_cast<int32_t>(t.rows);
+  a.cols = static_cast<int32_t>(t.cols);
+  a.groups = static_cast<int32_t>(t.cols / kGroupSize);
+  a.chunks_per_row = static_cast<int32_t>(cpr);
+  a.scale_cols = static_cast<int32_t>(t.scale_cols());
+  a.block_cols = static_cast<int32_t>(t.block_cols);
+  a.by_block_rows = make_fast_div(static_cast<uint32_t>(t.block_rows));
+  a.by_block_cols = make_fast_div(static_cast<uint32_t>(t.block_cols));
+  a.gs = gs;
+  a.six_gs = mul_f32(6.0f, gs);
+  // One resident wave of blocks, grid-stride over the items: each block builds the scale-byte
+  // table in shared memory once.
+  if (g_quantize_blocks_per_sm == 0) {
+    NVFP4_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel, kThreads, 0));
+    g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
+  }
+  const int64_t blocks = std::min<int64_t>((items + kWarpsPerBlock - 1) / kWarpsPerBlock,
+                                           static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm);
+  quantize_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(a);
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
 }
@@ -418,7 +506,7 @@ std::string finish_amax(const Fp8TensorView& t_dev, DeviceScalars* d_scalars, Am
   DeviceScalars h;
   NVFP4_CUDA_TRY(cudaMemcpy(&h, d_scalars, sizeof h, cudaMemcpyDeviceToHost));
   out = AmaxResult();
-  if (h.first_bad != ULLONG_MAX) return classify_bad(t_dev, static_cast<int64_t>(h.first_bad), out.non_finite);
+  if (h.not_first_bad != 0) return classify_bad(t_dev, static_cast<int64_t>(~h.not_first_bad), out.non_finite);
   out.amax = bits_float(h.amax_bits);
   return "";
 }
@@ -429,7 +517,7 @@ std::string finish_quantize(const Fp8TensorView& t_dev, const double* d_row_stat
   DeviceScalars h;
   NVFP4_CUDA_TRY(cudaMemcpy(&h, d_scalars, sizeof h, cudaMemcpyDeviceToHost));
   out = QuantizeStats();
-  if (h.first_bad != ULLONG_MAX) return classify_bad(t_dev, static_cast<int64_t>(h.first_bad), out.non_finite);
+  if (h.not_first_bad != 0) return classify_bad(t_dev, static_cast<int64_t>(~h.not_first_bad), out.non_finite);
   if (t_dev.rows > 0) {
     double* host = new double[2 * t_dev.rows];
     const cudaError_t e = cudaMemcpy(host, d_row_stats, sizeof(double) * 2 * t_dev.rows, cudaMemcpyDeviceToHost);
@@ -490,6 +578,7 @@ std::string probe(int device, DeviceInfo& info) {
                              "; the kernels are built for sm_90 and sm_100+";
   g_device = device;
   g_sm_count = 0;
+  g_quantize_blocks_per_sm = 0;
   NVFP4_RETURN_IF(ensure_device());
   // Launch a kernel on nothing to be sure the binary has code for this GPU.
   NVFP4_CUDA_TRY(g_ws.scalars.reserve(sizeof(DeviceScalars)));
@@ -643,6 +732,41 @@ std::string copy_from_device(void* dst, const void* src, size_t bytes) {
   NVFP4_RETURN_IF(ensure_device());
   NVFP4_CUDA_TRY(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
   return "";
+}
+
+// ---- Entry points for the multi-GPU pipeline (pipeline.cu; declared in cuda_kernels.h) --------
+// Scratch layout: DeviceScalars at 0, the stats scratch from kPipelineStatsOffset.
+namespace {
+constexpr size_t kPipelineStatsOffset = 256;
+
+// The launch helpers size their grids from g_sm_count and cache occupancy in a static: both are
+// set under g_mutex; only the launches hold it, the waits for results do not.
+std::string launch_with_sm_count(const std::function<std::string()>& launch) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_sm_count == 0) {
+    int device = 0;
+    NVFP4_CUDA_TRY(cudaGetDevice(&device));
+    NVFP4_CUDA_TRY(cudaDeviceGetAttribute(&g_sm_count, cudaDevAttrMultiProcessorCount, device));
+  }
+  return launch();
+}
+}  // namespace
+
+size_t pipeline_scratch_bytes(const Fp8TensorView& t) { return kPipelineStatsOffset + stats_scratch_bytes(t); }
+
+std::string amax_on_current_device(const Fp8TensorView& t, void* d_scratch, AmaxResult& out) {
+  auto* scalars = static_cast<DeviceScalars*>(d_scratch);
+  NVFP4_RETURN_IF(launch_with_sm_count([&] { return launch_amax(t, scalars); }));
+  return finish_amax(t, scalars, out);
+}
+
+std::string quantize_on_current_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
+                                       void* d_scratch, unsigned int* d_row_done, QuantizeStats& out) {
+  auto* scalars = static_cast<DeviceScalars*>(d_scratch);
+  auto* stats = reinterpret_cast<double*>(static_cast<uint8_t*>(d_scratch) + kPipelineStatsOffset);
+  NVFP4_RETURN_IF(launch_with_sm_count(
+      [&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, scalars, d_row_done); }));
+  return finish_quantize(t, stats, scalars, out);
 }
 
 }  // namespace gpu

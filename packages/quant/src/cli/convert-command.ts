@@ -20,6 +20,7 @@ interface ConvertFlags {
   workers: number;
   gpus: number;
   shardSize: number;
+  memoryBudget?: number;
   ignore?: string[];
   quantizeAttention?: boolean;
   inputScale?: number;
@@ -86,6 +87,11 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
       0,
     )
     .option("--shard-size <bytes>", "target output shard size, e.g. 5GB, 500MiB", parseSize, 5_000_000_000)
+    .option(
+      "--memory-budget <bytes>",
+      "source + output bytes held in flight for tensors being read, computed or written (default 512MiB)",
+      parseSize,
+    )
     .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
     .option(
       "--quantize-attention",
@@ -131,6 +137,7 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
             workers: flags.workers,
             gpus: flags.gpus,
             shardSizeBytes: flags.shardSize,
+            memoryBudgetBytes: flags.memoryBudget,
             ignore: flags.ignore ?? [],
             quantizeAttention: flags.quantizeAttention,
             inputScale: flags.inputScale,

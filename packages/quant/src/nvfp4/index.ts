@@ -1,4 +1,11 @@
 /** NVFP4 quantization of FP8 block-scaled tensors: the reference math and its kernels. */
+
+export {
+  type CudaPipelineKernel,
+  type CudaPipelineOptions,
+  createCudaPipelineKernel,
+  DEFAULT_LANES_PER_GPU,
+} from "./cuda-pipeline.ts";
 export * from "./errors.ts";
 export type { Nvfp4Kernel, Nvfp4KernelName } from "./kernel.ts";
 export { type CpuKernelOptions, createCpuNativeKernel, createCudaKernel } from "./native-kernels.ts";
@@ -7,8 +14,12 @@ export {
   type CpuAddon,
   type CudaAddon,
   type CudaBenchmarkResult,
+  type CudaPipelineAddon,
+  type CudaPipelineCounters,
+  type CudaPipelineGpu,
   type CudaProbe,
   DEFAULT_NATIVE_BUILD_DIR,
+  hasCudaPipeline,
   loadCpuAddon,
   loadCudaAddon,
 } from "./native-loader.ts";

@@ -15,6 +15,12 @@ export interface Nvfp4Kernel {
   readonly name: Nvfp4KernelName;
   /** What exactly runs, e.g. "cpu-native (8 threads)" or "cuda (NVIDIA H100 80GB HBM3, sm_90)". */
   readonly description: string;
+  /**
+   * How many async calls are worth having in flight at once (a pipeline's queue width): the CUDA
+   * pipeline runs several tensors per GPU on several GPUs. Absent: 1, because the CPU kernels
+   * already use every core for one tensor.
+   */
+  readonly concurrency?: number;
   amax(t: Fp8BlockScaledTensor): number;
   quantize(t: Fp8BlockScaledTensor, globalScale: number, out?: Nvfp4OutputBuffers): Nvfp4QuantizeResult;
   amaxAsync(t: Fp8BlockScaledTensor): Promise<number>;

@@ -7,8 +7,12 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** packages/quant/build — overridable for the GPU check bundle, which carries the addons elsewhere. */
-export const DEFAULT_NATIVE_BUILD_DIR = fileURLToPath(new URL("../../build/", import.meta.url));
+/**
+ * packages/quant/build, or $FP4KIT_NATIVE_DIR: bundles for the GPU machine (scripts/device-bench.ts)
+ * carry the addons elsewhere.
+ */
+export const DEFAULT_NATIVE_BUILD_DIR =
+  process.env.FP4KIT_NATIVE_DIR ?? fileURLToPath(new URL("../../build/", import.meta.url));
 
 export interface NativeAmaxResult {
   amax: number;
@@ -33,12 +37,15 @@ type TensorArgs = [
   blockCols: number,
 ];
 
-type CpuThreadArgs = [threads: number, minElementsPerThread: number];
+/** simd "generic" runs the portable code even where AVX2 is available (tests compare both). */
+type CpuThreadArgs = [threads: number, minElementsPerThread: number, simd?: "auto" | "generic"];
 
 /** build/fp4kit_cpu.node (native/cpu/addon.cc). */
 export interface CpuAddon {
   kind: "cpu-native";
   hardwareConcurrency: number;
+  /** The code "auto" runs on this CPU: "avx2" (x86-64 with AVX2) or "generic". */
+  simd: "avx2" | "generic";
   amax(...args: [...TensorArgs, ...CpuThreadArgs]): NativeAmaxResult;
   quantize(
     ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array, ...CpuThreadArgs]
@@ -111,6 +118,69 @@ export interface CudaAddon {
     packed: bigint,
     blockScales: bigint,
   ): NativeQuantizeStats;
+}
+
+/** One GPU of a multi-GPU pipeline (native/cuda/pipeline.h). */
+export interface CudaPipelineGpu {
+  device: number;
+  name: string;
+}
+
+/** What one GPU of a pipeline did so far; stage seconds are summed over its lanes. */
+export interface CudaPipelineCounters extends CudaPipelineGpu {
+  amaxCalls: number;
+  quantizeCalls: number;
+  /** FP8 data + float32 scales uploaded (fused-group members are uploaded twice: amax, quantize). */
+  inputBytes: number;
+  uploadSeconds: number;
+  kernelSeconds: number;
+  downloadSeconds: number;
+}
+
+/** Opaque native pipeline; only the addon's pipeline* functions understand it. */
+export type CudaPipelineHandle = { readonly __brand: "CudaPipelineHandle" };
+
+/** Which GPU ran a pipeline call. */
+type OnDevice = { device: number };
+
+/**
+ * The multi-GPU pipeline functions of build/fp4kit_cuda.node (native/cuda/pipeline_bindings.cc).
+ * An addon built before them lacks these; `hasCudaPipeline` tells.
+ */
+export interface CudaPipelineAddon {
+  pipelineOpen(
+    gpus: number,
+    lanesPerGpu: number,
+  ): { handle: CudaPipelineHandle; gpus: CudaPipelineGpu[]; lanesPerGpu: number };
+  /** In-flight calls finish; GPU buffers are freed after the last one. */
+  pipelineClose(handle: CudaPipelineHandle): void;
+  pipelineCounters(handle: CudaPipelineHandle): CudaPipelineCounters[];
+  pipelineAmax(...args: [...TensorArgs, handle: CudaPipelineHandle]): NativeAmaxResult & OnDevice;
+  pipelineAmaxAsync(
+    ...args: [...TensorArgs, handle: CudaPipelineHandle]
+  ): Promise<NativeAmaxResult & OnDevice>;
+  pipelineQuantize(
+    ...args: [
+      ...TensorArgs,
+      gs: number,
+      packed: Uint8Array,
+      blockScales: Uint8Array,
+      handle: CudaPipelineHandle,
+    ]
+  ): NativeQuantizeStats & OnDevice;
+  pipelineQuantizeAsync(
+    ...args: [
+      ...TensorArgs,
+      gs: number,
+      packed: Uint8Array,
+      blockScales: Uint8Array,
+      handle: CudaPipelineHandle,
+    ]
+  ): Promise<NativeQuantizeStats & OnDevice>;
+}
+
+export function hasCudaPipeline(addon: CudaAddon): addon is CudaAddon & CudaPipelineAddon {
+  return typeof (addon as Partial<CudaPipelineAddon>).pipelineOpen === "function";
 }
 
 export type AddonLoad<T> = { ok: true; addon: T; path: string } | { ok: false; reason: string };

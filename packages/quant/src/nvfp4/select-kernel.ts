@@ -2,9 +2,11 @@
  * Picks the fastest usable NVFP4 kernel: CUDA if a GPU answers, else the C++ CPU addon, else the
  * TypeScript reference — and says which and why, so a converter can log it.
  */
+
+import { createCudaPipelineKernel } from "./cuda-pipeline.ts";
 import type { Nvfp4Kernel, Nvfp4KernelName } from "./kernel.ts";
 import { createCpuNativeKernel, createCudaKernel } from "./native-kernels.ts";
-import { DEFAULT_NATIVE_BUILD_DIR, loadCpuAddon, loadCudaAddon } from "./native-loader.ts";
+import { DEFAULT_NATIVE_BUILD_DIR, hasCudaPipeline, loadCpuAddon, loadCudaAddon } from "./native-loader.ts";
 import { createTypeScriptKernel } from "./typescript-kernel.ts";
 
 export interface SelectKernelOptions {
@@ -14,8 +16,15 @@ export interface SelectKernelOptions {
   require?: boolean;
   /** CPU worker threads (cpu-native). */
   threads?: number;
-  /** CUDA device ordinal (default 0). */
+  /** CUDA device ordinal (default 0) of the single-GPU kernel. */
   device?: number;
+  /**
+   * ≥ 1: CUDA runs as the multi-GPU pipeline over GPUs 0..gpus-1 (cuda-pipeline.ts), several
+   * tensors in flight per GPU. Absent: the single-GPU kernel on `device`.
+   */
+  gpus?: number;
+  /** Pipeline only: tensors in flight per GPU (default 3). */
+  lanesPerGpu?: number;
   /** Where the .node files are; default packages/quant/build. */
   nativeDir?: string;
 }
@@ -41,8 +50,21 @@ function tryCuda(options: SelectKernelOptions): Attempt {
   const probe = load.addon.probe(options.device ?? 0);
   if (!probe.ok)
     return { kernel: undefined, reason: `no usable GPU: ${probe.error ?? "unknown CUDA error"}` };
-  const kernel = createCudaKernel(load.addon, probe);
-  return { kernel, reason: kernel.description };
+  if (options.gpus === undefined || options.gpus < 1) {
+    const kernel = createCudaKernel(load.addon, probe);
+    return { kernel, reason: kernel.description };
+  }
+  if (!hasCudaPipeline(load.addon))
+    return { kernel: undefined, reason: `${load.path} has no multi-GPU pipeline (built before it; rebuild)` };
+  try {
+    const kernel = createCudaPipelineKernel(load.addon, probe, {
+      gpus: options.gpus,
+      ...(options.lanesPerGpu === undefined ? {} : { lanesPerGpu: options.lanesPerGpu }),
+    });
+    return { kernel, reason: kernel.description };
+  } catch (error) {
+    return { kernel: undefined, reason: (error as Error).message };
+  }
 }
 
 function tryCpu(options: SelectKernelOptions): Attempt {

@@ -20,9 +20,17 @@ export interface SafetensorsWriterOptions {
   metadata?: Record<string, string>;
   /** Small writes are gathered into a buffer of this size before hitting the disk. */
   bufferBytes?: number;
+  /**
+   * Starts writing dirty pages back to the disk (fdatasync, not awaited) after this many bytes.
+   * Without it a machine with lots of RAM keeps a whole multi-GB shard in the page cache and
+   * writes it in `finish()`, after the reads that produced it instead of while they run.
+   * 0 disables. Default 256 MiB.
+   */
+  writebackBytes?: number;
 }
 
 const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
+const DEFAULT_WRITEBACK_BYTES = 256 * 1024 * 1024;
 export const PARTIAL_SUFFIX = ".partial";
 
 interface PlannedTensor {
@@ -37,6 +45,10 @@ export class SafetensorsWriter {
   private pendingLength = 0;
   private filePosition: number;
   private closed = false;
+  private unsyncedBytes = 0;
+  /** The background fdatasync in flight; its error is reported by finish(). */
+  private writeback: Promise<unknown> | undefined;
+  private writebackDone = true;
 
   private constructor(
     readonly path: string,
@@ -45,6 +57,7 @@ export class SafetensorsWriter {
     private readonly planned: PlannedTensor[],
     headerLength: number,
     bufferBytes: number,
+    private readonly writebackBytes: number,
   ) {
     this.filePosition = headerLength;
     this.pending = Buffer.allocUnsafe(bufferBytes);
@@ -74,6 +87,7 @@ export class SafetensorsWriter {
       planned,
       bytes.length,
       options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+      options.writebackBytes ?? DEFAULT_WRITEBACK_BYTES,
     );
   }
 
@@ -118,6 +132,7 @@ export class SafetensorsWriter {
     }
     await this.flush();
     this.closed = true;
+    await this.writeback;
     await this.handle.sync();
     await this.handle.close();
     await rename(this.partialPath, this.path);
@@ -129,6 +144,7 @@ export class SafetensorsWriter {
   async abort(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      await this.writeback?.catch(() => undefined);
       await this.handle.close();
     }
     await rm(this.partialPath, { force: true });
@@ -150,6 +166,7 @@ export class SafetensorsWriter {
       await this.flush();
       await writeFully(this.handle, chunk, this.filePosition);
       this.filePosition += chunk.length;
+      this.wrote(chunk.length);
       return;
     }
     if (this.pendingLength + chunk.length > this.pending.length) await this.flush();
@@ -161,7 +178,23 @@ export class SafetensorsWriter {
     if (this.pendingLength === 0) return;
     await writeFully(this.handle, this.pending.subarray(0, this.pendingLength), this.filePosition);
     this.filePosition += this.pendingLength;
+    this.wrote(this.pendingLength);
     this.pendingLength = 0;
+  }
+
+  /** One background writeback at a time; the next starts once enough new bytes are written. */
+  private wrote(bytes: number): void {
+    this.unsyncedBytes += bytes;
+    if (this.writebackBytes <= 0 || this.unsyncedBytes < this.writebackBytes) return;
+    if (this.writeback !== undefined && !this.writebackDone) return;
+    this.unsyncedBytes = 0;
+    this.writebackDone = false;
+    const started = this.handle.datasync().finally(() => {
+      this.writebackDone = true;
+    });
+    // Awaited (and its error thrown) by finish(); never an unhandled rejection meanwhile.
+    started.catch(() => undefined);
+    this.writeback = started;
   }
 }
 

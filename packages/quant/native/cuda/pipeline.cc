@@ -1,0 +1,310 @@
+// Multi-GPU NVFP4 pipeline (see pipeline.h). Kernels: cuda_kernels.cu's *_on_current_device entry
+// points, which run on the calling thread's device and per-thread default stream.
+#include "pipeline.h"
+
+#include <cuda_runtime.h>
+
+#include <chrono>
+#include <climits>
+#include <cstring>
+
+#include "cuda_kernels.h"
+
+namespace nvfp4 {
+namespace pipeline {
+namespace {
+
+constexpr size_t kAlign = 256;
+// Host→device copies go in chunks: the DMA of one chunk overlaps the memcpy of the next into the
+// pinned buffer. 8 MiB keeps the per-copy overhead (~10 µs) under 1%.
+constexpr size_t kUploadChunkBytes = size_t{8} << 20;
+// Buffers grow in steps of this, so tensors of slightly different sizes reuse them.
+constexpr size_t kGrowthStep = size_t{16} << 20;
+constexpr int kGroupSize = 16;
+
+size_t align_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+#define PIPELINE_CUDA_TRY(expr)                                                  \
+  do {                                                                           \
+    const cudaError_t err_ = (expr);                                             \
+    if (err_ != cudaSuccess) return std::string(cudaGetErrorString(err_));       \
+  } while (0)
+
+#define PIPELINE_RETURN_IF(expr)   \
+  do {                             \
+    std::string e_ = (expr);       \
+    if (!e_.empty()) return e_;    \
+  } while (0)
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Byte offsets of one tensor's inputs and outputs in a lane's buffers (same layout on host and
+// device, so each direction is one contiguous copy). Offsets are 256-byte aligned.
+struct Layout {
+  size_t data_bytes, scale_offset, scale_bytes, in_bytes;
+  size_t packed_bytes, block_scales_offset, block_scales_bytes, out_bytes;
+
+  explicit Layout(const Fp8TensorView& t) {
+    const size_t n = static_cast<size_t>(t.rows * t.cols);
+    const size_t scale_rows = static_cast<size_t>((t.rows + t.block_rows - 1) / t.block_rows);
+    data_bytes = n;
+    scale_offset = align_up(n, kAlign);
+    scale_bytes = scale_rows * static_cast<size_t>(t.scale_cols()) * sizeof(float);
+    in_bytes = scale_offset + scale_bytes;
+    packed_bytes = n / 2;
+    block_scales_offset = align_up(packed_bytes, kAlign);
+    block_scales_bytes = n / kGroupSize;
+    out_bytes = block_scales_offset + block_scales_bytes;
+  }
+};
+
+struct PinnedBuffer {
+  uint8_t* ptr = nullptr;
+  size_t capacity = 0;
+  cudaError_t reserve(size_t bytes) {
+    if (bytes <= capacity) return cudaSuccess;
+    release();
+    const size_t rounded = align_up(bytes, kGrowthStep);
+    void* p = nullptr;
+    const cudaError_t e = cudaHostAlloc(&p, rounded, cudaHostAllocPortable);
+    if (e == cudaSuccess) {
+      ptr = static_cast<uint8_t*>(p);
+      capacity = rounded;
+    }
+    return e;
+  }
+  void release() {
+    if (ptr != nullptr) cudaFreeHost(ptr);
+    ptr = nullptr;
+    capacity = 0;
+  }
+};
+
+struct DeviceMemory {
+  uint8_t* ptr = nullptr;
+  size_t capacity = 0;
+  // zero_new: the per-row counters must start at 0 (see cuda_kernels.h).
+  cudaError_t reserve(size_t bytes, bool zero_new) {
+    if (bytes <= capacity) return cudaSuccess;
+    release();
+    const size_t rounded = align_up(bytes, zero_new ? kAlign : kGrowthStep);
+    void* p = nullptr;
+    cudaError_t e = cudaMalloc(&p, rounded);
+    if (e == cudaSuccess && zero_new) e = cudaMemsetAsync(p, 0, rounded, cudaStreamPerThread);
+    if (e == cudaSuccess) {
+      ptr = static_cast<uint8_t*>(p);
+      capacity = rounded;
+    } else if (p != nullptr) {
+      cudaFree(p);
+    }
+    return e;
+  }
+  void release() {
+    if (ptr != nullptr) cudaFree(ptr);
+    ptr = nullptr;
+    capacity = 0;
+  }
+};
+
+}  // namespace
+
+// One tensor in flight on one GPU. Used by one thread at a time (Pipeline::acquire).
+struct Lane {
+  int device = 0;
+  bool busy = false;
+  PinnedBuffer host_in, host_out;
+  DeviceMemory dev_in, dev_out, scratch;
+  // The quantize kernel's per-row counters: a buffer of their own, so nothing else is ever
+  // written where a counter must be 0.
+  DeviceMemory row_done;
+
+  ~Lane() {
+    if (cudaSetDevice(device) != cudaSuccess) return;
+    host_in.release();
+    host_out.release();
+    dev_in.release();
+    dev_out.release();
+    scratch.release();
+    row_done.release();
+  }
+
+  // Copies t to the device; t_dev views the device copy. Enqueued on the per-thread stream: the
+  // kernels that follow on the same stream see the data.
+  std::string upload(const Fp8TensorView& t, const Layout& l, Fp8TensorView& t_dev) {
+    PIPELINE_CUDA_TRY(host_in.reserve(l.in_bytes));
+    PIPELINE_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
+    PIPELINE_CUDA_TRY(scratch.reserve(gpu::pipeline_scratch_bytes(t), false));
+    PIPELINE_CUDA_TRY(row_done.reserve(sizeof(unsigned int) * static_cast<size_t>(t.rows), true));
+    PIPELINE_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
+    PIPELINE_RETURN_IF(copy_in_chunks(l.scale_offset, t.scale, l.scale_bytes));
+    t_dev = t;
+    t_dev.data = dev_in.ptr;
+    t_dev.scale = reinterpret_cast<const float*>(dev_in.ptr + l.scale_offset);
+    return "";
+  }
+
+  std::string download(const Layout& l, uint8_t* packed, uint8_t* block_scales) {
+    PIPELINE_CUDA_TRY(host_out.reserve(l.out_bytes));
+    PIPELINE_CUDA_TRY(cudaMemcpyAsync(host_out.ptr, dev_out.ptr, l.out_bytes, cudaMemcpyDeviceToHost, cudaStreamPerThread));
+    PIPELINE_CUDA_TRY(cudaStreamSynchronize(cudaStreamPerThread));
+    std::memcpy(packed, host_out.ptr, l.packed_bytes);
+    std::memcpy(block_scales, host_out.ptr + l.block_scales_offset, l.block_scales_bytes);
+    return "";
+  }
+
+ private:
+  std::string copy_in_chunks(size_t offset, const void* src, size_t bytes) {
+    const auto* from = static_cast<const uint8_t*>(src);
+    for (size_t done = 0; done < bytes; done += kUploadChunkBytes) {
+      const size_t len = bytes - done < kUploadChunkBytes ? bytes - done : kUploadChunkBytes;
+      std::memcpy(host_in.ptr + offset + done, from + done, len);
+      PIPELINE_CUDA_TRY(cudaMemcpyAsync(dev_in.ptr + offset + done, host_in.ptr + offset + done, len,
+                                        cudaMemcpyHostToDevice, cudaStreamPerThread));
+    }
+    return "";
+  }
+};
+
+// Holds a lane for one call and hands it back, with the call's counters, on every return path.
+class Pipeline::LaneLease {
+ public:
+  explicit LaneLease(Pipeline& p) : pipeline_(p), lane_(p.acquire()) {}
+  ~LaneLease() { pipeline_.release(lane_, delta); }
+  LaneLease(const LaneLease&) = delete;
+  LaneLease& operator=(const LaneLease&) = delete;
+  Lane& lane() { return *lane_; }
+  GpuCounters delta;
+
+ private:
+  Pipeline& pipeline_;
+  Lane* lane_;
+};
+
+Pipeline::~Pipeline() { lanes_.clear(); }
+
+std::string Pipeline::open(int gpus, int lanes_per_gpu, std::unique_ptr<Pipeline>& out) {
+  if (gpus < 1) return "the pipeline needs at least one GPU";
+  if (lanes_per_gpu < 1) return "the pipeline needs at least one lane per GPU";
+  int count = 0;
+  PIPELINE_CUDA_TRY(cudaGetDeviceCount(&count));
+  if (gpus > count) {
+    return "asked for " + std::to_string(gpus) + " GPUs but " + std::to_string(count) + " " +
+           (count == 1 ? "is" : "are") + " present";
+  }
+  std::unique_ptr<Pipeline> p(new Pipeline());
+  p->lanes_per_gpu_ = lanes_per_gpu;
+  p->gpus_.resize(static_cast<size_t>(gpus));
+  // gpu::probe also selects the device of the single-GPU API; going down leaves it on GPU 0.
+  for (int d = gpus - 1; d >= 0; d--) {
+    gpu::DeviceInfo info;
+    const std::string error = gpu::probe(d, info);
+    if (!error.empty()) return "GPU " + std::to_string(d) + ": " + error;
+    p->gpus_[static_cast<size_t>(d)].counters.device = d;
+    p->gpus_[static_cast<size_t>(d)].counters.name = info.name;
+  }
+  for (int i = 0; i < lanes_per_gpu; i++) {
+    for (int d = 0; d < gpus; d++) {
+      p->lanes_.push_back(std::unique_ptr<Lane>(new Lane()));
+      p->lanes_.back()->device = d;
+    }
+  }
+  out = std::move(p);
+  return "";
+}
+
+// A free lane on the GPU with the fewest busy lanes (ties: the lowest device); waits if none.
+Lane* Pipeline::acquire() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    Lane* best = nullptr;
+    int best_busy = INT_MAX;
+    for (auto& lane : lanes_) {
+      const int busy = gpus_[static_cast<size_t>(lane->device)].busy;
+      if (!lane->busy && (busy < best_busy || (busy == best_busy && lane->device < best->device))) {
+        best = lane.get();
+        best_busy = busy;
+      }
+    }
+    if (best != nullptr) {
+      best->busy = true;
+      gpus_[static_cast<size_t>(best->device)].busy++;
+      return best;
+    }
+    lane_freed_.wait(lock);
+  }
+}
+
+void Pipeline::release(Lane* lane, const GpuCounters& d) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lane->busy = false;
+    Gpu& g = gpus_[static_cast<size_t>(lane->device)];
+    g.busy--;
+    g.counters.amax_calls += d.amax_calls;
+    g.counters.quantize_calls += d.quantize_calls;
+    g.counters.input_bytes += d.input_bytes;
+    g.counters.upload_seconds += d.upload_seconds;
+    g.counters.kernel_seconds += d.kernel_seconds;
+    g.counters.download_seconds += d.download_seconds;
+  }
+  lane_freed_.notify_one();
+}
+
+std::vector<GpuCounters> Pipeline::counters() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<GpuCounters> out;
+  for (const Gpu& g : gpus_) out.push_back(g.counters);
+  return out;
+}
+
+std::string Pipeline::amax(const Fp8TensorView& t, AmaxResult& out, int& device) {
+  LaneLease lease(*this);
+  Lane& lane = lease.lane();
+  device = lane.device;
+  PIPELINE_CUDA_TRY(cudaSetDevice(lane.device));
+  const Layout layout(t);
+  Fp8TensorView t_dev;
+  auto t0 = Clock::now();
+  PIPELINE_RETURN_IF(lane.upload(t, layout, t_dev));
+  lease.delta.upload_seconds = seconds_since(t0);
+  t0 = Clock::now();
+  PIPELINE_RETURN_IF(gpu::amax_on_current_device(t_dev, lane.scratch.ptr, out));
+  lease.delta.kernel_seconds = seconds_since(t0);
+  lease.delta.amax_calls = 1;
+  lease.delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
+  return "";
+}
+
+std::string Pipeline::quantize(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,
+                               QuantizeStats& out, int& device) {
+  LaneLease lease(*this);
+  Lane& lane = lease.lane();
+  device = lane.device;
+  PIPELINE_CUDA_TRY(cudaSetDevice(lane.device));
+  const Layout layout(t);
+  Fp8TensorView t_dev;
+  auto t0 = Clock::now();
+  PIPELINE_RETURN_IF(lane.upload(t, layout, t_dev));
+  PIPELINE_CUDA_TRY(lane.dev_out.reserve(layout.out_bytes, false));
+  lease.delta.upload_seconds = seconds_since(t0);
+  t0 = Clock::now();
+  PIPELINE_RETURN_IF(gpu::quantize_on_current_device(t_dev, gs, lane.dev_out.ptr,
+                                                     lane.dev_out.ptr + layout.block_scales_offset,
+                                                     lane.scratch.ptr,
+                                                     reinterpret_cast<unsigned int*>(lane.row_done.ptr), out));
+  lease.delta.kernel_seconds = seconds_since(t0);
+  lease.delta.quantize_calls = 1;
+  lease.delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
+  // A NaN/Inf input leaves the outputs unspecified; the caller raises the error.
+  if (out.non_finite.index >= 0) return "";
+  t0 = Clock::now();
+  PIPELINE_RETURN_IF(lane.download(layout, packed, block_scales));
+  lease.delta.download_seconds = seconds_since(t0);
+  return "";
+}
+
+}  // namespace pipeline
+}  // namespace nvfp4

@@ -1,0 +1,158 @@
+// N-API surface of the multi-GPU pipeline (pipeline.h), registered into fp4kit_cuda.node by
+// addon.cc. JS wrapper: src/nvfp4/cuda-pipeline.ts; TypeScript shape: CudaPipelineAddon in
+// src/nvfp4/native-loader.ts. A pipeline travels to JS as an opaque handle (an External holding a
+// shared_ptr): async calls hold their own reference, so closing it while calls are in flight frees
+// the GPU buffers only once the last one finishes.
+#include <memory>
+
+#include "../common/napi_glue.h"
+#include "pipeline.h"
+
+namespace nvfp4 {
+namespace {
+
+using PipelineRef = std::shared_ptr<pipeline::Pipeline>;
+
+Napi::Value throw_error(Napi::Env env, const std::string& message) {
+  Napi::Error::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// The pipeline behind the handle at info[at]; empty (with a JS exception pending) if none.
+PipelineRef pipeline_at(const Napi::CallbackInfo& info, size_t at) {
+  if (info.Length() <= at || !info[at].IsExternal()) {
+    fail(info.Env(), "expected a pipeline handle (from pipelineOpen)");
+    return nullptr;
+  }
+  PipelineRef p = *info[at].As<Napi::External<PipelineRef>>().Data();
+  if (!p) fail(info.Env(), "the pipeline is closed");
+  return p;
+}
+
+Napi::Value PipelineOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+    fail(env, "expected (gpus: number, lanesPerGpu: number)");
+    return env.Undefined();
+  }
+  std::unique_ptr<pipeline::Pipeline> p;
+  const std::string error = pipeline::Pipeline::open(info[0].As<Napi::Number>().Int32Value(),
+                                                     info[1].As<Napi::Number>().Int32Value(), p);
+  if (!error.empty()) return throw_error(env, "CUDA pipeline: " + error);
+  auto* ref = new PipelineRef(std::move(p));
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array gpus = Napi::Array::New(env);
+  for (const auto& c : (*ref)->counters()) {
+    Napi::Object g = Napi::Object::New(env);
+    g.Set("device", Napi::Number::New(env, c.device));
+    g.Set("name", Napi::String::New(env, c.name));
+    gpus.Set(gpus.Length(), g);
+  }
+  o.Set("gpus", gpus);
+  o.Set("lanesPerGpu", Napi::Number::New(env, (*ref)->lanes_per_gpu()));
+  o.Set("handle", Napi::External<PipelineRef>::New(env, ref, [](Napi::Env, PipelineRef* r) { delete r; }));
+  return o;
+}
+
+Napi::Value PipelineClose(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsExternal()) info[0].As<Napi::External<PipelineRef>>().Data()->reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value PipelineCounters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PipelineRef p = pipeline_at(info, 0);
+  if (!p) return env.Undefined();
+  Napi::Array out = Napi::Array::New(env);
+  for (const auto& c : p->counters()) {
+    Napi::Object g = Napi::Object::New(env);
+    g.Set("device", Napi::Number::New(env, c.device));
+    g.Set("name", Napi::String::New(env, c.name));
+    g.Set("amaxCalls", Napi::Number::New(env, static_cast<double>(c.amax_calls)));
+    g.Set("quantizeCalls", Napi::Number::New(env, static_cast<double>(c.quantize_calls)));
+    g.Set("inputBytes", Napi::Number::New(env, static_cast<double>(c.input_bytes)));
+    g.Set("uploadSeconds", Napi::Number::New(env, c.upload_seconds));
+    g.Set("kernelSeconds", Napi::Number::New(env, c.kernel_seconds));
+    g.Set("downloadSeconds", Napi::Number::New(env, c.download_seconds));
+    out.Set(out.Length(), g);
+  }
+  return out;
+}
+
+// (data, rows, cols, scale, blockRows, blockCols, handle)
+constexpr size_t kAmaxHandleArg = 6;
+// (data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, handle)
+constexpr size_t kQuantizeHandleArg = 9;
+
+Napi::Value with_device(Napi::Object o, int device) {
+  o.Set("device", Napi::Number::New(o.Env(), device));
+  return o;
+}
+
+Napi::Value PipelineAmax(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  Fp8TensorView t;
+  if (!parse_tensor(info, t)) return env.Undefined();
+  PipelineRef p = pipeline_at(info, kAmaxHandleArg);
+  if (!p) return env.Undefined();
+  auto result = std::make_shared<AmaxResult>();
+  auto device = std::make_shared<int>(-1);
+  auto work = [p, t, result, device] {
+    const std::string e = p->amax(t, *result, *device);
+    return e.empty() ? e : "CUDA pipeline: " + e;
+  };
+  auto done = [result, device](Napi::Env e) { return with_device(amax_to_js(e, *result), *device); };
+  if (!async) {
+    const std::string error = work();
+    return error.empty() ? done(env) : throw_error(env, error);
+  }
+  auto* worker = new PromiseWorker(env, work, done);
+  worker->KeepAlive(info[0]);
+  worker->KeepAlive(info[3]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  Fp8TensorView t;
+  uint8_t *packed = nullptr, *scales = nullptr;
+  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return env.Undefined();
+  PipelineRef p = pipeline_at(info, kQuantizeHandleArg);
+  if (!p) return env.Undefined();
+  const float gs = info[6].As<Napi::Number>().FloatValue();
+  auto result = std::make_shared<QuantizeStats>();
+  auto device = std::make_shared<int>(-1);
+  auto work = [p, t, gs, packed, scales, result, device] {
+    const std::string e = p->quantize(t, gs, packed, scales, *result, *device);
+    return e.empty() ? e : "CUDA pipeline: " + e;
+  };
+  auto done = [result, device](Napi::Env e) { return with_device(stats_to_js(e, *result), *device); };
+  if (!async) {
+    const std::string error = work();
+    return error.empty() ? done(env) : throw_error(env, error);
+  }
+  auto* worker = new PromiseWorker(env, work, done);
+  for (size_t i : {0, 3, 7, 8}) worker->KeepAlive(info[i]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace
+
+void register_pipeline(Napi::Env env, Napi::Object exports) {
+  exports.Set("pipelineOpen", Napi::Function::New(env, PipelineOpen));
+  exports.Set("pipelineClose", Napi::Function::New(env, PipelineClose));
+  exports.Set("pipelineCounters", Napi::Function::New(env, PipelineCounters));
+  exports.Set("pipelineAmax", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineAmax(i, false); }));
+  exports.Set("pipelineAmaxAsync",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineAmax(i, true); }));
+  exports.Set("pipelineQuantize",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineQuantize(i, false); }));
+  exports.Set("pipelineQuantizeAsync",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineQuantize(i, true); }));
+}
+
+}  // namespace nvfp4

@@ -1,0 +1,88 @@
+/**
+ * The multi-GPU CUDA pipeline (src/nvfp4/cuda-pipeline.ts, native/cuda/pipeline.h). Without a GPU:
+ * asking for it falls back to the CPU kernel and says why. With one (the GPU machine): the same
+ * bytes as the TypeScript reference on every adversarial case, and many concurrent calls spread
+ * over every GPU, each giving the bytes of the CPU kernel.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  createCpuNativeKernel,
+  createCudaPipelineKernel,
+  hasCudaPipeline,
+  loadCpuAddon,
+  loadCudaAddon,
+  nvfp4GlobalScale,
+  selectKernel,
+} from "../src/nvfp4/index.ts";
+import { adversarialCases, nonFiniteCases, randomTensor } from "./nvfp4-cases.ts";
+import { compareNonFinite, compareWithReference } from "./nvfp4-compare.ts";
+
+const load = loadCudaAddon();
+const probe = load.ok ? load.addon.probe() : undefined;
+const skipReason = !load.ok
+  ? load.reason
+  : probe && !probe.ok
+    ? `no usable GPU: ${probe.error}`
+    : !hasCudaPipeline(load.addon)
+      ? "fp4kit_cuda.node has no pipeline"
+      : undefined;
+if (skipReason) console.warn(`[nvfp4-cuda-pipeline] SKIPPING GPU comparisons: ${skipReason}`);
+const gpuCount = probe?.ok ? (probe.deviceCount ?? 1) : 0;
+
+describe("selectKernel({ gpus })", () => {
+  it("uses the pipeline over that many GPUs, or falls back and says why", () => {
+    const s = selectKernel({ gpus: 2, threads: 2 });
+    const cuda = s.attempts.find((a) => a.name === "cuda");
+    if (gpuCount >= 2) {
+      expect(s.kernel.name).toBe("cuda");
+      expect(s.kernel.description).toMatch(/^cuda pipeline \(2 × /);
+      expect(s.kernel.concurrency).toBe(6);
+    } else {
+      expect(s.kernel.name).not.toBe("cuda");
+      expect(cuda?.ok).toBe(false);
+      // Not built, no usable driver, or too few GPUs: the reason is CUDA's own.
+      expect(cuda?.reason).toMatch(/not built|no usable GPU|asked for 2 GPUs but|no multi-GPU pipeline/);
+    }
+    s.kernel.dispose();
+  });
+});
+
+describe.skipIf(skipReason !== undefined)("CUDA pipeline", () => {
+  const pipeline = () => {
+    if (!load.ok || !probe || !hasCudaPipeline(load.addon)) throw new Error(skipReason);
+    return createCudaPipelineKernel(load.addon, probe, { gpus: gpuCount });
+  };
+
+  it("is byte-identical to the TypeScript reference on every adversarial and NaN/Inf case", async () => {
+    const kernel = pipeline();
+    const problems: string[] = [];
+    for (const c of adversarialCases()) {
+      problems.push(...(await compareWithReference(kernel, c)));
+      problems.push(...(await compareWithReference(kernel, c, true)));
+    }
+    for (const c of nonFiniteCases()) problems.push(...(await compareNonFinite(kernel, c)));
+    kernel.dispose();
+    expect(problems).toEqual([]);
+  });
+
+  it("spreads concurrent calls over every GPU and returns each call's own bytes", async () => {
+    const cpu = loadCpuAddon();
+    if (!cpu.ok) throw new Error(cpu.reason);
+    const reference = createCpuNativeKernel(cpu.addon);
+    const kernel = pipeline();
+    const tensors = Array.from({ length: 4 * kernel.concurrency }, (_, i) =>
+      randomTensor(100 + i, 256 + 128 * (i % 3), 1024),
+    );
+    const results = await Promise.all(
+      tensors.map(async (t) => kernel.quantizeAsync(t, nvfp4GlobalScale(await kernel.amaxAsync(t)))),
+    );
+    for (const [i, t] of tensors.entries()) {
+      const want = reference.quantize(t, nvfp4GlobalScale(reference.amax(t)));
+      expect(results[i]).toEqual(want);
+    }
+    const counters = kernel.counters();
+    kernel.dispose();
+    expect(counters).toHaveLength(gpuCount);
+    for (const c of counters) expect(c.quantizeCalls).toBeGreaterThan(0);
+  });
+});
