@@ -1,6 +1,11 @@
 // Agent tokens are also a subpath (`@fp4kit/db/agent-tokens`) so that Next.js route code can use them
 // without bundling the database package.
-export { AGENT_TOKEN_PREFIX, generateAgentToken, hashAgentToken, type NewAgentToken } from "./agent-tokens.ts";
+export {
+  AGENT_TOKEN_PREFIX,
+  generateAgentToken,
+  hashAgentToken,
+  type NewAgentToken,
+} from "./agent-tokens.ts";
 export { createPrismaClient } from "./client.ts";
 export {
   type EmbeddedPostgres,

@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
 import { hashAgentToken } from "@fp4kit/db";
+import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "../support/test-db";
 import { createWorld, expectTrpcError } from "../support/world";
 

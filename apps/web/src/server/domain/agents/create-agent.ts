@@ -1,5 +1,5 @@
-import type { Db } from "../../db";
 import { generateAgentToken } from "@fp4kit/db/agent-tokens";
+import type { Db } from "../../db";
 
 /**
  * Registers an agent and returns its token. The plaintext exists only in this return value; the
