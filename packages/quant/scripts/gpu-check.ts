@@ -3,16 +3,20 @@
  *   npm run gpu-check:bundle -w @fp4kit/quant      (→ build/gpu-check.mjs, self-contained)
  * then run  node build/gpu-check.mjs --native-dir build --work /tmp/w --out $OUT
  * Through the `device` tool (the GPU machine has no Node): `xz -6 -c /usr/bin/node > .device/node.xz`
- * at the repo root, carry [".device", "packages/quant/build"], and run from the repo root:
+ * at the repo root, carry [".device/node.xz", "packages/quant/build"], and run from the repo root:
  *   T=$(mktemp -d); xz -dc .device/node.xz > $T/node; chmod +x $T/node; cd packages/quant &&
  *   $T/node build/gpu-check.mjs --native-dir build --work $T/w --out $OUT &&
  *   python3 scripts/gpu-bench-torch.py --work $T/w --out $OUT
+ * --compare-native-dirs before=build/baseline,...: other builds of the CUDA addon (the previous
+ * kernel, say, built from git HEAD into that folder), checked and timed in the same run.
  *
  * 1. Byte-equality of the CUDA kernels against the TypeScript reference on every adversarial case
  *    and every code-selection case (all bytes, boundary ulps, any global scale; sync, async, NaN/Inf
- *    reporting), against the C++ addon on DeepSeek-V4-sized tensors, and of the low-level
- *    device-pointer API.
- * 2. Kernel throughput (GB/s of FP8 input) on DeepSeek-V4-like shapes.
+ *    reporting), through the single-call API and the multi-GPU pipeline (one GPU), against the C++
+ *    addon on DeepSeek-V4-sized tensors, and of the low-level device-pointer API.
+ * 2. Kernel throughput (GB/s of FP8 input) on DeepSeek-V4-like shapes, the main build timed twice
+ *    (the spread says what is noise), plus 5 expert matrices stacked: 110 MB, more than the H100's
+ *    50 MB L2, so that pass cannot be served from L2 between launches as the single shapes may be.
  * 3. Writes those tensors and the CUDA outputs to --work for scripts/gpu-bench-torch.py, which
  *    redoes the math in plain PyTorch, compares bytes and times it.
  * Results: $OUT/gpu-check.json. Exit code 1 if any byte differs.
@@ -24,14 +28,17 @@ import { join } from "node:path";
 import {
   createCpuNativeKernel,
   createCudaKernel,
+  createCudaPipelineKernel,
   fp8BlockAmax,
+  hasCudaPipeline,
   loadCpuAddon,
   loadCudaAddon,
   nvfp4GlobalScale,
   quantizeNvfp4,
   relativeRmsError,
 } from "../src/nvfp4/index.ts";
-import type { Fp8BlockScaledTensor } from "../src/nvfp4/types.ts";
+import type { CudaAddon } from "../src/nvfp4/native-loader.ts";
+import type { Fp8BlockScaledTensor, Nvfp4QuantizeResult } from "../src/nvfp4/types.ts";
 import {
   adversarialCases,
   codeSelectionCases,
@@ -60,6 +67,13 @@ const equalBytes = (a: Uint8Array, b: Uint8Array) =>
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   ) === 0;
 
+const sameResult = (a: Nvfp4QuantizeResult, b: Nvfp4QuantizeResult) =>
+  equalBytes(a.packed, b.packed) &&
+  equalBytes(a.blockScales, b.blockScales) &&
+  (["sumSqError", "sumSqRef", "maxAbsError", "count"] as const).every((k) =>
+    Object.is(a.stats[k], b.stats[k]),
+  );
+
 const simulate = process.argv.includes("--simulate-with-cpu");
 const cpuLoad = loadCpuAddon(nativeDir);
 const cpuKernel = cpuLoad.ok ? createCpuNativeKernel(cpuLoad.addon) : undefined;
@@ -77,6 +91,22 @@ const kernel = simulate
     })
   : createCudaKernel(cuda, probe);
 const problems: string[] = [];
+const compareBuilds = simulate
+  ? []
+  : arg("compare-native-dirs", "")
+      .split(",")
+      .filter(Boolean)
+      .flatMap((spec) => {
+        // A build that cannot be used is reported and skipped: it must not cost the main check.
+        const [label, dir] = spec.split("=") as [string, string];
+        const load = loadCudaAddon(dir);
+        const p = load.ok ? load.addon.probe(0) : undefined;
+        if (!load.ok || !p?.ok) {
+          log(`${label}: SKIPPED (${load.ok ? p?.error : load.reason})`);
+          return [];
+        }
+        return [{ label, addon: load.addon as CudaAddon, kernel: createCudaKernel(load.addon, p) }];
+      });
 
 // --profile-only: one quantize of one DeepSeek-sized tensor, for `ncu` (no checks).
 if (process.argv.includes("--profile-only")) {
@@ -101,6 +131,21 @@ for (const c of nonFiniteCases()) problems.push(...(await compareNonFinite(kerne
 log(
   `${cases.length} adversarial and code-selection cases + ${nonFiniteCases().length} NaN/Inf cases vs TypeScript: ${problems.length === 0 ? "IDENTICAL" : `${problems.length} problems`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
 );
+// The same cases through the multi-GPU pipeline (on one GPU) and through every other build.
+const pipeline =
+  !simulate && hasCudaPipeline(cuda) ? createCudaPipelineKernel(cuda, probe, { gpus: 1 }) : undefined;
+for (const [label, k] of [
+  ...(pipeline ? [["pipeline", pipeline] as const] : []),
+  ...compareBuilds.map((b) => [b.label, b.kernel] as const),
+]) {
+  t0 = performance.now();
+  const before = problems.length;
+  for (const c of cases) problems.push(...(await compareWithReference(k, c, label === "pipeline")));
+  for (const c of nonFiniteCases()) problems.push(...(await compareNonFinite(k, c)));
+  log(
+    `${label}: same cases vs TypeScript: ${problems.length === before ? "IDENTICAL" : `${problems.length - before} problems`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+}
 
 // amax alone on shapes whose cols are not a multiple of 16 (the generic flat kernel).
 for (const [seed, rows, cols, br, bc] of [
@@ -173,12 +218,32 @@ const shapes: Array<[string, number, number]> = [
   ["w1/w3 (expert gate/up) 3072x7168", 3072, 7168],
   ["w2 (expert down) 7168x3072", 7168, 3072],
   ["shared/attn 2048x7168", 2048, 7168],
+  ["5 x w1/w3 stacked 15360x7168 (110 MB > L2)", 15360, 7168],
 ];
+const stackOf = 5;
+let firstTensor: Fp8BlockScaledTensor | undefined;
 const bench: Record<string, unknown>[] = [];
 const torchInputs: Record<string, unknown>[] = [];
 for (const [label, rows, cols] of shapes) {
   t0 = performance.now();
-  const t: Fp8BlockScaledTensor = gaussianFp8Tensor(rows + cols, rows, cols);
+  const stacked = rows === stackOf * 3072 && firstTensor !== undefined;
+  // The stacked shape repeats the first tensor (rows a multiple of the 128-row scale blocks).
+  const t: Fp8BlockScaledTensor =
+    stacked && firstTensor
+      ? {
+          ...firstTensor,
+          rows,
+          data: Buffer.concat(
+            Array.from({ length: stackOf }, () => (firstTensor as Fp8BlockScaledTensor).data),
+          ),
+          scale: new Float32Array(
+            Array.from({ length: stackOf }, () =>
+              Array.from((firstTensor as Fp8BlockScaledTensor).scale),
+            ).flat(),
+          ),
+        }
+      : gaussianFp8Tensor(rows + cols, rows, cols);
+  firstTensor ??= t;
   const genS = (performance.now() - t0) / 1000;
   const amax = kernel.amax(t);
   const gs = nvfp4GlobalScale(amax);
@@ -199,11 +264,39 @@ for (const [label, rows, cols] of shapes) {
       JSON.stringify(c.stats) === JSON.stringify(r.stats);
     if (!cpuMatch) problems.push(`${label}: CUDA differs from the C++ addon`);
   }
-  const b = simulate
-    ? { amaxMs: Number.NaN, quantizeMs: hostCallMs, uploadMs: Number.NaN, downloadMs: Number.NaN }
-    : cuda.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, iterations);
+  const bench1 = (addon: CudaAddon) =>
+    simulate
+      ? {
+          amaxMs: Number.NaN,
+          quantizeMs: hostCallMs,
+          uploadMs: Number.NaN,
+          downloadMs: Number.NaN,
+          iterations: 0,
+        }
+      : addon.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, iterations);
+  const b = bench1(cuda);
   const bytes = rows * cols;
   const gbps = (ms: number) => bytes / (ms * 1e-3) / 1e9;
+  let pipelineMatch: boolean | string = "not run";
+  if (pipeline) {
+    const p = await pipeline.quantizeAsync(t, gs);
+    pipelineMatch = sameResult(p, r);
+    if (!pipelineMatch) problems.push(`${label}: the pipeline differs from the single-call API`);
+  }
+  const others: Record<string, unknown> = {};
+  for (const build of compareBuilds) {
+    const o = build.kernel.quantize(t, gs);
+    const same = sameResult(o, r);
+    if (!same) problems.push(`${label}: build ${build.label} differs from the main build`);
+    const ob = bench1(build.addon);
+    others[build.label] = {
+      identical: same,
+      amaxMs: ob.amaxMs,
+      quantizeMs: ob.quantizeMs,
+      quantizeGBps: gbps(ob.quantizeMs),
+    };
+  }
+  const again = bench1(cuda); // the main build again, after the others: the spread is noise
   const entry = {
     label,
     rows,
@@ -215,6 +308,11 @@ for (const [label, rows, cols] of shapes) {
     amaxGBps: gbps(b.amaxMs),
     quantizeGBps: gbps(b.quantizeMs),
     twoPassGBps: gbps(b.amaxMs + b.quantizeMs),
+    quantizeMsAgain: again.quantizeMs,
+    quantizeGBpsAgain: gbps(again.quantizeMs),
+    amaxMsAgain: again.amaxMs,
+    otherBuilds: others,
+    identicalThroughPipeline: pipelineMatch,
     uploadMs: b.uploadMs,
     downloadMs: b.downloadMs,
     hostQuantizeCallMs: hostCallMs,
@@ -226,6 +324,7 @@ for (const [label, rows, cols] of shapes) {
   };
   bench.push(entry);
   log(JSON.stringify(entry));
+  if (stacked) continue;
   // Inputs and our outputs for the PyTorch comparison.
   const base = join(workDir, `${rows}x${cols}`);
   writeFileSync(`${base}.data.bin`, t.data);
@@ -255,7 +354,22 @@ const result = {
   bench,
 };
 writeFileSync(join(outDir, "gpu-check.json"), `${JSON.stringify(result, null, 2)}\n`);
+// The closing table: the main build (timed twice) and every other build, per shape.
+const f = (ms: number, gb: number) => `${ms.toFixed(4)} ms ${gb.toFixed(0)} GB/s`;
+for (const e of bench) {
+  const n = (k: string) => e[k] as number;
+  const others = e.otherBuilds as Record<string, { quantizeMs: number; quantizeGBps: number }>;
+  log(
+    `TABLE ${e.label} | amax ${f(n("amaxMs"), n("amaxGBps"))} | quantize ${f(n("quantizeMs"), n("quantizeGBps"))} (again ${f(n("quantizeMsAgain"), n("quantizeGBpsAgain"))}) | both ${f(n("totalKernelMs"), n("twoPassGBps"))}${Object.entries(
+      others,
+    )
+      .map(([k, v]) => ` | ${k} ${f(v.quantizeMs, v.quantizeGBps)}`)
+      .join("")}`,
+  );
+}
 for (const p of problems.slice(0, 30)) log(`PROBLEM ${p}`);
 log(problems.length === 0 ? "ALL IDENTICAL" : `${problems.length} PROBLEMS`);
 kernel.dispose();
+pipeline?.dispose();
+for (const b of compareBuilds) b.kernel.dispose();
 process.exitCode = problems.length === 0 ? 0 : 1;

@@ -105,27 +105,50 @@ NVFP4_HD float bits_float(uint32_t u) {
   return f;
 #endif
 }
-NVFP4_HD float abs_f32(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
-
-// Byte-wise unsigned max of two words (CUDA's __vmaxu4).
-NVFP4_HD uint32_t max_u8x4(uint32_t a, uint32_t b) {
+NVFP4_HD float abs_f32(float x) {
 #if defined(__CUDA_ARCH__)
-  return __vmaxu4(a, b);
+  return fabsf(x);  // clears the sign bit too; an operand modifier rather than an instruction
 #else
+  return bits_float(float_bits(x) & 0x7fffffffu);
+#endif
+}
+// max(a, b) for values that are never NaN (the GPU's FMNMX; a compare and select otherwise).
+NVFP4_HD float max_f32(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return fmaxf(a, b);
+#else
+  return a > b ? a : b;
+#endif
+}
+
+// PTX prmt.b32 in its generic mode: byte k of the result is byte (sel >> 4k) & 7 of the 8 bytes
+// (b:a), or, when bit 3 of that selector nibble is set, that byte's top bit copied into all 8 bits.
+// (CUDA's __byte_perm ignores bit 3, hence the inline PTX.)
+NVFP4_HD uint32_t prmt(uint32_t a, uint32_t b, uint32_t sel) {
+#if defined(__CUDA_ARCH__)
+  uint32_t r;
+  asm("prmt.b32 %0, %1, %2, %3;" : "=r"(r) : "r"(a), "r"(b), "r"(sel));
+  return r;
+#else
+  const uint64_t ab = (static_cast<uint64_t>(b) << 32) | a;
   uint32_t r = 0;
-  for (int i = 0; i < 32; i += 8) {
-    const uint32_t x = (a >> i) & 0xffu, y = (b >> i) & 0xffu;
-    r |= (x > y ? x : y) << i;
+  for (int k = 0; k < 4; k++) {
+    const uint32_t n = (sel >> (4 * k)) & 0xfu;
+    uint32_t byte = static_cast<uint32_t>(ab >> (8 * (n & 7u))) & 0xffu;
+    if (n & 8u) byte = (byte & 0x80u) ? 0xffu : 0u;
+    r |= byte << (8 * k);
   }
   return r;
 #endif
 }
-// Bytes 0 and 2 of a, then bytes 0 and 2 of b (CUDA's __byte_perm(a, b, 0x6420)).
-NVFP4_HD uint32_t even_bytes(uint32_t a, uint32_t b) {
+// Unsigned max of the two 16-bit halves of a and b (one VIMNMX on sm_90, PTX max.u16x2).
+NVFP4_HD uint32_t max_u16x2(uint32_t a, uint32_t b) {
 #if defined(__CUDA_ARCH__)
-  return __byte_perm(a, b, 0x6420);
+  return __vmaxu2(a, b);
 #else
-  return (a & 0xffu) | ((a >> 8) & 0xff00u) | ((b & 0xffu) << 16) | ((b << 8) & 0xff000000u);
+  const uint32_t lo = (a & 0xffffu) > (b & 0xffffu) ? (a & 0xffffu) : (b & 0xffffu);
+  const uint32_t hi = (a >> 16) > (b >> 16) ? (a >> 16) : (b >> 16);
+  return lo | (hi << 16);
 #endif
 }
 // NaN and ±Inf are the only values that fail this (NaN compares false).
@@ -202,7 +225,7 @@ NVFP4_HD float decode_e2m1_magnitude(uint32_t m) {
 // the scale byte (and gs): ScaleEntry, precomputed once per call for every scale byte.
 constexpr int kScaleBytes = 128;
 
-struct ScaleEntry {
+struct alignas(16) ScaleEntry {
   // cut[0]: fl(|v|/d) ≠ 0 iff |v| > cut[0]; cut[k], k = 1..7: magnitude code ≥ k iff |v| > cut[k].
   // All FLT_MAX for scale byte 0 (every code 0) and 0x7f, so no finite |v| passes.
   float cut[8];
@@ -217,7 +240,11 @@ struct ScaleEntry {
   // -1 (no group) when d < 2^-124; FLT_MAX when every group qualifies (scale byte 0, or 2·deq[7]
   // above FLT_MAX). Infinite deq[m] give an infinite difference both ways.
   float exact_max;
-  float pad[3];  // 80 bytes: 16-byte aligned rows for vector loads
+  // 2^-6/d rounded where d ≥ 2^-124 is finite, else 0 (scale byte 0: the fast path then picks code
+  // 0; it never uses entries with 0 < d < 2^-124). Scaled by |s|, it turns the E4M3 bits of a byte
+  // into ≈ (|v|/d)·2^-126 (quantize_group_fast).
+  float inv_d64;
+  float pad[2];  // 80 bytes: 16-byte aligned rows for vector loads
 };
 
 // Largest float32 ≤ t, for t ≥ 0 (FLT_MAX when t is above it).
@@ -231,7 +258,8 @@ NVFP4_HD float round_down_f32(double t) {
 NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, ScaleEntry& e) {
   const float scale_value = decode_e4m3(scale_byte);
   for (uint32_t m = 0; m < 8u; m++) e.deq[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs);
-  e.pad[0] = e.pad[1] = e.pad[2] = 0.0f;
+  e.inv_d64 = 0.0f;
+  e.pad[0] = e.pad[1] = 0.0f;
   if (scale_byte == 0u || scale_byte >= 0x7fu) {
     for (int k = 0; k < 8; k++) e.cut[k] = kFloat32Max;
     e.exact_max = kFloat32Max;
@@ -240,6 +268,7 @@ NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, ScaleEntry& e) {
   const float d32 = mul_f32(scale_value, gs);
   const float twice_deq7 = mul_f32(2.0f, e.deq[7]);  // exact, or +Inf
   e.exact_max = !(d32 >= 0x1p-124f) ? -1.0f : (twice_deq7 <= kFloat32Max ? twice_deq7 : kFloat32Max);
+  if (d32 >= 0x1p-124f && d32 <= kFloat32Max) e.inv_d64 = div_f32(0x1p-6f, d32);
   const double d = static_cast<double>(d32);  // may be +Inf: then every code is 0
   // The bounds above, as exact hex literals.
   constexpr double kBound[8] = {0x1p-150,                   // 2^-150
@@ -348,52 +377,72 @@ struct FastGroupResult {
   float max_abs_error;          // exact: a float32 |e|
 };
 
-// Sign bits of 4 codes from one word of bytes: bit 7 of byte j set iff v_j < 0 (byte sign XOR
-// scale sign, flip = 0x80808080 for a negative scale) and (b_j & 0x7f) ≠ 0.
-NVFP4_HD uint32_t sign_bytes(uint32_t w, uint32_t flip) {
-  const uint32_t nonzero = (w & 0x7f7f7f7fu) + 0x7f7f7f7fu;  // bit 7 of each byte: (b & 0x7f) ≠ 0
-  return nonzero & (w ^ flip) & 0x80808080u;
+// Bit 7 of byte j: the sign bit of code j of one word of bytes, set iff v_j < 0 (byte sign XOR
+// scale sign, flip = 0x80808080 for a negative scale) and (b_j & 0x7f) ≠ 0. The other bits are
+// junk; sign_nibbles reads bit 7 only.
+NVFP4_HD uint32_t sign_flags(uint32_t w, uint32_t flip) { return ((w & 0x7f7f7f7fu) + 0x7f7f7f7fu) & (w ^ flip); }
+// The sign bits of 8 codes (bit 7 of the bytes of sign_flags a, then b) at bits 4j+3, as in the
+// packed codes: one PRMT spreads the even codes' flags over whole bytes, another the odd codes';
+// each packed byte takes its low nibble from the first and its high nibble from the second.
+NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
+  const uint32_t even = prmt(a, b, 0xeca8u), odd = prmt(a, b, 0xfdb9u);
+  return ((even & 0x0f0f0f0fu) | (odd & 0xf0f0f0f0u)) & 0x88888888u;
 }
-// The sign bits of 8 codes (two words of sign_bytes) moved to bit 4j+3, as in the packed codes:
-// bytes 0 and 2 of (x >> 4) | (x >> 8) hold the sign bits of codes (0, 1) and (2, 3) at bits 3, 7.
-NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) { return even_bytes((a >> 4) | (a >> 8), (b >> 4) | (b >> 8)); }
 
 // w: the group's 16 bytes (little-endian words), s: its scale (one block covers the group).
 // Returns false, computing nothing, when the group needs quantize_group on its dequantized
-// values: a NaN byte, a non-finite or overflowing product, |s| ≥ 2^8, or a group amax above the
-// scale byte's exact_max. Otherwise, the reference's results by cheaper exact steps:
+// values: a NaN byte, a non-finite s, |s| ≥ 2^8, gs ≥ 2^120 (never from a finite amax), or a
+// group amax above the scale byte's exact_max. Otherwise, the reference's results by cheaper
+// exact steps:
 // - |v| = fl(e4m3(b & 0x7f)·|s|) as fl((b << 20 read as float32, = e4m3·2^-120)·(|s|·2^120)):
-//   |s|·2^120 is an exact float32 below 2^8 and the real product is the same;
-// - group amax = the value of the largest byte (|e4m3| grows with b & 0x7f, rounding is monotonic);
-// - magnitude code = number of cuts below |v|, each compare a subtraction whose sign bit is added
-//   (cut − |v| < 0 iff |v| > cut, exactly); sign bits from the bytes, because fl(|v|/d) ≠ 0
-//   exactly for the non-zero bytes here: a scale byte ≠ 0 gives d ≤ amax/3 (E4M3 rounding of
-//   amax/(6·gs) at most doubles it), and exact_max ≥ 0 needs d ≥ 2^-124, so |s| ≥ 2^-132 and the
-//   smallest non-zero |v|, fl(2^-9·|s|) ≥ 2^-141, is far above 2^-150·d ≤ 2^-151·448·|s|;
-// - deq = fl(fl(e2m1(m)·scale_value)·gs) with e2m1(m) = (m << 22 read as float32)·2^126 (the same
-//   trick: E2M1 codes are float32 fields with bias 1);
+//   |s|·2^120 is an exact float32 below 2^128 and the real product is the same;
+// - group amax = the value of the largest b & 0x7f (|e4m3| grows with it, rounding is monotonic),
+//   found with 16-bit-lane max instructions before any |v| is computed;
+// - magnitude code m = number of cuts below |v|, from one compare: t = fl(fl(b << 20 read as
+//   float32)·K) with K = fl(|s|·inv_d64) is (|v|/d)·2^-126 within a relative 2^-21 (four roundings;
+//   where t is a subnormal, within 2^-149 absolutely, 2^-23 in units of |v|/d), and the float32
+//   bits of t, shifted right by 22, are the E2M1 index of the largest E2M1 value ≤ t·2^126 (the
+//   E4M3 trick in reverse: E2M1 is float32's fields with bias 1). Call it i, capped at 6. |v|/d
+//   rounds (the reference's e2m1_rne) to the E2M1 value just below or just above it, so m is i or
+//   i + 1, unless t and |v|/d lie on either side of an E2M1 value; then |v|/d is within a relative
+//   2^-21 of that value, far from every rounding bound (0.25 and more away), so m is that value's
+//   index, i + 1 or i, again. Hence m = i + (|v| > cut[i + 1]), exactly. (K = 0 for scale byte 0:
+//   i = 0, cut[1] = FLT_MAX, m = 0.) One multiply, a shift, a min, a shared-memory load and a
+//   compare per element, where the 7 compares of counting cost 14 instructions; sign bits from the bytes, because
+//   fl(|v|/d) ≠ 0 exactly for the non-zero bytes here: a scale byte ≠ 0 gives d ≤ amax/3 (E4M3
+//   rounding of amax/(6·gs) at most doubles it), and exact_max ≥ 0 needs d ≥ 2^-124, so
+//   |s| ≥ 2^-132 and the smallest non-zero |v|, fl(2^-9·|s|) ≥ 2^-141, is far above
+//   2^-150·d ≤ 2^-151·448·|s|;
+// - deq = fl(fl(e2m1(m)·scale_value)·gs) as fl(fl((m << 22 read as float32, = e2m1(m)·2^-126)·
+//   (scale_value·2^118))·(gs·2^8)): the inner product, e2m1(m)·scale_value·2^-8, has at most 6
+//   significant bits and lies in {0} ∪ [2^-18, 10.5], so it is exact, as the reference's is; the
+//   outer one rounds the same real number, once. (The E4M3 trick again: E2M1 codes are float32
+//   fields with bias 1.)
 // - e = deq − |v| in float32, exact below exact_max; squares of float32 values are exact in
 //   float64, so the first fold level is sum_of_squares. The fold is the reference's: level 2
 //   (s[i] += s[i+4]) is applied as soon as s[i+4] exists, keeping 4 partial sums live.
 NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleEntry* table, float six_gs, float gs,
                                   FastGroupResult& out) {
   const float sa = abs_f32(s);
-  if (!(sa < 256.0f)) return false;
+  const float gs256 = mul_f32(gs, 256.0f);
+  if (!(sa < 256.0f) || !(gs256 <= kFloat32Max)) return false;
   const float s120 = mul_f32(sa, 0x1p120f);
-  const uint32_t k7f = 0x7f7f7f7fu;
-  uint32_t mx = max_u8x4(max_u8x4(w[0] & k7f, w[1] & k7f), max_u8x4(w[2] & k7f, w[3] & k7f));
-  mx = max_u8x4(mx, mx >> 16);
-  mx = max_u8x4(mx, mx >> 8) & 0xffu;
+  // The largest b & 0x7f: even bytes in one set of 16-bit lanes, odd bytes in another.
+  uint32_t even = w[0] & 0x007f007fu, odd = w[0] & 0x7f007f00u;
+NVFP4_UNROLL
+  for (int i = 1; i < 4; i++) {
+    even = max_u16x2(even, w[i] & 0x007f007fu);
+    odd = max_u16x2(odd, w[i] & 0x7f007f00u);
+  }
+  uint32_t mx = max_u16x2(even, odd >> 8);
+  mx = max_u16x2(mx, mx >> 16) & 0x7fu;
   if (mx == 0x7fu) return false;
   const float gamax = mul_f32(bits_float(mx << 20), s120);
-  const uint32_t scale_byte = group_scale_byte(gamax, six_gs);
-  const ScaleEntry& e = table[scale_byte & 0x7fu];
-  // exact_max ≤ FLT_MAX, so this also rejects an overflow to +Inf.
+  const uint32_t scale_byte = group_scale_byte(gamax, six_gs);  // ≤ 0x7e: gamax is finite
+  const ScaleEntry& e = table[scale_byte];
   if (!(gamax <= e.exact_max)) return false;
-  const float scale_value = mul_f32(bits_float(scale_byte << 20), 0x1p120f);
-  float cut[8];
-NVFP4_UNROLL
-  for (int k = 0; k < 8; k++) cut[k] = e.cut[k];
+  const float sv118 = mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), 0x1p118f);
+  const float k_index = mul_f32(sa, e.inv_d64);
   uint32_t lo = 0, hi = 0;
   double err[kGroupSize / 4], ref[kGroupSize / 4];
   float max_e = 0.0f;
@@ -401,23 +450,21 @@ NVFP4_UNROLL
   for (int j = 0; j < kGroupSize / 2; j++) {
     // Elements j and j + 8: byte j % 4 of words j / 4 and j / 4 + 2.
     const int sh = 8 * (j & 3);
-    const float x_lo = mul_f32(bits_float(((w[j >> 2] >> sh) & 0x7fu) << 20), s120);
-    const float x_hi = mul_f32(bits_float(((w[(j >> 2) + 2] >> sh) & 0x7fu) << 20), s120);
-    uint32_t m_lo = 0, m_hi = 0;
-NVFP4_UNROLL
-    for (int k = 1; k < 8; k++) {
-      m_lo += float_bits(sub_f32(cut[k], x_lo)) >> 31;
-      m_hi += float_bits(sub_f32(cut[k], x_hi)) >> 31;
-    }
-    lo |= m_lo << (4 * j);
-    hi |= m_hi << (4 * j);
-    const float dq_lo = mul_f32(mul_f32(mul_f32(bits_float(m_lo << 22), 0x1p126f), scale_value), gs);
-    const float dq_hi = mul_f32(mul_f32(mul_f32(bits_float(m_hi << 22), 0x1p126f), scale_value), gs);
+    const float b_lo = bits_float(((w[j >> 2] >> sh) & 0x7fu) << 20);
+    const float b_hi = bits_float(((w[(j >> 2) + 2] >> sh) & 0x7fu) << 20);
+    const float x_lo = mul_f32(b_lo, s120), x_hi = mul_f32(b_hi, s120);
+    uint32_t i_lo = float_bits(mul_f32(b_lo, k_index)) >> 22, i_hi = float_bits(mul_f32(b_hi, k_index)) >> 22;
+    i_lo = i_lo < 6u ? i_lo : 6u;
+    i_hi = i_hi < 6u ? i_hi : 6u;
+    const uint32_t m_lo = i_lo + (x_lo > e.cut[i_lo + 1] ? 1u : 0u);
+    const uint32_t m_hi = i_hi + (x_hi > e.cut[i_hi + 1] ? 1u : 0u);
+    lo += m_lo << (4 * j);  // the nibbles do not overlap: one shift-and-add each
+    hi += m_hi << (4 * j);
+    const float dq_lo = mul_f32(mul_f32(bits_float(m_lo << 22), sv118), gs256);
+    const float dq_hi = mul_f32(mul_f32(bits_float(m_hi << 22), sv118), gs256);
     const float e_lo = sub_f32(dq_lo, x_lo);
     const float e_hi = sub_f32(dq_hi, x_hi);
-    const float a_lo = abs_f32(e_lo), a_hi = abs_f32(e_hi);
-    max_e = a_lo > max_e ? a_lo : max_e;
-    max_e = a_hi > max_e ? a_hi : max_e;
+    max_e = max_f32(max_e, max_f32(abs_f32(e_lo), abs_f32(e_hi)));
     const double pe = sum_of_squares(static_cast<double>(e_lo), static_cast<double>(e_hi));
     const double pr = sum_of_squares(static_cast<double>(x_lo), static_cast<double>(x_hi));
     if (j < kGroupSize / 4) {
@@ -431,8 +478,8 @@ NVFP4_UNROLL
   const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
   const uint32_t keep = scale_byte != 0u ? 0xffffffffu : 0u;  // scale byte 0: every code is 0
   out.scale_byte = scale_byte;
-  out.codes_lo = lo | (sign_nibbles(sign_bytes(w[0], flip), sign_bytes(w[1], flip)) & keep);
-  out.codes_hi = hi | (sign_nibbles(sign_bytes(w[2], flip), sign_bytes(w[3], flip)) & keep);
+  out.codes_lo = lo | (sign_nibbles(sign_flags(w[0], flip), sign_flags(w[1], flip)) & keep);
+  out.codes_hi = hi | (sign_nibbles(sign_flags(w[2], flip), sign_flags(w[3], flip)) & keep);
   out.sum_sq_error = add_f64(add_f64(err[0], err[2]), add_f64(err[1], err[3]));
   out.sum_sq_ref = add_f64(add_f64(ref[0], ref[2]), add_f64(ref[1], ref[3]));
   out.max_abs_error = max_e;

@@ -3,14 +3,15 @@
 // intrinsics, and the stats use the reference's summation tree (a warp's xor-shuffle fold over 32
 // groups is the reference's 32-wide halving fold).
 //
-// Layout: work items are (row, 512-byte chunk); one warp per item, one lane per 16 bytes (one
-// 128-bit load). amax: warp max → atomicMax on the float bits (valid because all values are ≥ 0);
-// a generic flat kernel handles cols that are not a multiple of 16. quantize: one lane per
-// 16-element group (64-bit store of packed codes, 1 byte of scale). Codes come from comparing |v|
-// with the group's precomputed cuts (no division per element, see "Codes without division" in
-// docs/nvfp4-math.md), from a per-call table of all 128 scale bytes kept in shared memory. The
-// chunk's stats are folded across the warp into lane 0; the warp that finishes a row's last chunk
-// adds the row's chunks in order, and the host adds the rows in order.
+// amax: work items are (row, 512-byte chunk), one warp per item, one lane per 16 bytes (one
+// 128-bit load); block max → atomicMax on the float bits (valid because all values are ≥ 0); a
+// generic flat kernel handles cols that are not a multiple of 16. quantize: each block owns a range
+// of rows; a half-warp takes a chunk of 32 groups (the stats chunk), each lane two 16-element
+// groups (128-bit loads, 64-bit stores of packed codes, 1 byte of scale each). Codes come from one
+// comparison of |v| with a precomputed cut (no division per element, see "Codes without division"
+// and "One comparison per element" in docs/nvfp4-math.md), from a per-call table of all 128 scale
+// bytes kept in shared memory. The chunk's stats are folded into its first lane; the block adds
+// its rows' chunks in order, and the host adds the rows in order.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -26,16 +27,18 @@ namespace gpu {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kQuantizeThreads = 256;
+constexpr int kQuantizeBlocksPerSm = 3;
+static_assert(kQuantizeThreads <= kThreads, "block_max_min holds kThreads / 32 warp slots");
 constexpr unsigned kFullMask = 0xffffffffu;
 
-// Zeroed by one memset before each pass. Maxima are published with atomicMax on the bit patterns
-// (valid because they are ≥ 0); the lowest bad index as ~index, so that atomicMax keeps the lowest
-// and 0 means none.
+// The amax pass's results, zeroed by one memset before each launch. The maximum is published with
+// atomicMax on its bit pattern (valid because it is ≥ 0), the lowest bad index as ~index, so that
+// atomicMax keeps the lowest and 0 means none.
 struct DeviceScalars {
   unsigned int amax_bits;
   unsigned int pad;
   unsigned long long not_first_bad;
-  unsigned long long max_err_bits;
 };
 
 __device__ __forceinline__ int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -45,9 +48,8 @@ __device__ __forceinline__ uint32_t byte_of(const uint4& q, int j) {
   return (w >> (8 * (j & 3))) & 0xffu;
 }
 
-// Block-wide max / min of per-thread values, then ONE atomic per block: same-address atomics from
-// every warp serialise in L2 and cost more than the whole tensor pass. Valid for the non-negative
-// float/double maxima (their bit patterns order like the values) and for indices.
+// Valid for non-negative float/double maxima (their bit patterns order like the values) and for
+// indices.
 template <typename T>
 __device__ __forceinline__ T warp_max(T v) {
   for (int off = 16; off >= 1; off >>= 1) {
@@ -65,30 +67,33 @@ __device__ __forceinline__ T warp_min(T v) {
   return v;
 }
 
-// Called by all threads of the block, after their loops.
-__device__ __forceinline__ void block_publish(float amax, double max_err, unsigned long long bad,
-                                              DeviceScalars* __restrict__ out) {
-  __shared__ float s_amax[kThreads / 32];
-  __shared__ double s_err[kThreads / 32];
-  __shared__ unsigned long long s_bad[kThreads / 32];
-  amax = warp_max(amax);
-  max_err = warp_max(max_err);
-  bad = warp_min(bad);
+// Block-wide max of `mx` and min of `mn`, valid in thread 0 on return. Every thread of the block
+// calls it, after its loop (it holds a barrier). One result per block, not per warp: same-address
+// atomics from every warp serialise in L2 and cost more than the whole tensor pass.
+template <typename M>
+__device__ __forceinline__ void block_max_min(M& mx, unsigned long long& mn) {
+  __shared__ M s_max[kThreads / 32];
+  __shared__ unsigned long long s_min[kThreads / 32];
+  mx = warp_max(mx);
+  mn = warp_min(mn);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   if (lane == 0) {
-    s_amax[warp] = amax;
-    s_err[warp] = max_err;
-    s_bad[warp] = bad;
+    s_max[warp] = mx;
+    s_min[warp] = mn;
   }
   __syncthreads();
   if (threadIdx.x == 0) {
-    for (int w = 1; w < kThreads / 32; w++) {
-      amax = s_amax[w] > amax ? s_amax[w] : amax;
-      max_err = s_err[w] > max_err ? s_err[w] : max_err;
-      bad = s_bad[w] < bad ? s_bad[w] : bad;
+    for (int w = 1; w < static_cast<int>(blockDim.x >> 5); w++) {
+      mx = s_max[w] > mx ? s_max[w] : mx;
+      mn = s_min[w] < mn ? s_min[w] : mn;
     }
+  }
+}
+
+__device__ __forceinline__ void amax_publish(float amax, unsigned long long bad, DeviceScalars* __restrict__ out) {
+  block_max_min(amax, bad);
+  if (threadIdx.x == 0) {
     if (amax > 0.0f) atomicMax(&out->amax_bits, __float_as_uint(amax));
-    if (max_err > 0.0) atomicMax(&out->max_err_bits, static_cast<unsigned long long>(__double_as_longlong(max_err)));
     if (bad != ULLONG_MAX) atomicMax(&out->not_first_bad, ~bad);
   }
 }
@@ -143,7 +148,7 @@ __global__ void __launch_bounds__(kThreads) amax_kernel(const uint8_t* __restric
       }
     }
   }
-  block_publish(m, 0.0, bad, out);
+  amax_publish(m, bad, out);
 }
 
 __global__ void __launch_bounds__(kThreads) amax_rows_kernel(const uint8_t* __restrict__ data, int64_t rows,
@@ -196,7 +201,7 @@ __global__ void __launch_bounds__(kThreads) amax_rows_kernel(const uint8_t* __re
       }
     }
   }
-  block_publish(m, 0.0, bad, out);
+  amax_publish(m, bad, out);
 }
 
 // ---- quantize -----------------------------------------------------------------------------
@@ -220,125 +225,213 @@ struct QuantizeArgs {
   const float* scale;
   uint8_t* packed;
   uint8_t* block_scales;
-  double* chunk_err;   // rows · chunks_per_row
+  double* chunk_err;  // rows · chunks_per_row
   double* chunk_ref;
-  double* row_err;     // rows
+  double* row_err;    // rows
   double* row_ref;
-  unsigned int* row_done;  // rows completion counters, 0 between launches
-  DeviceScalars* out;
+  double* block_max_err;                 // gridDim.x
+  unsigned long long* block_first_bad;   // gridDim.x; ULLONG_MAX: none
   int32_t rows, cols, groups, chunks_per_row, scale_cols, block_cols;
   FastDiv by_block_rows, by_block_cols;
   float gs, six_gs;
+  bool uniform_scale;  // block_cols % 16 == 0: one scale covers each group
 };
 
-// Work items are (row, chunk of 32 groups = 512 bytes), one warp per item, one lane per 16-element
-// group; each warp walks items total_warps apart, loading the next item's bytes before working on
-// the current one. Lane 0 writes the chunk's stats (the reference's 32-wide fold); the warp that
-// completes a row (per-row counter, reset by that warp for the next launch) adds the row's chunks
-// in order into row_err/row_ref. At most 80 registers: 3 blocks (24 warps) per SM to hide latency.
-__global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const QuantizeArgs a) {
+// Group g of `row` (16 bytes in q) by the fast path: writes its scale byte and packed codes and
+// returns its two stats sums, or returns false, having written nothing, when the group needs the
+// general path. Past the end of the row (the fold pads with 0.0) it only returns 0.0.
+__device__ __forceinline__ bool quantize_group_fast_path(const uint4 q, int32_t row, int32_t g, const float* srow,
+                                                         const QuantizeArgs& a, const ScaleEntry* table, double& ge,
+                                                         double& gr, float& local_max) {
+  ge = 0.0;
+  gr = 0.0;
+  if (g >= a.groups) return true;
+  if (!a.uniform_scale) return false;
+  const int32_t c0 = g * kGroupSize;
+  const uint32_t w[4] = {q.x, q.y, q.z, q.w};
+  FastGroupResult f;
+  if (!quantize_group_fast(w, srow[fast_div(static_cast<uint32_t>(c0), a.by_block_cols)], table, a.six_gs, a.gs, f)) {
+    return false;
+  }
+  const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
+  a.block_scales[base / kGroupSize] = static_cast<uint8_t>(f.scale_byte);
+  *reinterpret_cast<uint2*>(a.packed + base / 2) = make_uint2(f.codes_lo, f.codes_hi);
+  ge = f.sum_sq_error;
+  gr = f.sum_sq_ref;
+  local_max = max_f32(local_max, f.max_abs_error);
+  return true;
+}
+
+// The general path of group g of `row`: per-element scales, non-finite values, s = 0, |s| ≥ 2^8,
+// amax above exact_max. Exact for every group; the kernel runs it, after its main loop, on the
+// chunks where the fast path declined a group (rare), so its registers do not weigh on that loop.
+__device__ __forceinline__ void quantize_group_general_path(int32_t row, int32_t g, const QuantizeArgs& a,
+                                                            const ScaleEntry* table, double& ge, double& gr,
+                                                            double& local_max, unsigned long long& bad) {
+  ge = 0.0;
+  gr = 0.0;
+  if (g >= a.groups) return;
+  const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(row), a.by_block_rows)) * a.scale_cols;
+  const int32_t c0 = g * kGroupSize;
+  const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
+  const uint4 q = __ldg(reinterpret_cast<const uint4*>(a.data + base));
+  float v[kGroupSize];
+#pragma unroll
+  for (int j = 0; j < kGroupSize; j++) {
+    v[j] = mul_f32(decode_e4m3(byte_of(q, j)), srow[fast_div(static_cast<uint32_t>(c0 + j), a.by_block_cols)]);
+  }
+  int first_bad_j = kGroupSize;
+#pragma unroll
+  for (int j = kGroupSize - 1; j >= 0; j--) {
+    if (!is_finite_f32(v[j])) {
+      first_bad_j = j;
+      v[j] = 0.0f;  // keep the math defined; the call fails anyway
+    }
+  }
+  if (first_bad_j < kGroupSize) {
+    const unsigned long long idx = static_cast<unsigned long long>(base + first_bad_j);
+    bad = idx < bad ? idx : bad;
+  }
+  GroupResult res;
+  quantize_group(v, table, a.six_gs, res);
+  a.block_scales[base / kGroupSize] = static_cast<uint8_t>(res.scale_byte);
+  *reinterpret_cast<unsigned long long*>(a.packed + base / 2) = res.codes;
+  ge = res.sum_sq_error;
+  gr = res.sum_sq_ref;
+  local_max = res.max_abs_error > local_max ? res.max_abs_error : local_max;
+}
+
+// Lane p's s[p] + s[p+16] (fold level 1, the lane's own addition) → the chunk's 32-wide halving
+// fold, in lane 0 of the half-warp: xor-shuffles 8, 4, 2, 1 inside the half-warp. Every lane of the
+// warp calls it.
+__device__ __forceinline__ double chunk_fold(double v) {
+#pragma unroll
+  for (int off = 8; off >= 1; off >>= 1) v = add_f64(v, __shfl_xor_sync(kFullMask, v, off));
+  return v;
+}
+
+// Block b owns rows [rows·b/G, rows·(b+1)/G), so it can add each row's chunks itself: no per-row
+// counters, fences or atomics, and no second kernel. Inside the block, each half-warp takes one
+// chunk of 32 groups (512 bytes) at a time, the 16 lanes two groups each, p and p + 16: the first
+// level of the chunk's 32-wide halving fold (s[p] + s[p+16]) is then a lane's own addition, and
+// xor-shuffles 8, 4, 2, 1 inside the half-warp do the rest (one shuffle level fewer than a lane
+// per group, and each level feeds two groups). A warp walks its chunk pairs blockDim/32 apart; the
+// other warps of the SM hide its loads' latency (prefetching the next pair cost registers, and so
+// warps). A chunk where the fast path declines a group is redone after the loop by the general
+// path. At the end, after one barrier, thread i adds the chunks of the block's row i in order into
+// row_err/row_ref (the reference's row level), and thread 0 writes the block's max |error| and
+// lowest bad index (no atomics, no memset).
+// 80 registers, 3 blocks (24 warps) per SM: the main loop then spills nothing.
+__global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   __shared__ ScaleEntry table[kScaleBytes];
   for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) make_scale_entry(static_cast<uint32_t>(i), a.gs, table[i]);
   __syncthreads();
 
-  const int lane = threadIdx.x & 31;
-  const int32_t total_warps = static_cast<int32_t>(gridDim.x * (blockDim.x >> 5));
-  const int32_t step_rows = total_warps / a.chunks_per_row, step_chunks = total_warps % a.chunks_per_row;
-  const bool uniform_scale = a.block_cols % kGroupSize == 0;
-  double local_max = 0.0;
+  const int32_t row_begin = static_cast<int32_t>(static_cast<int64_t>(a.rows) * blockIdx.x / gridDim.x);
+  const int32_t row_end = static_cast<int32_t>(static_cast<int64_t>(a.rows) * (blockIdx.x + 1) / gridDim.x);
+  const int32_t cpr = a.chunks_per_row;
+  const int32_t chunks = (row_end - row_begin) * cpr;
+  const int lane = threadIdx.x & 31, half = lane >> 4, p = lane & 15;
+  const int32_t warps = static_cast<int32_t>(blockDim.x >> 5);
+  const int32_t step = 2 * warps;  // chunks between a half-warp's consecutive chunks
+  const int32_t step_rows = step / cpr, step_chunks = step % cpr;
+  float fast_max = 0.0f;    // max |error| of the fast path's groups (float32 values)
+  double local_max = 0.0;  // ... and of the general path's (float64 values)
   unsigned long long bad = ULLONG_MAX;
 
-  const int32_t first_item = static_cast<int32_t>(blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5));
-  int32_t row = first_item / a.chunks_per_row;
-  int32_t chunk = first_item - row * a.chunks_per_row;
-  auto group_of = [&](int32_t c) { return c * kStatsChunkGroups + lane; };
-  auto load = [&](int32_t r, int32_t c) {
-    const int32_t g = group_of(c);
-    if (r >= a.rows || g >= a.groups) return make_uint4(0, 0, 0, 0);
+  const int32_t f0 = 2 * static_cast<int32_t>(threadIdx.x >> 5) + half;  // this half-warp's first chunk
+  auto advance = [&](int32_t& r, int32_t& c) {
+    r += step_rows;
+    c += step_chunks;
+    if (c >= cpr) {
+      c -= cpr;
+      r++;
+    }
+  };
+  auto load = [&](int32_t r, int32_t g) {
+    if (g >= a.groups) return make_uint4(0, 0, 0, 0);
     return __ldg(reinterpret_cast<const uint4*>(a.data + static_cast<int64_t>(r) * a.cols + g * kGroupSize));
   };
-  uint4 q = load(row, chunk);
-  while (row < a.rows) {
-    int32_t next_row = row + step_rows, next_chunk = chunk + step_chunks;
-    if (next_chunk >= a.chunks_per_row) {
-      next_chunk -= a.chunks_per_row;
-      next_row++;
-    }
-    const uint4 q_next = load(next_row, next_chunk);
-    const int32_t g = group_of(chunk);
+  bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
+  int32_t row = row_begin + f0 / cpr, chunk = f0 % cpr;
+  // f - half is the same for both halves: the loop and its shuffles are warp-uniform.
+  for (int32_t f = f0; f - half < chunks; f += step) {
+    // Fold level 1, s[p] + s[p+16], as 0.0 + s[p] (exact) + s[p+16].
     double ge = 0.0, gr = 0.0;
-    if (g < a.groups) {
-      const int32_t c0 = g * kGroupSize;
-      const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
+    bool done = true;
+    if (f < chunks) {
       const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(row), a.by_block_rows)) * a.scale_cols;
-      FastGroupResult f;
-      const uint32_t w[4] = {q.x, q.y, q.z, q.w};
-      if (uniform_scale &&
-          quantize_group_fast(w, srow[fast_div(static_cast<uint32_t>(c0), a.by_block_cols)], table, a.six_gs, a.gs, f)) {
-        a.block_scales[base / kGroupSize] = static_cast<uint8_t>(f.scale_byte);
-        *reinterpret_cast<uint2*>(a.packed + base / 2) = make_uint2(f.codes_lo, f.codes_hi);
-        ge = f.sum_sq_error;
-        gr = f.sum_sq_ref;
-        const double m = static_cast<double>(f.max_abs_error);
-        local_max = m > local_max ? m : local_max;
-      } else {
-        // General path: per-element scales, non-finite values, |s| ≥ 2^8, amax above exact_max.
-        float v[kGroupSize];
-#pragma unroll
-        for (int j = 0; j < kGroupSize; j++) {
-          v[j] = mul_f32(decode_e4m3(byte_of(q, j)), srow[fast_div(static_cast<uint32_t>(c0 + j), a.by_block_cols)]);
-        }
-        int first_bad_j = kGroupSize;
-#pragma unroll
-        for (int j = kGroupSize - 1; j >= 0; j--) {
-          if (!is_finite_f32(v[j])) {
-            first_bad_j = j;
-            v[j] = 0.0f;  // keep the math defined; the call fails anyway
-          }
-        }
-        if (first_bad_j < kGroupSize) {
-          const unsigned long long idx = static_cast<unsigned long long>(base + first_bad_j);
-          bad = idx < bad ? idx : bad;
-        }
-        GroupResult res;
-        quantize_group(v, table, a.six_gs, res);
-        a.block_scales[base / kGroupSize] = static_cast<uint8_t>(res.scale_byte);
-        *reinterpret_cast<unsigned long long*>(a.packed + base / 2) = res.codes;
-        ge = res.sum_sq_error;
-        gr = res.sum_sq_ref;
-        local_max = res.max_abs_error > local_max ? res.max_abs_error : local_max;
+      // One group after the other: interleaving the two ran no faster on the H100 (BENCHMARKS.md).
+#pragma unroll 1
+      for (int32_t g = chunk * kStatsChunkGroups + p, k = 0; k < 2; k++, g += 16) {
+        double e, r;
+        done &= quantize_group_fast_path(load(row, g), row, g, srow, a, table, e, r, fast_max);
+        ge = add_f64(ge, e);
+        gr = add_f64(gr, r);
       }
     }
-    // Lane 0 ends with the reference's halving fold over the 32 group sums (lanes past the end of
-    // the row add 0.0, which is exact).
-#pragma unroll
-    for (int off = 16; off >= 1; off >>= 1) {
-      ge = add_f64(ge, __shfl_xor_sync(kFullMask, ge, off));
-      gr = add_f64(gr, __shfl_xor_sync(kFullMask, gr, off));
-    }
-    if (lane == 0) {
-      const int64_t first = static_cast<int64_t>(row) * a.chunks_per_row;
-      a.chunk_err[first + chunk] = ge;
-      a.chunk_ref[first + chunk] = gr;
-      __threadfence();
-      if (atomicAdd(&a.row_done[row], 1u) == static_cast<unsigned int>(a.chunks_per_row - 1)) {
-        // Every chunk of the row is written (and fenced): add them in order, as the reference.
-        __threadfence();
-        double re = 0.0, rr = 0.0;
-        for (int32_t k = 0; k < a.chunks_per_row; k++) {
-          re = add_f64(re, __ldcg(a.chunk_err + first + k));
-          rr = add_f64(rr, __ldcg(a.chunk_ref + first + k));
-        }
-        a.row_err[row] = re;
-        a.row_ref[row] = rr;
-        a.row_done[row] = 0u;  // ready for the next launch
+    const int64_t i = static_cast<int64_t>(row) * cpr + chunk;
+    if (__all_sync(kFullMask, done)) {
+      ge = chunk_fold(ge);
+      gr = chunk_fold(gr);
+      if (p == 0 && f < chunks) {
+        a.chunk_err[i] = ge;
+        a.chunk_ref[i] = gr;
       }
+    } else {
+      // Both chunks of the warp are redone by the general path below; a negative chunk sum (sums
+      // of squares are ≥ 0) marks them.
+      deferred = true;
+      if (p == 0 && f < chunks) a.chunk_err[i] = -1.0;
     }
-    row = next_row;
-    chunk = next_chunk;
-    q = q_next;
+    advance(row, chunk);
   }
-  block_publish(0.0f, local_max, bad, a.out);
+  if (deferred) {
+    __syncwarp();  // the marks written by lanes 0 and 16 are visible to the warp
+    row = row_begin + f0 / cpr;
+    chunk = f0 % cpr;
+    for (int32_t f = f0; f - half < chunks; f += step) {
+      const int64_t i = static_cast<int64_t>(row) * cpr + chunk;
+      const bool redo = f < chunks && a.chunk_err[i] < 0.0;
+      if (__any_sync(kFullMask, redo)) {
+        double ge = 0.0, gr = 0.0;
+        if (redo) {
+          const int32_t g0 = chunk * kStatsChunkGroups + p;
+          double ge1, gr1;
+          quantize_group_general_path(row, g0, a, table, ge, gr, local_max, bad);
+          quantize_group_general_path(row, g0 + 16, a, table, ge1, gr1, local_max, bad);
+          ge = add_f64(ge, ge1);  // fold level 1: s[p] + s[p+16]
+          gr = add_f64(gr, gr1);
+        }
+        ge = chunk_fold(ge);
+        gr = chunk_fold(gr);
+        if (p == 0 && redo) {
+          a.chunk_err[i] = ge;
+          a.chunk_ref[i] = gr;
+        }
+      }
+      advance(row, chunk);
+    }
+  }
+  local_max = fmax(local_max, static_cast<double>(fast_max));
+  // Its barrier also makes the chunk sums written above visible to the whole block.
+  block_max_min(local_max, bad);
+  if (threadIdx.x == 0) {
+    a.block_max_err[blockIdx.x] = local_max;
+    a.block_first_bad[blockIdx.x] = bad;
+  }
+  for (int32_t r = row_begin + static_cast<int32_t>(threadIdx.x); r < row_end; r += static_cast<int32_t>(blockDim.x)) {
+    const double* ce = a.chunk_err + static_cast<int64_t>(r) * cpr;
+    const double* cr = a.chunk_ref + static_cast<int64_t>(r) * cpr;
+    double re = 0.0, rr = 0.0;
+#pragma unroll 4
+    for (int32_t k = 0; k < cpr; k++) {
+      re = add_f64(re, ce[k]);
+      rr = add_f64(rr, cr[k]);
+    }
+    a.row_err[r] = re;
+    a.row_ref[r] = rr;
+  }
 }
 
 // ---- host side --------------------------------------------------------------------------------
@@ -351,15 +444,13 @@ int g_quantize_blocks_per_sm = 0;  // resident blocks of quantize_kernel per SM 
 struct DeviceBuffer {
   void* ptr = nullptr;
   size_t capacity = 0;
-  // New memory is zeroed: the quantize kernel's per-row counters start at 0 and are left at 0.
   cudaError_t reserve(size_t bytes) {
     if (bytes <= capacity) return cudaSuccess;
     if (ptr != nullptr) cudaFree(ptr);
     ptr = nullptr;
     capacity = 0;
     const size_t rounded = (bytes + (1u << 20) - 1) & ~static_cast<size_t>((1u << 20) - 1);
-    cudaError_t e = cudaMalloc(&ptr, rounded);
-    if (e == cudaSuccess) e = cudaMemset(ptr, 0, rounded);
+    const cudaError_t e = cudaMalloc(&ptr, rounded);
     if (e == cudaSuccess) capacity = rounded;
     return e;
   }
@@ -371,16 +462,13 @@ struct DeviceBuffer {
 };
 
 struct Workspace {
-  // row_done: the quantize kernel's per-row completion counters, always 0 between launches (its own
-  // buffer, so no other data ever lands where a counter is expected).
-  DeviceBuffer data, scale, packed, block_scales, row_stats, row_done, scalars;
+  DeviceBuffer data, scale, packed, block_scales, row_stats, scalars;
   void release() {
     data.release();
     scale.release();
     packed.release();
     block_scales.release();
     row_stats.release();
-    row_done.release();
     scalars.release();
   }
 };
@@ -429,9 +517,13 @@ int64_t stats_chunks_per_row(const Fp8TensorView& t) {
   return (t.cols / kGroupSize + kStatsChunkGroups - 1) / kStatsChunkGroups;
 }
 
-// Stats scratch: row sums (err, then ref: 2 · rows doubles), then chunk partials (2 · rows · chunks).
+// Stats scratch, 8-byte slots: row sums (err, then ref: 2·rows), the quantize blocks' max |error|
+// and lowest bad index (2·blocks, blocks ≤ rows; the index as an integer), then the chunk sums
+// (err, then ref: 2·rows·chunks per row). The host reads the first 2·rows + 2·blocks in one copy.
 size_t stats_scratch_bytes(const Fp8TensorView& t) {
-  return sizeof(double) * 2 * static_cast<size_t>(t.rows) * static_cast<size_t>(stats_chunks_per_row(t) + 1) + 16;
+  return sizeof(double) * (4 * static_cast<size_t>(t.rows) +
+                           2 * static_cast<size_t>(t.rows) * static_cast<size_t>(stats_chunks_per_row(t))) +
+         16;
 }
 
 std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
@@ -454,20 +546,22 @@ std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
   return "";
 }
 
-// d_stats: stats_scratch_bytes(t) of scratch; row sums end at d_stats (err) and d_stats + rows (ref).
-// d_row_done: rows completion counters, 0 between launches; nullptr = the workspace's (the pipeline
-// passes each lane's own, on that lane's device).
+// d_stats: stats_scratch_bytes(t) of scratch. `blocks` gets the grid size (0: nothing launched),
+// which finish_quantize needs.
 std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, double* d_stats,
-                            DeviceScalars* d_scalars, unsigned int* d_row_done = nullptr) {
-  NVFP4_CUDA_TRY(cudaMemsetAsync(d_scalars, 0, sizeof(DeviceScalars)));
+                            int& blocks) {
+  blocks = 0;
   if (t.rows == 0 || t.cols == 0) return "";
   if (!fits_rows_kernels(t)) return "tensor too large for the CUDA kernels (cols, block size or rows·cols/512 ≥ 2^30)";
-  if (d_row_done == nullptr) {
-    NVFP4_CUDA_TRY(g_ws.row_done.reserve(sizeof(unsigned int) * static_cast<size_t>(t.rows)));
-    d_row_done = static_cast<unsigned int*>(g_ws.row_done.ptr);
-  }
   const int64_t cpr = stats_chunks_per_row(t);
-  const int64_t items = t.rows * cpr;
+  // One resident wave (each block builds the scale-byte table in shared memory once), and at least
+  // one row per block.
+  if (g_quantize_blocks_per_sm == 0) {
+    NVFP4_CUDA_TRY(
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel, kQuantizeThreads, 0));
+    g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
+  }
+  blocks = static_cast<int>(std::min<int64_t>(t.rows, static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
   QuantizeArgs a;
   a.data = t.data;
   a.scale = t.scale;
@@ -475,10 +569,10 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.block_scales = d_scales;
   a.row_err = d_stats;
   a.row_ref = d_stats + t.rows;
-  a.chunk_err = d_stats + 2 * t.rows;
-  a.chunk_ref = a.chunk_err + items;
-  a.row_done = d_row_done;
-  a.out = d_scalars;
+  a.block_max_err = d_stats + 2 * t.rows;
+  a.block_first_bad = reinterpret_cast<unsigned long long*>(d_stats + 2 * t.rows + blocks);
+  a.chunk_err = d_stats + 4 * t.rows;
+  a.chunk_ref = a.chunk_err + t.rows * cpr;
   a.rows = static_cast<int32_t>(t.rows);
   a.cols = static_cast<int32_t>(t.cols);
   a.groups = static_cast<int32_t>(t.cols / kGroupSize);
@@ -489,15 +583,8 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.by_block_cols = make_fast_div(static_cast<uint32_t>(t.block_cols));
   a.gs = gs;
   a.six_gs = mul_f32(6.0f, gs);
-  // One resident wave of blocks, grid-stride over the items: each block builds the scale-byte
-  // table in shared memory once.
-  if (g_quantize_blocks_per_sm == 0) {
-    NVFP4_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel, kThreads, 0));
-    g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
-  }
-  const int64_t blocks = std::min<int64_t>((items + kWarpsPerBlock - 1) / kWarpsPerBlock,
-                                           static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm);
-  quantize_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(a);
+  a.uniform_scale = t.block_cols % kGroupSize == 0;
+  quantize_kernel<<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
 }
@@ -511,29 +598,36 @@ std::string finish_amax(const Fp8TensorView& t_dev, DeviceScalars* d_scalars, Am
   return "";
 }
 
-// Row stats are summed here, on the host, in row order — the reference's last summation level.
-std::string finish_quantize(const Fp8TensorView& t_dev, const double* d_row_stats, DeviceScalars* d_scalars,
-                            QuantizeStats& out) {
-  DeviceScalars h;
-  NVFP4_CUDA_TRY(cudaMemcpy(&h, d_scalars, sizeof h, cudaMemcpyDeviceToHost));
+// The blocks' maxima and lowest bad index are combined here (order-free), and the row sums added
+// in row order: the reference's last summation level.
+std::string finish_quantize(const Fp8TensorView& t_dev, const double* d_stats, int blocks, QuantizeStats& out) {
   out = QuantizeStats();
-  if (h.not_first_bad != 0) return classify_bad(t_dev, static_cast<int64_t>(~h.not_first_bad), out.non_finite);
-  if (t_dev.rows > 0) {
-    double* host = new double[2 * t_dev.rows];
-    const cudaError_t e = cudaMemcpy(host, d_row_stats, sizeof(double) * 2 * t_dev.rows, cudaMemcpyDeviceToHost);
-    if (e == cudaSuccess) {
-      for (int64_t r = 0; r < t_dev.rows; r++) {
-        out.sum_sq_error = add_f64(out.sum_sq_error, host[r]);
-        out.sum_sq_ref = add_f64(out.sum_sq_ref, host[t_dev.rows + r]);
-      }
+  if (blocks == 0) return "";
+  const size_t rows = static_cast<size_t>(t_dev.rows);
+  double* host = new double[2 * rows + 2 * static_cast<size_t>(blocks)];
+  const cudaError_t e = cudaMemcpy(host, d_stats, sizeof(double) * (2 * rows + 2 * blocks), cudaMemcpyDeviceToHost);
+  double max_err = 0.0;
+  unsigned long long bad = ULLONG_MAX;
+  if (e == cudaSuccess) {
+    for (int b = 0; b < blocks; b++) {
+      const double m = host[2 * rows + b];
+      unsigned long long i;
+      static_assert(sizeof i == sizeof(double), "8-byte slots");
+      __builtin_memcpy(&i, &host[2 * rows + blocks + b], sizeof i);
+      max_err = m > max_err ? m : max_err;
+      bad = i < bad ? i : bad;
     }
-    delete[] host;
-    NVFP4_CUDA_TRY(e);
+    if (bad == ULLONG_MAX) {
+      for (size_t r = 0; r < rows; r++) {
+        out.sum_sq_error = add_f64(out.sum_sq_error, host[r]);
+        out.sum_sq_ref = add_f64(out.sum_sq_ref, host[rows + r]);
+      }
+      out.max_abs_error = max_err;
+    }
   }
-  double m;
-  static_assert(sizeof m == sizeof h.max_err_bits, "double is 64-bit");
-  __builtin_memcpy(&m, &h.max_err_bits, sizeof m);
-  out.max_abs_error = m;
+  delete[] host;
+  NVFP4_CUDA_TRY(e);
+  if (bad != ULLONG_MAX) return classify_bad(t_dev, static_cast<int64_t>(bad), out.non_finite);
   return "";
 }
 
@@ -607,12 +701,11 @@ std::string quantize_device(const Fp8TensorView& t, float gs, uint8_t* d_packed,
                             QuantizeStats& out) {
   std::lock_guard<std::mutex> lock(g_mutex);
   NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(g_ws.scalars.reserve(sizeof(DeviceScalars)));
   NVFP4_CUDA_TRY(g_ws.row_stats.reserve(stats_scratch_bytes(t)));
-  auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
   auto* row_stats = static_cast<double*>(g_ws.row_stats.ptr);
-  NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, scalars));
-  return finish_quantize(t, row_stats, scalars, out);
+  int blocks = 0;
+  NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, blocks));
+  return finish_quantize(t, row_stats, blocks, out);
 }
 
 std::string amax_host(const Fp8TensorView& t, AmaxResult& out) {
@@ -632,12 +725,12 @@ std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uin
   Fp8TensorView t_dev;
   NVFP4_RETURN_IF(upload(t, t_dev));
   NVFP4_RETURN_IF(reserve_outputs(t));
-  auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
   auto* row_stats = static_cast<double*>(g_ws.row_stats.ptr);
   auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
   auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
-  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, scalars));
-  NVFP4_RETURN_IF(finish_quantize(t_dev, row_stats, scalars, out));
+  int blocks = 0;
+  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks));
+  NVFP4_RETURN_IF(finish_quantize(t_dev, row_stats, blocks, out));
   if (out.non_finite.index >= 0) return "";
   const size_t n = static_cast<size_t>(t.rows * t.cols);
   if (n > 0) {
@@ -668,8 +761,9 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
   auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
   // Warm-up (first launch loads the module).
+  int blocks = 0;
   NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
-  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, scalars));
+  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks));
   NVFP4_CUDA_TRY(cudaDeviceSynchronize());
   NVFP4_CUDA_TRY(cudaEventRecord(e0));
   for (int i = 0; i < iterations; i++) NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
@@ -678,7 +772,7 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
   out.amax_ms = ms / iterations;
   NVFP4_CUDA_TRY(cudaEventRecord(e0));
-  for (int i = 0; i < iterations; i++) NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, scalars));
+  for (int i = 0; i < iterations; i++) NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks));
   NVFP4_CUDA_TRY(cudaEventRecord(e1));
   NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
   NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
@@ -735,7 +829,8 @@ std::string copy_from_device(void* dst, const void* src, size_t bytes) {
 }
 
 // ---- Entry points for the multi-GPU pipeline (pipeline.cu; declared in cuda_kernels.h) --------
-// Scratch layout: DeviceScalars at 0, the stats scratch from kPipelineStatsOffset.
+// Scratch layout: the amax pass's DeviceScalars at 0, the quantize pass's stats scratch from
+// kPipelineStatsOffset.
 namespace {
 constexpr size_t kPipelineStatsOffset = 256;
 
@@ -761,12 +856,12 @@ std::string amax_on_current_device(const Fp8TensorView& t, void* d_scratch, Amax
 }
 
 std::string quantize_on_current_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
-                                       void* d_scratch, unsigned int* d_row_done, QuantizeStats& out) {
-  auto* scalars = static_cast<DeviceScalars*>(d_scratch);
+                                       void* d_scratch, QuantizeStats& out) {
   auto* stats = reinterpret_cast<double*>(static_cast<uint8_t*>(d_scratch) + kPipelineStatsOffset);
-  NVFP4_RETURN_IF(launch_with_sm_count(
-      [&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, scalars, d_row_done); }));
-  return finish_quantize(t, stats, scalars, out);
+  int blocks = 0;
+  NVFP4_RETURN_IF(
+      launch_with_sm_count([&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, blocks); }));
+  return finish_quantize(t, stats, blocks, out);
 }
 
 }  // namespace gpu

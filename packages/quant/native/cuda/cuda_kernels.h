@@ -52,13 +52,11 @@ std::string copy_from_device(void* dst, const void* src, size_t bytes);
 // is built with --default-stream per-thread, on that thread's own default stream. Several threads
 // can therefore drive several GPUs, or several tensors on one GPU, at the same time. t.data /
 // t.scale are device pointers; `d_scratch` is caller-owned device memory of
-// pipeline_scratch_bytes(t) bytes, and `d_row_done` caller-owned counters for t.rows rows, zeroed
-// once when allocated and used for nothing else (the quantize kernel leaves them at 0).
-// Same results as amax_device / quantize_device.
+// pipeline_scratch_bytes(t) bytes. Same results as amax_device / quantize_device.
 size_t pipeline_scratch_bytes(const Fp8TensorView& t);
 std::string amax_on_current_device(const Fp8TensorView& t, void* d_scratch, AmaxResult& out);
 std::string quantize_on_current_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
-                                       void* d_scratch, unsigned int* d_row_done, QuantizeStats& out);
+                                       void* d_scratch, QuantizeStats& out);
 
 }  // namespace gpu
 }  // namespace nvfp4

@@ -117,9 +117,6 @@ struct Lane {
   bool busy = false;
   PinnedBuffer host_in, host_out;
   DeviceMemory dev_in, dev_out, scratch;
-  // The quantize kernel's per-row counters: a buffer of their own, so nothing else is ever
-  // written where a counter must be 0.
-  DeviceMemory row_done;
 
   ~Lane() {
     if (cudaSetDevice(device) != cudaSuccess) return;
@@ -128,7 +125,6 @@ struct Lane {
     dev_in.release();
     dev_out.release();
     scratch.release();
-    row_done.release();
   }
 
   // Copies t to the device; t_dev views the device copy. Enqueued on the per-thread stream: the
@@ -137,7 +133,6 @@ struct Lane {
     PIPELINE_CUDA_TRY(host_in.reserve(l.in_bytes));
     PIPELINE_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
     PIPELINE_CUDA_TRY(scratch.reserve(gpu::pipeline_scratch_bytes(t), false));
-    PIPELINE_CUDA_TRY(row_done.reserve(sizeof(unsigned int) * static_cast<size_t>(t.rows), true));
     PIPELINE_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
     PIPELINE_RETURN_IF(copy_in_chunks(l.scale_offset, t.scale, l.scale_bytes));
     t_dev = t;
@@ -293,8 +288,7 @@ std::string Pipeline::quantize(const Fp8TensorView& t, float gs, uint8_t* packed
   t0 = Clock::now();
   PIPELINE_RETURN_IF(gpu::quantize_on_current_device(t_dev, gs, lane.dev_out.ptr,
                                                      lane.dev_out.ptr + layout.block_scales_offset,
-                                                     lane.scratch.ptr,
-                                                     reinterpret_cast<unsigned int*>(lane.row_done.ptr), out));
+                                                     lane.scratch.ptr, out));
   lease.delta.kernel_seconds = seconds_since(t0);
   lease.delta.quantize_calls = 1;
   lease.delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
