@@ -244,8 +244,38 @@ struct alignas(16) ScaleEntry {
   // 0; it never uses entries with 0 < d < 2^-124). Scaled by |s|, it turns the E4M3 bits of a byte
   // into ≈ (|v|/d)·2^-126 (quantize_group_fast).
   float inv_d64;
-  float pad[2];  // 80 bytes: 16-byte aligned rows for vector loads
+  // The smallest float32 group amax whose scale byte (group_scale_byte) is ≥ this byte: 0 for byte
+  // 0, +Inf for 0x7f and for bytes no finite amax reaches. The scale byte is monotonic in the
+  // group amax (a correctly rounded division, then a monotonic rounding), so "scale byte ≥ b" is
+  // exactly "amax ≥ amax_min of b" (quantize_group_fast picks the byte with one such compare).
+  float amax_min;
+  // fl(1 / fl(6·gs)), the same in every entry (quantize_group_fast's estimate of the scale byte).
+  float inv_six_gs;  // 80 bytes in all: 16-byte aligned rows for vector loads
 };
+
+// Scale byte of a group: e4m3_rne_satfinite(fl(group_amax / fl(6·gs))), 0 for an all-zero group.
+NVFP4_HD uint32_t group_scale_byte(float group_amax, float six_gs) {
+  return group_amax == 0.0f ? 0u : encode_e4m3_nonneg(div_f32(group_amax, six_gs));
+}
+
+// ScaleEntry::amax_min by bisection over the float32 bit patterns (they order like the values for
+// g ≥ 0), with the reference's own division and encoder: exact by construction. 31 steps, once per
+// scale byte and global scale.
+NVFP4_HD float scale_amax_min(uint32_t scale_byte, float six_gs) {
+  if (scale_byte == 0u) return 0.0f;
+  const float inf = bits_float(0x7f800000u);
+  if (scale_byte >= 0x7fu || group_scale_byte(kFloat32Max, six_gs) < scale_byte) return inf;
+  uint32_t lo = 0u, hi = float_bits(kFloat32Max);  // byte(lo) < scale_byte ≤ byte(hi)
+  while (hi - lo > 1u) {
+    const uint32_t mid = lo + ((hi - lo) >> 1);
+    if (group_scale_byte(bits_float(mid), six_gs) >= scale_byte) {
+      hi = mid;
+    } else {
+      lo = mid;
+    }
+  }
+  return bits_float(hi);
+}
 
 // Largest float32 ≤ t, for t ≥ 0 (FLT_MAX when t is above it).
 NVFP4_HD float round_down_f32(double t) {
@@ -255,11 +285,14 @@ NVFP4_HD float round_down_f32(double t) {
   return f;
 }
 
-NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, ScaleEntry& e) {
+// amax_min: scale_amax_min(scale_byte, fl(6·gs)), which the caller computes once per gs (the CUDA
+// kernel gets it from the host: 31 divisions per byte in every block cost more than they save).
+NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, float amax_min, ScaleEntry& e) {
   const float scale_value = decode_e4m3(scale_byte);
   for (uint32_t m = 0; m < 8u; m++) e.deq[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs);
   e.inv_d64 = 0.0f;
-  e.pad[0] = e.pad[1] = 0.0f;
+  e.amax_min = amax_min;
+  e.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
   if (scale_byte == 0u || scale_byte >= 0x7fu) {
     for (int k = 0; k < 8; k++) e.cut[k] = kFloat32Max;
     e.exact_max = kFloat32Max;
@@ -284,12 +317,10 @@ NVFP4_UNROLL
 }
 
 NVFP4_HD void make_scale_table(float gs, ScaleEntry* table) {
-  for (uint32_t s = 0; s < static_cast<uint32_t>(kScaleBytes); s++) make_scale_entry(s, gs, table[s]);
-}
-
-// Scale byte of a group: e4m3_rne_satfinite(fl(group_amax / fl(6·gs))), 0 for an all-zero group.
-NVFP4_HD uint32_t group_scale_byte(float group_amax, float six_gs) {
-  return group_amax == 0.0f ? 0u : encode_e4m3_nonneg(div_f32(group_amax, six_gs));
+  const float six_gs = mul_f32(6.0f, gs);
+  for (uint32_t s = 0; s < static_cast<uint32_t>(kScaleBytes); s++) {
+    make_scale_entry(s, gs, scale_amax_min(s, six_gs), table[s]);
+  }
 }
 
 // Magnitude code of x = |v| (finite): the number of cuts it is above.
@@ -398,6 +429,18 @@ NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
 //   |s|·2^120 is an exact float32 below 2^128 and the real product is the same;
 // - group amax = the value of the largest b & 0x7f (|e4m3| grows with it, rounding is monotonic),
 //   found with 16-bit-lane max instructions before any |v| is computed;
+// - scale byte without a division or the E4M3 encoder: t = fl(fl(amax·fl(1/six_gs))·2^-120) is
+//   r·2^-120, r = amax/six_gs the exact quotient, within a relative 2^-22.9 (two roundings; where
+//   t or the inner product is subnormal, within 2^-150 absolutely, 2^-30 in units of r). The
+//   float32 bits of t, shifted right by 20, are the index i of the largest E4M3 value ≤ t·2^120
+//   (E4M3 is float32's fields with bias 7, subnormals included), capped at 0x7e (an overflow to
+//   +Inf caps too; amax and 1/six_gs are finite, so t is never NaN). The reference rounds fl(r)
+//   (within 2^-24 of r) to the E4M3 value just below or above it, i.e. i or i + 1, unless t and r
+//   lie on either side of an E4M3 value; then r is within a relative 2^-22 (absolutely 2^-29)
+//   of it, far from every rounding midpoint (2^-5 relative, 2^-10 absolute away), so the byte is
+//   that value's index, i + 1 or i, again. And byte ≥ i + 1 iff amax ≥ amax_min of i + 1 (+Inf
+//   for 0x7f). Two multiplies, a shift, a min, two shared-memory loads and a compare per group,
+//   where the IEEE division and the encoder's branches cost about 35 instructions;
 // - magnitude code m = number of cuts below |v|, from one compare: t = fl(fl(b << 20 read as
 //   float32)·K) with K = fl(|s|·inv_d64) is (|v|/d)·2^-126 within a relative 2^-21 (four roundings;
 //   where t is a subnormal, within 2^-149 absolutely, 2^-23 in units of |v|/d), and the float32
@@ -421,7 +464,8 @@ NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
 // - e = deq − |v| in float32, exact below exact_max; squares of float32 values are exact in
 //   float64, so the first fold level is sum_of_squares. The fold is the reference's: level 2
 //   (s[i] += s[i+4]) is applied as soon as s[i+4] exists, keeping 4 partial sums live.
-NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleEntry* table, float six_gs, float gs,
+// (6·gs enters through the table: ScaleEntry::amax_min and inv_six_gs.)
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleEntry* table, float gs,
                                   FastGroupResult& out) {
   const float sa = abs_f32(s);
   const float gs256 = mul_f32(gs, 256.0f);
@@ -438,7 +482,9 @@ NVFP4_UNROLL
   mx = max_u16x2(mx, mx >> 16) & 0x7fu;
   if (mx == 0x7fu) return false;
   const float gamax = mul_f32(bits_float(mx << 20), s120);
-  const uint32_t scale_byte = group_scale_byte(gamax, six_gs);  // ≤ 0x7e: gamax is finite
+  uint32_t scale_byte = float_bits(mul_f32(mul_f32(gamax, table[0].inv_six_gs), 0x1p-120f)) >> 20;
+  scale_byte = scale_byte < 0x7eu ? scale_byte : 0x7eu;
+  scale_byte += gamax >= table[scale_byte + 1].amax_min ? 1u : 0u;
   const ScaleEntry& e = table[scale_byte];
   if (!(gamax <= e.exact_max)) return false;
   const float sv118 = mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), 0x1p118f);

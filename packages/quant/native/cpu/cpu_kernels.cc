@@ -216,7 +216,7 @@ bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, do
         uint32_t w[4];
         std::memcpy(w, row + c0, sizeof w);  // little-endian words, as the GPU loads them
         FastGroupResult f;
-        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.table, q.six_gs, q.gs, f)) {
+        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.table, q.gs, f)) {
           q.block_scales[r * q.groups + g] = static_cast<uint8_t>(f.scale_byte);
           std::memcpy(codes, &f.codes_lo, 4);
           std::memcpy(codes + 4, &f.codes_hi, 4);

@@ -235,6 +235,7 @@ struct QuantizeArgs {
   FastDiv by_block_rows, by_block_cols;
   float gs, six_gs;
   bool uniform_scale;  // block_cols % 16 == 0: one scale covers each group
+  float amax_min[kScaleBytes];  // ScaleEntry::amax_min of every scale byte, from the host
 };
 
 // Group g of `row` (16 bytes in q) by the fast path: writes its scale byte and packed codes and
@@ -250,7 +251,7 @@ __device__ __forceinline__ bool quantize_group_fast_path(const uint4 q, int32_t 
   const int32_t c0 = g * kGroupSize;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  if (!quantize_group_fast(w, srow[fast_div(static_cast<uint32_t>(c0), a.by_block_cols)], table, a.six_gs, a.gs, f)) {
+  if (!quantize_group_fast(w, srow[fast_div(static_cast<uint32_t>(c0), a.by_block_cols)], table, a.gs, f)) {
     return false;
   }
   const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
@@ -324,7 +325,7 @@ __device__ __forceinline__ double chunk_fold(double v) {
 // 80 registers, 3 blocks (24 warps) per SM: the main loop then spills nothing.
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   __shared__ ScaleEntry table[kScaleBytes];
-  for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) make_scale_entry(static_cast<uint32_t>(i), a.gs, table[i]);
+  for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) make_scale_entry(static_cast<uint32_t>(i), a.gs, a.amax_min[i], table[i]);
   __syncthreads();
 
   const int32_t row_begin = static_cast<int32_t>(static_cast<int64_t>(a.rows) * blockIdx.x / gridDim.x);
@@ -584,6 +585,15 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.gs = gs;
   a.six_gs = mul_f32(6.0f, gs);
   a.uniform_scale = t.block_cols % kGroupSize == 0;
+  // The scale-byte thresholds (a bisection of 31 divisions each) depend on gs alone: computed here,
+  // once per gs (the caller holds g_mutex), with the same IEEE arithmetic as on the device.
+  static float cached_gs = 0.0f;  // no valid gs is 0
+  static float cached_amax_min[kScaleBytes];
+  if (float_bits(gs) != float_bits(cached_gs)) {
+    for (uint32_t b = 0; b < static_cast<uint32_t>(kScaleBytes); b++) cached_amax_min[b] = scale_amax_min(b, a.six_gs);
+    cached_gs = gs;
+  }
+  std::copy(cached_amax_min, cached_amax_min + kScaleBytes, a.amax_min);
   quantize_kernel<<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
