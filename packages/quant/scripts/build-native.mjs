@@ -10,7 +10,16 @@
  *      FP4KIT_NATIVE_FORCE=1 (rebuild even if up to date).
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +62,15 @@ function run(cmd, args, opts = {}) {
   return { ok: r.status === 0, output, error: r.error };
 }
 
+/**
+ * A temporary name next to `output` (same directory, so same file system) for a new build. The new
+ * file is renamed over `output`: a process that has the old addon loaded keeps its inode, whereas
+ * writing `output` in place would change the code under a running conversion (it crashes).
+ */
+function temporaryFor(output) {
+  return `${output}.${process.pid}.tmp`;
+}
+
 function lastLines(text, n = 12) {
   return text.trim().split("\n").slice(-n).join("\n");
 }
@@ -82,7 +100,13 @@ function buildCpu() {
     rmSync(output, { force: true });
     return { ok: false, reason: `node-gyp failed:\n${lastLines(r.output)}` };
   }
-  copyFileSync(join(nativeDir, "build", "Release", "fp4kit_cpu.node"), output);
+  const temporary = temporaryFor(output);
+  try {
+    copyFileSync(join(nativeDir, "build", "Release", "fp4kit_cpu.node"), temporary);
+    renameSync(temporary, output);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
   return { ok: true, reason: "built" };
 }
 
@@ -118,6 +142,7 @@ function buildCuda() {
   } catch {
     return skip("skipped: node-addon-api is not installed");
   }
+  const temporary = temporaryFor(output);
   const args = [
     "-shared",
     "-O3",
@@ -152,13 +177,18 @@ function buildCuda() {
     join(nativeDir, "cuda", "pipeline.cc"),
     join(nativeDir, "cuda", "pipeline_bindings.cc"),
     "-o",
-    output,
+    temporary,
   ];
   log(`compiling fp4kit_cuda.node (${nvcc})`);
-  const r = run(nvcc, args);
-  if (!r.ok) {
-    rmSync(output, { force: true });
-    return { ok: false, reason: `nvcc failed:\n${lastLines(r.output)}` };
+  try {
+    const r = run(nvcc, args);
+    if (!r.ok) {
+      rmSync(output, { force: true });
+      return { ok: false, reason: `nvcc failed:\n${lastLines(r.output)}` };
+    }
+    renameSync(temporary, output);
+  } finally {
+    rmSync(temporary, { force: true });
   }
   return { ok: true, reason: "built" };
 }
@@ -178,10 +208,13 @@ const report =
         cuda: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
       }
     : { cpu: attempt(buildCpu), cuda: attempt(buildCuda) };
+// Renamed into place like the addons: a process loading them reads a whole report.
+const reportFile = join(buildDir, "native-build.json");
 writeFileSync(
-  join(buildDir, "native-build.json"),
+  temporaryFor(reportFile),
   `${JSON.stringify({ ...report, at: new Date().toISOString() }, null, 2)}\n`,
 );
+renameSync(temporaryFor(reportFile), reportFile);
 for (const [name, r] of Object.entries(report)) {
   log(
     `${name}: ${r.ok ? "ok" : "NOT BUILT"} — ${r.reason}${r.ok ? "" : " (falls back; see selectKernel())"}`,

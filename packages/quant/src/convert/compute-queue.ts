@@ -1,28 +1,49 @@
 /**
- * Runs async kernel jobs in call order, at most `width` at once. Width 1 for the CPU kernels (they
- * already use every core for one tensor); the CUDA pipeline asks for more (several tensors in
- * flight on each GPU). Reads and writes overlap the jobs either way. Results go back to each
- * job's caller, so the order in which jobs finish never changes what is written.
+ * Runs async jobs, at most `width` at once, the most urgent first: a waiting job with a lower
+ * priority starts before one with a higher priority (equal priorities: call order). Results go
+ * back to each job's caller, so the order in which jobs run never changes what is written.
+ *
+ * Kernel calls: width 2 for the CPU kernels (the next call is ready the moment one ends), GPUs ×
+ * tensors per GPU for the CUDA pipeline; the priority is the output position of the unit a call is
+ * for. The lookahead starts many units at once; without priorities the amax passes of all of them
+ * would run before the first unit's quantize pass, and the writer, which takes units in order,
+ * would wait for the whole window. The source reader also queues its reads through one.
  */
+interface Waiting {
+  priority: number;
+  start: () => void;
+}
+
 export class ComputeQueue {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Sorted by priority; call order among equals. */
+  private readonly waiting: Waiting[] = [];
 
   constructor(readonly width = 1) {
     if (!Number.isSafeInteger(width) || width < 1)
       throw new RangeError(`compute queue width must be a positive integer, got ${width}`);
   }
 
-  async run<T>(job: () => Promise<T>): Promise<T> {
+  /** @param priority lower runs first (the converter passes the unit's output position) */
+  async run<T>(job: () => Promise<T>, priority = 0): Promise<T> {
     if (this.running < this.width) this.running += 1;
-    else await new Promise<void>((start) => this.waiting.push(start));
+    else await new Promise<void>((start) => this.enqueue({ priority, start }));
     try {
       return await job();
     } finally {
-      // A failed job frees its slot too; its failure goes to its own caller.
+      // A failed job frees its slot too; its failure goes to its own caller. The next job starts
+      // from the event loop, not from this promise chain: a kernel that computes on the main thread
+      // (TypeScript) would otherwise run job after job with no I/O callback (finished reads and
+      // writes) in between, and the writer would stall until the queue is empty.
       const next = this.waiting.shift();
       if (next === undefined) this.running -= 1;
-      else next();
+      else setImmediate(next.start);
     }
+  }
+
+  private enqueue(job: Waiting): void {
+    let at = this.waiting.length;
+    while (at > 0 && (this.waiting[at - 1] as Waiting).priority > job.priority) at -= 1;
+    this.waiting.splice(at, 0, job);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { OutputFormat } from "@fp4kit/protocol";
-import type { Nvfp4KernelName } from "../nvfp4/kernel.ts";
+import type { Nvfp4Kernel, Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import {
   buildQualityReport,
   QUALITY_JSON_FILE,
@@ -27,6 +27,7 @@ import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
 import { GlobalScales } from "./global-scales.ts";
 import { chooseKernel } from "./kernel-choice.ts";
+import { Lookahead } from "./lookahead.ts";
 import {
   type Manifest,
   readShardQuality,
@@ -43,9 +44,11 @@ import { type OutputShard, type OutputUnit, planOutputLayout } from "./output-la
 import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
 import { buildQuantizationConfigs } from "./quant-config.ts";
+import { Sha256Worker } from "./sha256-worker.ts";
 import { type ShardWriterContext, writeShard } from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
 import { SourceReader } from "./source-reader.ts";
+import type { UnitProducerContext } from "./unit-producer.ts";
 import { conversionWarnings } from "./warnings.ts";
 
 export interface ConvertHooks {
@@ -161,6 +164,7 @@ export async function convertCheckpoint(
     progress,
     hooks.signal,
   );
+  const kernel = selection.kernel;
   try {
     for (const shard of todo) {
       progress.shardStarted(shard.file);
@@ -172,8 +176,9 @@ export async function convertCheckpoint(
       progress.shardFinished(shard.file, "written");
     }
   } finally {
-    await context.reader.close();
-    context.kernel.dispose();
+    context.ahead.stop();
+    await Promise.all([context.reader.close(), context.hasher.close()]);
+    kernel.dispose();
   }
 
   const shards = layout.shards.map((s) => done.get(s.file) as DoneShard);
@@ -201,7 +206,6 @@ export async function convertCheckpoint(
   const convertedBytes = todo.reduce((s, x) => s + x.sourceBytes, 0);
   const seconds = progress.elapsedSeconds;
   const throughput = seconds > 0 ? convertedBytes / seconds : 0;
-  const kernel = selection.kernel;
   return {
     dst: o.dst,
     format: o.format,
@@ -235,13 +239,21 @@ export async function convertCheckpoint(
   };
 }
 
+/**
+ * Kernel calls in flight for kernels that do not ask for more (the CPU ones). One CPU call already
+ * uses every core, but with one at a time the cores idle between calls: the next call starts
+ * only after the main thread has seen the previous one finish, two calls per tensor. With two in
+ * flight the next call is already waiting; measured about 10% faster on 2 cores.
+ */
+const CPU_KERNEL_CALLS_IN_FLIGHT = 2;
+
 /** Everything the shard writer shares across the shards of one run. */
 function shardWriterContext(
   o: ResolvedConvertOptions,
   checkpoint: Checkpoint,
   plan: CheckpointPlan,
   todo: readonly OutputShard[],
-  kernel: ShardWriterContext["kernel"],
+  kernel: Nvfp4Kernel,
   inputScales: InputScales | undefined,
   progress: ProgressTracker,
   signal: AbortSignal | undefined,
@@ -256,8 +268,8 @@ function shardWriterContext(
   );
   const scaleOf = (w: TensorPlan) => plan.byName.get(w.scale?.name ?? "") as TensorPlan;
   const loader = new Fp8Loader(reader, scaleOf, consumers, o.memoryBudgetBytes / 2, pool);
-  const compute = new ComputeQueue(o.computeConcurrency ?? kernel.concurrency ?? 1);
-  return {
+  const compute = new ComputeQueue(o.computeConcurrency ?? kernel.concurrency ?? CPU_KERNEL_CALLS_IN_FLIGHT);
+  const producer: UnitProducerContext = {
     format: o.format,
     kernel,
     compute,
@@ -267,8 +279,13 @@ function shardWriterContext(
     globalScales: new GlobalScales(plan, loader, kernel, compute, fileOf),
     inputScales,
     fileOf,
+  };
+  return {
     dst: o.dst,
-    memoryBudgetBytes: o.memoryBudgetBytes,
+    reader,
+    // The TypeScript kernel computes on the main thread, so nothing would overlap.
+    ahead: new Lookahead(producer, todo, o.memoryBudgetBytes, kernel.name !== "typescript"),
+    hasher: new Sha256Worker(),
     signal,
     onUnitWritten: (unit: OutputUnit) => progress.unitWritten(unit),
   };

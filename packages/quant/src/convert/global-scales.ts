@@ -8,8 +8,8 @@ import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
 import { nvfp4GlobalScale } from "../nvfp4/reference.ts";
 import type { CheckpointPlan } from "../rules/plan.ts";
 import type { TensorPlan } from "../rules/types.ts";
-import type { Fp8Loader } from "./fp8-loader.ts";
 import type { ComputeQueue } from "./compute-queue.ts";
+import type { Fp8Loader } from "./fp8-loader.ts";
 import { withTensorContext } from "./source-errors.ts";
 
 export class GlobalScales {
@@ -24,29 +24,30 @@ export class GlobalScales {
     private readonly fileOf: (tensor: TensorPlan) => string,
   ) {}
 
-  of(weight: TensorPlan): Promise<number> {
+  /** @param priority the compute queue priority of the amax passes this may start */
+  of(weight: TensorPlan, priority: number): Promise<number> {
     const key = weight.fusedGroup;
-    if (key === undefined) return this.amaxOf(weight).then(nvfp4GlobalScale);
+    if (key === undefined) return this.amaxOf(weight, priority, true).then(nvfp4GlobalScale);
     let group = this.groups.get(key);
     if (group === undefined) {
       const members = (this.plan.fusedGroups.get(key) ?? [weight.name]).map(
         (m) => this.plan.byName.get(m) as TensorPlan,
       );
-      group = Promise.all(members.map((m) => this.amaxOf(m))).then((amaxes) =>
-        nvfp4GlobalScale(Math.max(...amaxes)),
+      group = Promise.all(members.map((m) => this.amaxOf(m, priority, m.name === weight.name))).then(
+        (amaxes) => nvfp4GlobalScale(Math.max(...amaxes)),
       );
       this.groups.set(key, group);
     }
     return group;
   }
 
-  private amaxOf(weight: TensorPlan): Promise<number> {
+  private amaxOf(weight: TensorPlan, priority: number, byOwnUnit: boolean): Promise<number> {
     let amax = this.amaxes.get(weight.name);
     if (amax === undefined) {
       amax = this.loader
-        .load(weight)
+        .load(weight, byOwnUnit)
         .then(async (t) => {
-          const value = await this.compute.run(() => this.kernel.amaxAsync(t));
+          const value = await this.compute.run(() => this.kernel.amaxAsync(t), priority);
           this.loader.amaxDone(weight, t);
           return value;
         })

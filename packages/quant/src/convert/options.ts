@@ -32,8 +32,8 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
    */
   memoryBudgetBytes?: number;
   /**
-   * Kernel calls in flight at once. Default: what the kernel asks for (1 for the CPU kernels,
-   * GPUs × tensors per GPU for the CUDA pipeline). The output does not depend on it.
+   * Kernel calls in flight at once. Default: what the kernel asks for (GPUs × tensors per GPU for
+   * the CUDA pipeline), else 2 (the CPU kernels). The output does not depend on it.
    */
   computeConcurrency?: number;
 }

@@ -1,31 +1,36 @@
 /**
- * Writes one output shard: computed units are produced ahead (bounded by a byte budget) while
- * earlier ones are written, copies are streamed from the source, and the SHA-256 of the file is
- * taken from the exact bytes written (header included). The shard appears under its final name
- * only when complete (SafetensorsWriter writes `<file>.partial` and renames it on finish).
+ * Writes one output shard: computed units come from the run's lookahead (produced ahead, bounded
+ * by a byte budget), and units made of source bytes are read straight into the writer's staging
+ * blocks. The SHA-256 of the file is taken from the exact bytes written (header included),
+ * block by block on a worker thread as each block is written. The shard appears under its final
+ * name only when complete (SafetensorsWriter writes `<file>.partial` and renames it on finish),
+ * and its hash is known only after that, so a manifest entry never names an unfinished file.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { TensorQuality } from "../quality/report.ts";
-import { encodeHeader } from "../safetensors/header.ts";
 import { SafetensorsWriter } from "../safetensors/writer.ts";
-import { ByteBudget } from "./byte-budget.ts";
 import { ConvertError } from "./errors.ts";
-import type { CopyUnit, OutputShard, OutputUnit } from "./output-layout.ts";
-import {
-  type ComputedUnit,
-  type ProducedUnit,
-  produceUnit,
-  type UnitProducerContext,
-} from "./unit-producer.ts";
+import type { Lookahead } from "./lookahead.ts";
+import type { OutputShard, OutputUnit } from "./output-layout.ts";
+import type { Sha256Worker } from "./sha256-worker.ts";
+import type { SourceReader } from "./source-reader.ts";
+import { isStreamed, streamUnit } from "./unit-streamer.ts";
 
 /** HF writes {"format": "pt"}; transformers' loader checks it. */
 export const SHARD_METADATA = { format: "pt" };
-const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
+/**
+ * Output staging: 4 blocks of 8 MiB, so up to 3 large writes (and their hashing) are in flight
+ * while the next block fills; larger blocks or more of them measured no faster.
+ */
+const STAGING_BLOCK_BYTES = 8 * 1024 * 1024;
+const STAGING_BLOCKS = 4;
 
-export interface ShardWriterContext extends UnitProducerContext {
+export interface ShardWriterContext {
   dst: string;
-  memoryBudgetBytes: number;
+  reader: SourceReader;
+  /** Produces the computed units; shared by all shards of the run. */
+  ahead: Lookahead;
+  hasher: Sha256Worker;
   signal: AbortSignal | undefined;
   onUnitWritten: (unit: OutputUnit) => void;
 }
@@ -38,116 +43,41 @@ export interface WrittenShard {
 }
 
 export async function writeShard(ctx: ShardWriterContext, shard: OutputShard): Promise<WrittenShard> {
-  const declarations = shard.units.flatMap((u) => u.outputs);
-  const hash = createHash("sha256");
-  // The writer encodes the same header from the same declarations; hash it here, byte for byte.
-  hash.update(encodeHeader(declarations, SHARD_METADATA).bytes);
-  const writer = await SafetensorsWriter.create(join(ctx.dst, shard.file), declarations, {
-    metadata: SHARD_METADATA,
-  });
-  const ahead = new Lookahead(ctx, shard.units);
+  const writer = await SafetensorsWriter.create(
+    join(ctx.dst, shard.file),
+    shard.units.flatMap((u) => u.outputs),
+    {
+      metadata: SHARD_METADATA,
+      bufferBytes: STAGING_BLOCK_BYTES,
+      buffers: STAGING_BLOCKS,
+      directIo: true,
+      onBlock: (bytes) => ctx.hasher.update(bytes),
+    },
+  );
   const quality: TensorQuality[] = [];
-  const copyBuffer = new Uint8Array(COPY_CHUNK_BYTES);
+  ctx.ahead.begin(shard);
   try {
-    for (const [i, unit] of shard.units.entries()) {
+    for (const unit of shard.units) {
       throwIfAborted(ctx.signal);
-      if (unit.kind === "copy") {
-        await streamCopy(ctx, unit, writer, hash, copyBuffer);
+      if (isStreamed(unit)) {
+        await streamUnit(ctx.reader, unit, writer);
       } else {
-        const produced = await ahead.take(i);
-        for (const [k, out] of unit.outputs.entries()) {
-          const data = produced.data[k] as Uint8Array;
-          hash.update(data);
-          await writer.write(out.name, data);
-        }
+        const produced = await ctx.ahead.take(unit);
+        for (const [k, out] of unit.outputs.entries())
+          await writer.write(out.name, produced.data[k] as Uint8Array);
         produced.release();
-        ahead.done(unit);
+        ctx.ahead.done(unit);
         if (produced.quality !== undefined) quality.push(produced.quality);
       }
       ctx.onUnitWritten(unit);
     }
+    ctx.ahead.finishing(shard);
     const { bytes } = await writer.finish();
-    return { file: shard.file, bytes, sha256: hash.digest("hex"), quality };
+    return { file: shard.file, bytes, sha256: await ctx.hasher.digest(), quality };
   } catch (error) {
-    ahead.stop();
     await writer.abort();
     throw error;
   }
-}
-
-async function streamCopy(
-  ctx: ShardWriterContext,
-  unit: CopyUnit,
-  writer: SafetensorsWriter,
-  hash: ReturnType<typeof createHash>,
-  buffer: Uint8Array,
-): Promise<void> {
-  for (const [k, source] of unit.sources.entries()) {
-    const name = (unit.outputs[k] as { name: string }).name;
-    for await (const chunk of ctx.reader.chunks(source, buffer)) {
-      hash.update(chunk);
-      await writer.write(name, chunk);
-    }
-  }
-}
-
-/**
- * Starts producing computed units in order, as far ahead as the byte budget allows, so reading
- * and computing unit k+1 overlaps writing unit k. Each unit's result is held only until the
- * writer takes it: both references (promise and resolver) are dropped once used.
- */
-class Lookahead {
-  private readonly results: (Promise<ProducedUnit> | undefined)[];
-  private readonly resolvers: (((p: Promise<ProducedUnit>) => void) | undefined)[];
-  private readonly budget: ByteBudget;
-  private stopped = false;
-
-  constructor(
-    private readonly ctx: ShardWriterContext,
-    private readonly units: readonly OutputUnit[],
-  ) {
-    this.resolvers = [];
-    this.results = units.map((_, i) => {
-      const promise = new Promise<ProducedUnit>((resolve) => {
-        this.resolvers[i] = resolve;
-      });
-      // A result after a failure is never taken; its rejection must not surface as unhandled.
-      promise.catch(() => undefined);
-      return promise;
-    });
-    this.budget = new ByteBudget(ctx.memoryBudgetBytes);
-    void this.launch();
-  }
-
-  take(index: number): Promise<ProducedUnit> {
-    const result = this.results[index];
-    if (result === undefined) throw new Error(`unit ${index} of the shard was taken twice`);
-    this.results[index] = undefined;
-    return result;
-  }
-
-  done(unit: OutputUnit): void {
-    this.budget.release(cost(unit));
-  }
-
-  stop(): void {
-    this.stopped = true;
-  }
-
-  private async launch(): Promise<void> {
-    for (const [i, unit] of this.units.entries()) {
-      if (unit.kind === "copy") continue;
-      await this.budget.acquire(cost(unit));
-      if (this.stopped) return;
-      this.resolvers[i]?.(produceUnit(this.ctx, unit as ComputedUnit));
-      this.resolvers[i] = undefined;
-    }
-  }
-}
-
-/** Memory a computed unit holds while in flight: its source bytes and its outputs. */
-function cost(unit: OutputUnit): number {
-  return unit.sourceBytes + unit.outputBytes;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -1,8 +1,8 @@
 /**
  * Reads source tensors for the converter: whole tensors into pooled buffers of their own (offset 0,
  * so typed-array views are aligned; give them back to the pool when done), scale companions decoded
- * to float32, and chunked streams for tensors copied as they are. Each source shard is opened once
- * and kept open until `close()`.
+ * to float32, and byte ranges into a caller's buffer for tensors copied as they are. Each source
+ * shard is opened once and kept open until `close()`.
  */
 import { E8M0_NAN, e8m0ToFloat } from "../codecs/e8m0.ts";
 import type { Fp8BlockScaledTensor } from "../nvfp4/types.ts";
@@ -11,31 +11,42 @@ import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { CheckpointFormatError } from "../safetensors/errors.ts";
 import type { SafetensorsReader } from "../safetensors/reader.ts";
 import type { BufferPool } from "./buffer-pool.ts";
+import { ComputeQueue } from "./compute-queue.ts";
 
 /** Decoded E8M0 exponents: every byte is a power of two, exact in float32 (0xff is NaN). */
 const E8M0_TO_FLOAT = Float32Array.from({ length: 256 }, (_, b) =>
   b === E8M0_NAN ? Number.NaN : e8m0ToFloat(b),
 );
 
+/**
+ * Whole-weight reads in flight at once, in call order. The lookahead asks for many tensors at once;
+ * all of them in parallel would share the cores and finish together, so the first kernel call
+ * would wait for the whole window (and every buffer would be touched at once). A few at a time
+ * deliver them in the order they are needed and still keep a core copying.
+ */
+const READS_IN_FLIGHT = 4;
+
 export class SourceReader {
   private readonly readers = new Map<string, Promise<SafetensorsReader>>();
+  private readonly reads = new ComputeQueue(READS_IN_FLIGHT);
 
   constructor(
     private readonly checkpoint: Checkpoint,
     private readonly pool: BufferPool,
   ) {}
 
-  /** The tensor's bytes in a pooled buffer of its own. */
-  async read(tensor: TensorPlan): Promise<Uint8Array> {
-    const reader = await this.reader(tensor.file);
-    const out = this.pool.take(tensor.bytes);
-    await reader.readRange(tensor.name, 0, tensor.bytes, out);
-    return out;
+  /** The tensor's bytes in a pooled buffer of its own; queued behind the reads asked for earlier. */
+  read(tensor: TensorPlan): Promise<Uint8Array> {
+    return this.reads.run(() => this.readWhole(tensor));
   }
 
-  /** A scale companion as float32 multipliers (F32 as stored, E8M0 decoded exactly). */
+  /**
+   * A scale companion as float32 multipliers (F32 as stored, E8M0 decoded exactly). Scales are
+   * small and read at once, not queued: the writer reads some itself and must not wait for the
+   * lookahead's reads.
+   */
   async readScale(scale: TensorPlan): Promise<Float32Array> {
-    const bytes = await this.read(scale);
+    const bytes = await this.readWhole(scale);
     if (scale.dtype === "F32") return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
     if (scale.dtype === "F8_E8M0") return Float32Array.from(bytes, (b) => E8M0_TO_FLOAT[b] as number);
     throw new CheckpointFormatError({
@@ -55,10 +66,17 @@ export class SourceReader {
     return { data, rows, cols, scale: scaleValues, blockRows: block[0], blockCols: block[1] };
   }
 
-  /** Streams a tensor's bytes; chunks are views of `buffer`, valid until the next one. */
-  async *chunks(tensor: TensorPlan, buffer: Uint8Array): AsyncGenerator<Uint8Array> {
+  /** Fills `target` with the tensor's bytes from `offset` on (e.g. straight into the writer's staging). */
+  async readInto(tensor: TensorPlan, offset: number, target: Uint8Array): Promise<void> {
     const reader = await this.reader(tensor.file);
-    yield* reader.chunks(tensor.name, { buffer });
+    await reader.readRange(tensor.name, offset, target.length, target);
+  }
+
+  private async readWhole(tensor: TensorPlan): Promise<Uint8Array> {
+    const reader = await this.reader(tensor.file);
+    const out = this.pool.take(tensor.bytes);
+    await reader.readRange(tensor.name, 0, tensor.bytes, out);
+    return out;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * Makes the output bytes of the units that need computing (NVFP4 quantization, FP8 scale
- * re-encoding, FP8 → BF16). Copy units are not produced ahead: the shard writer streams them.
+ * Makes the output bytes of the units that need computing (NVFP4 quantization, FP8 → BF16), ahead
+ * of their turn. Units made of source bytes are not produced: the shard writer streams them
+ * (unit-streamer.ts).
  */
 import type { OutputFormat } from "@fp4kit/protocol";
 import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
@@ -9,15 +10,15 @@ import { layerOf, type TensorQuality } from "../quality/report.ts";
 import type { TensorPlan } from "../rules/types.ts";
 import type { BufferPool } from "./buffer-pool.ts";
 import type { InputScales } from "./calibration.ts";
+import type { ComputeQueue } from "./compute-queue.ts";
 import type { Fp8Loader } from "./fp8-loader.ts";
 import { fp8BlockToBf16 } from "./fp8-to-bf16.ts";
 import type { GlobalScales } from "./global-scales.ts";
-import type { Fp8ToBf16Unit, KeepFp8Unit, QuantizeUnit } from "./output-layout.ts";
-import type { ComputeQueue } from "./compute-queue.ts";
+import type { Fp8ToBf16Unit, QuantizeUnit } from "./output-layout.ts";
 import { withTensorContext } from "./source-errors.ts";
 import type { SourceReader } from "./source-reader.ts";
 
-export type ComputedUnit = QuantizeUnit | KeepFp8Unit | Fp8ToBf16Unit;
+export type ComputedUnit = QuantizeUnit | Fp8ToBf16Unit;
 
 export interface ProducedUnit {
   /** One buffer per unit output, in order. */
@@ -44,14 +45,9 @@ export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit):
     switch (unit.kind) {
       case "quantize":
         return await quantize(ctx, unit);
-      case "keep-fp8": {
-        const weight = await ctx.reader.read(unit.weight);
-        const data = [weight, await scaleAsF32(ctx, unit)];
-        return { data, quality: undefined, release: () => ctx.pool.give(weight) };
-      }
       case "fp8-to-bf16": {
         const t = await ctx.reader.readFp8(unit.weight, unit.scale);
-        const bf16 = await ctx.compute.run(async () => fp8BlockToBf16(t));
+        const bf16 = await ctx.compute.run(async () => fp8BlockToBf16(t), unit.index);
         ctx.pool.give(t.data);
         return { data: [bf16], quality: undefined, release: () => undefined };
       }
@@ -63,12 +59,15 @@ export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit):
 
 async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<ProducedUnit> {
   // The global scale first: resolving it reads this weight, which the loader then hands over.
-  const gs = await ctx.globalScales.of(unit.weight);
+  const gs = await ctx.globalScales.of(unit.weight, unit.index);
   const t = await ctx.loader.take(unit.weight);
   const [packedOut, scalesOut] = unit.outputs;
   const packed = ctx.pool.take(packedOut?.bytes ?? 0);
   const blockScales = ctx.pool.take(scalesOut?.bytes ?? 0);
-  const { stats } = await ctx.compute.run(() => ctx.kernel.quantizeAsync(t, gs, { packed, blockScales }));
+  const { stats } = await ctx.compute.run(
+    () => ctx.kernel.quantizeAsync(t, gs, { packed, blockScales }),
+    unit.index,
+  );
   ctx.pool.give(t.data);
   // compressed-tensors stores the reciprocal (6·448/amax); ModelOpt stores gs itself.
   const data = [
@@ -99,13 +98,6 @@ async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<P
     ctx.pool.give(blockScales);
   };
   return { data, quality, release };
-}
-
-/** compressed-tensors FP8 block scales are float32; E8M0 exponents convert exactly. */
-async function scaleAsF32(ctx: UnitProducerContext, unit: KeepFp8Unit): Promise<Uint8Array> {
-  if (unit.scale.dtype === "F32") return ctx.reader.read(unit.scale);
-  const values = await ctx.reader.readScale(unit.scale);
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
 function f32Bytes(value: number): Uint8Array {

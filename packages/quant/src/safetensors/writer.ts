@@ -3,7 +3,15 @@
  * tensors and written first; tensor bytes are then appended in declared order, in as many chunks
  * as the caller likes. Everything goes to `<path>.partial`, which is fsynced and renamed to `path`
  * only by `finish()`, so a crash never leaves a file that looks complete.
+ *
+ * Bytes are gathered into a few large staging blocks, each written with one positioned write while
+ * the next one fills, so the file is written in big sequential pieces whatever the callers' chunk
+ * sizes. With `directIo` the blocks bypass the page cache (O_DIRECT): a multi-GB output costs no
+ * page-cache copy and no page-cache memory, and does not evict the source being read. Staging
+ * blocks live in a SharedArrayBuffer, so an observer (`onBlock`) can hand them to a worker thread,
+ * e.g. to hash the file, without copying them.
  */
+import { constants, writeSync } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Dtype, tensorByteLength } from "./dtypes.ts";
@@ -18,19 +26,38 @@ export interface TensorDeclaration {
 export interface SafetensorsWriterOptions {
   /** Kept verbatim as the header's `__metadata__` (HF writes {"format": "pt"}). */
   metadata?: Record<string, string>;
-  /** Small writes are gathered into a buffer of this size before hitting the disk. */
+  /** Size of one staging block: the size of every write but the last. Default 4 MiB. */
   bufferBytes?: number;
+  /** Staging blocks: one fills while the others are written and observed. Default 2. */
+  buffers?: number;
   /**
-   * Starts writing dirty pages back to the disk (fdatasync, not awaited) after this many bytes.
-   * Without it a machine with lots of RAM keeps a whole multi-GB shard in the page cache and
-   * writes it in `finish()`, after the reads that produced it instead of while they run.
-   * 0 disables. Default 256 MiB.
+   * Write with O_DIRECT where the file system takes it (needs `bufferBytes` to be a multiple of
+   * 4096; otherwise, or where O_DIRECT is refused, the writer falls back to buffered writes).
+   */
+  directIo?: boolean;
+  /**
+   * Buffered writes only: starts writing dirty pages back to the disk (fdatasync, not awaited)
+   * after this many bytes. Without it a machine with lots of RAM keeps a whole multi-GB shard in
+   * the page cache and writes it in `finish()`, after the reads that produced it instead of while
+   * they run. 0 disables. Default 256 MiB.
    */
   writebackBytes?: number;
+  /**
+   * Sees every byte of the file once, in file order (header first), one staging block at a time,
+   * as the block is written. The view is backed by a SharedArrayBuffer and stays unchanged until
+   * the returned promise settles; a rejection fails the writer like a write error.
+   */
+  onBlock?: (bytes: Uint8Array) => Promise<void>;
 }
 
 const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
+const DEFAULT_BUFFERS = 2;
 const DEFAULT_WRITEBACK_BYTES = 256 * 1024 * 1024;
+/**
+ * O_DIRECT alignment used for addresses, offsets and lengths: a page, which covers every
+ * logical block and DMA alignment Linux file systems ask for.
+ */
+const DIRECT_IO_ALIGNMENT = 4096;
 export const PARTIAL_SUFFIX = ".partial";
 
 interface PlannedTensor {
@@ -38,13 +65,22 @@ interface PlannedTensor {
   length: number;
 }
 
+interface StagingBlock {
+  bytes: Uint8Array;
+  /** Its write and its observer, while in flight; the block is refilled only after both. */
+  busy: Promise<void> | undefined;
+}
+
 export class SafetensorsWriter {
   private current = 0;
   private writtenInCurrent = 0;
-  private pending: Buffer;
-  private pendingLength = 0;
-  private filePosition: number;
+  private block = 0;
+  private blockFill = 0;
+  /** File offset of the current staging block's first byte. */
+  private blockPosition = 0;
   private closed = false;
+  /** The first error of a write or observer in flight; reported by the next call. */
+  private failure: { error: unknown } | undefined;
   private unsyncedBytes = 0;
   /** The background fdatasync in flight; its error is reported by finish(). */
   private writeback: Promise<unknown> | undefined;
@@ -55,40 +91,53 @@ export class SafetensorsWriter {
     readonly partialPath: string,
     private readonly handle: FileHandle,
     private readonly planned: PlannedTensor[],
-    headerLength: number,
-    bufferBytes: number,
+    private readonly blocks: StagingBlock[],
+    /** Writes go through O_DIRECT: the last one is padded to the alignment, then truncated. */
+    readonly directIo: boolean,
     private readonly writebackBytes: number,
-  ) {
-    this.filePosition = headerLength;
-    this.pending = Buffer.allocUnsafe(bufferBytes);
-  }
+    private readonly onBlock: ((bytes: Uint8Array) => Promise<void>) | undefined,
+  ) {}
 
-  /** Creates `<path>.partial` and writes the header. */
+  /** Creates `<path>.partial` and stages the header. */
   static async create(
     path: string,
     tensors: readonly TensorDeclaration[],
     options: SafetensorsWriterOptions = {},
   ): Promise<SafetensorsWriter> {
-    const { bytes } = encodeHeader(tensors, options.metadata);
+    const { bytes: header } = encodeHeader(tensors, options.metadata);
     const planned = tensors.map((t) => ({ name: t.name, length: tensorByteLength(t.dtype, t.shape) ?? 0 }));
     const partialPath = `${path}${PARTIAL_SUFFIX}`;
-    const handle = await open(partialPath, "w");
-    try {
-      await writeFully(handle, bytes, 0);
-    } catch (error) {
-      await handle.close();
-      await rm(partialPath, { force: true });
-      throw error;
-    }
-    return new SafetensorsWriter(
+    const blockBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+    const count = options.buffers ?? DEFAULT_BUFFERS;
+    if (!Number.isSafeInteger(blockBytes) || blockBytes < 1 || !Number.isSafeInteger(count) || count < 1)
+      throw new RangeError(`staging needs positive integer sizes, got ${count} × ${blockBytes} bytes`);
+    const wantDirect = options.directIo === true && blockBytes % DIRECT_IO_ALIGNMENT === 0;
+    // Room to slide the blocks to an address O_DIRECT accepts.
+    const arena = new SharedArrayBuffer(count * blockBytes + (wantDirect ? DIRECT_IO_ALIGNMENT : 0));
+    const direct = wantDirect ? await openDirect(partialPath, arena) : undefined;
+    const handle = direct?.handle ?? (await open(partialPath, "w"));
+    const shift = direct?.shift ?? 0;
+    const blocks = Array.from({ length: count }, (_, i) => ({
+      bytes: new Uint8Array(arena, shift + i * blockBytes, blockBytes),
+      busy: undefined,
+    }));
+    const writer = new SafetensorsWriter(
       path,
       partialPath,
       handle,
       planned,
-      bytes.length,
-      options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+      blocks,
+      direct !== undefined,
       options.writebackBytes ?? DEFAULT_WRITEBACK_BYTES,
+      options.onBlock,
     );
+    try {
+      await writer.stage(header);
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+    return writer;
   }
 
   /** Name of the tensor the next bytes belong to, or undefined when all are complete. */
@@ -99,10 +148,79 @@ export class SafetensorsWriter {
 
   /**
    * Appends bytes of tensor `name`. Tensors must be written in declared order; a tensor may take
-   * any number of calls. The chunk may be reused by the caller as soon as the promise resolves.
+   * any number of calls. The chunk is copied: the caller may reuse it once the promise resolves.
    */
   async write(name: string, chunk: Uint8Array): Promise<void> {
+    this.claim(name, chunk.length);
+    await this.stage(chunk);
+  }
+
+  /**
+   * Appends `length` bytes of tensor `name` that `fill` puts straight into the staging blocks (e.g.
+   * a file read into `target`), without an intermediate buffer. `fill` is called with consecutive
+   * pieces; `offset` is where the piece starts within these `length` bytes, and `fill` must write
+   * all of `target`. If `fill` fails the writer is unusable: abort it.
+   */
+  async writeFrom(
+    name: string,
+    length: number,
+    fill: (target: Uint8Array, offset: number) => Promise<void>,
+  ): Promise<void> {
+    this.claim(name, length);
+    try {
+      for (let done = 0; done < length; ) {
+        const block = await this.currentBlock();
+        const n = Math.min(length - done, block.length - this.blockFill);
+        await fill(block.subarray(this.blockFill, this.blockFill + n), done);
+        this.advance(n);
+        done += n;
+      }
+    } catch (error) {
+      this.failure ??= { error };
+      throw error;
+    }
+  }
+
+  /** Writes what is staged, checks every tensor is complete, fsyncs and renames the partial file into place. */
+  async finish(): Promise<{ path: string; bytes: number }> {
+    this.skipCompleted();
+    const incomplete = this.planned[this.current];
+    if (incomplete !== undefined) {
+      throw new Error(
+        `${this.path}: tensor "${incomplete.name}" has ${this.writtenInCurrent} of ${incomplete.length} bytes; cannot finish`,
+      );
+    }
+    this.throwIfFailed();
+    if (this.blockFill > 0) this.submit();
+    await this.settle();
+    this.throwIfFailed();
+    const bytes = this.blockPosition;
+    this.closed = true;
+    // The last O_DIRECT write was padded to the alignment.
+    if (this.directIo) await this.handle.truncate(bytes);
+    await this.writeback;
+    await this.handle.sync();
+    await this.handle.close();
+    await rename(this.partialPath, this.path);
+    await syncDirectory(dirname(this.path));
+    return { path: this.path, bytes };
+  }
+
+  /** Closes and deletes the partial file. Safe to call after a failed write. */
+  async abort(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.settle();
+      await this.writeback?.catch(() => undefined);
+      await this.handle.close();
+    }
+    await rm(this.partialPath, { force: true });
+  }
+
+  /** Checks that `length` more bytes of `name` are due now, and counts them as written. */
+  private claim(name: string, length: number): void {
     if (this.closed) throw new Error(`${this.path}: writer is already finished or aborted`);
+    this.throwIfFailed();
     this.skipCompleted();
     const target = this.planned[this.current];
     if (target === undefined || target.name !== name) {
@@ -112,42 +230,12 @@ export class SafetensorsWriter {
         }`,
       );
     }
-    if (this.writtenInCurrent + chunk.length > target.length) {
+    if (this.writtenInCurrent + length > target.length) {
       throw new Error(
-        `${this.path}: "${name}" is ${target.length} bytes; writing ${chunk.length} more after ${this.writtenInCurrent} overruns it`,
+        `${this.path}: "${name}" is ${target.length} bytes; writing ${length} more after ${this.writtenInCurrent} overruns it`,
       );
     }
-    this.writtenInCurrent += chunk.length;
-    await this.append(chunk);
-  }
-
-  /** Flushes, checks every tensor is complete, fsyncs and renames the partial file into place. */
-  async finish(): Promise<{ path: string; bytes: number }> {
-    this.skipCompleted();
-    const incomplete = this.planned[this.current];
-    if (incomplete !== undefined) {
-      throw new Error(
-        `${this.path}: tensor "${incomplete.name}" has ${this.writtenInCurrent} of ${incomplete.length} bytes; cannot finish`,
-      );
-    }
-    await this.flush();
-    this.closed = true;
-    await this.writeback;
-    await this.handle.sync();
-    await this.handle.close();
-    await rename(this.partialPath, this.path);
-    await syncDirectory(dirname(this.path));
-    return { path: this.path, bytes: this.filePosition };
-  }
-
-  /** Closes and deletes the partial file. Safe to call after a failed write. */
-  async abort(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      await this.writeback?.catch(() => undefined);
-      await this.handle.close();
-    }
-    await rm(this.partialPath, { force: true });
+    this.writtenInCurrent += length;
   }
 
   private skipCompleted(): void {
@@ -160,30 +248,67 @@ export class SafetensorsWriter {
     }
   }
 
-  private async append(chunk: Uint8Array): Promise<void> {
-    // Large chunks go straight to disk; small ones are gathered to avoid a syscall each.
-    if (chunk.length >= this.pending.length / 2) {
-      await this.flush();
-      await writeFully(this.handle, chunk, this.filePosition);
-      this.filePosition += chunk.length;
-      this.wrote(chunk.length);
-      return;
+  private async stage(chunk: Uint8Array): Promise<void> {
+    for (let done = 0; done < chunk.length; ) {
+      const block = await this.currentBlock();
+      const n = Math.min(chunk.length - done, block.length - this.blockFill);
+      block.set(chunk.subarray(done, done + n), this.blockFill);
+      this.advance(n);
+      done += n;
     }
-    if (this.pendingLength + chunk.length > this.pending.length) await this.flush();
-    this.pending.set(chunk, this.pendingLength);
-    this.pendingLength += chunk.length;
   }
 
-  private async flush(): Promise<void> {
-    if (this.pendingLength === 0) return;
-    await writeFully(this.handle, this.pending.subarray(0, this.pendingLength), this.filePosition);
-    this.filePosition += this.pendingLength;
-    this.wrote(this.pendingLength);
-    this.pendingLength = 0;
+  /** The staging block being filled, once its previous write and observer are done. */
+  private async currentBlock(): Promise<Uint8Array> {
+    const block = this.blocks[this.block] as StagingBlock;
+    if (block.busy !== undefined) {
+      await block.busy;
+      block.busy = undefined;
+    }
+    this.throwIfFailed();
+    return block.bytes;
+  }
+
+  private advance(bytes: number): void {
+    this.blockFill += bytes;
+    if (this.blockFill === (this.blocks[this.block] as StagingBlock).bytes.length) this.submit();
+  }
+
+  /** Starts writing and observing the current block, and moves on to the next one. */
+  private submit(): void {
+    const block = this.blocks[this.block] as StagingBlock;
+    const length = this.blockFill;
+    // Only the last block can be partial; O_DIRECT writes it whole-page, and finish() truncates.
+    const writeLength = this.directIo
+      ? Math.ceil(length / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT
+      : length;
+    block.bytes.fill(0, length, writeLength);
+    const written = writeFully(this.handle, block.bytes.subarray(0, writeLength), this.blockPosition).then(
+      () => this.wrote(length),
+    );
+    const observed = this.onBlock?.(block.bytes.subarray(0, length));
+    // Both must be over before the block is refilled, even when one of them fails.
+    block.busy = Promise.allSettled([written, observed]).then((outcomes) => {
+      for (const o of outcomes) if (o.status === "rejected") this.failure ??= { error: o.reason };
+    });
+    this.blockPosition += length;
+    this.blockFill = 0;
+    this.block = (this.block + 1) % this.blocks.length;
+  }
+
+  /** Waits for every block in flight; failures are recorded, not thrown. */
+  private async settle(): Promise<void> {
+    await Promise.all(this.blocks.map((b) => b.busy));
+    for (const b of this.blocks) b.busy = undefined;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
   }
 
   /** One background writeback at a time; the next starts once enough new bytes are written. */
   private wrote(bytes: number): void {
+    if (this.directIo) return;
     this.unsyncedBytes += bytes;
     if (this.writebackBytes <= 0 || this.unsyncedBytes < this.writebackBytes) return;
     if (this.writeback !== undefined && !this.writebackDone) return;
@@ -196,6 +321,40 @@ export class SafetensorsWriter {
     started.catch(() => undefined);
     this.writeback = started;
   }
+}
+
+/**
+ * Opens `path` for O_DIRECT writes and finds where in `arena` blocks must start. O_DIRECT needs
+ * aligned memory and JavaScript cannot see addresses, so this tries one-page writes from
+ * successive offsets (the page is overwritten later) until the kernel accepts one. Undefined where
+ * O_DIRECT is unavailable: not Linux, refused by the file system, or no accepted offset.
+ */
+async function openDirect(
+  path: string,
+  arena: SharedArrayBuffer,
+): Promise<{ handle: FileHandle; shift: number } | undefined> {
+  const flag = constants.O_DIRECT;
+  if (flag === undefined) return undefined;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | flag);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EINVAL") return undefined;
+    throw error;
+  }
+  // Backing stores are at least 8-byte aligned.
+  for (let shift = 0; shift < DIRECT_IO_ALIGNMENT; shift += 8) {
+    try {
+      writeSync(handle.fd, new Uint8Array(arena, shift, DIRECT_IO_ALIGNMENT), 0, DIRECT_IO_ALIGNMENT, 0);
+      return { handle, shift };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EINVAL") continue;
+      await handle.close();
+      throw error;
+    }
+  }
+  await handle.close();
+  return undefined;
 }
 
 async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
