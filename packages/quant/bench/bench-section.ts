@@ -118,15 +118,18 @@ Against the targets of issue 4 (median run):
 ${renderProfile(r.profile)}
 
 How a conversion runs (packages/quant/src/convert): units (a weight and everything made from it) are
-produced in output order, as far ahead as a 512 MiB budget allows and across shard boundaries:
-reads go straight into reused buffers, two C++ kernel calls are in flight (each on all cores; the
-next starts the moment one ends), a waiting call for an earlier unit goes first. The writer gathers
-the output in four 8 MiB staging blocks and writes each with O_DIRECT while the next fills; a
-worker thread computes the shard's SHA-256 from the same blocks, in place. Tensors copied as they
-are (and FP8 weights kept as FP8) are read straight into the staging blocks. \`cp\` is slower than
-the converter's writes on this VM because writing through the page cache into memory the guest has
-not used lately costs system CPU (measured on 2026-11-26: about 2.5 s per GB, against 0.3 s per GB
-into memory freed moments before); O_DIRECT writes need none.
+produced in output order, as far ahead as the in-flight budget allows (128 MiB for the CPU kernels
+here), into the next shard while a file is being finished. Weights are
+read four at a time, in order, straight into reused buffers; two C++ kernel calls are in flight
+(each on all cores), and a waiting call for an earlier unit goes first. The writer gathers the
+output in four 8 MiB staging blocks and writes each with O_DIRECT while the next fills; a worker
+thread computes the shard's SHA-256 from the same blocks, in place, for the resume manifest.
+Tensors copied as they are (and FP8 weights kept as FP8) are read straight into the staging
+blocks. \`cp\` is slower than the converter's writes on this VM because writing through the page
+cache into memory the guest has not used lately costs system CPU (measured on 2026-11-26: about
+2.5 s per GB, against 0.3 s per GB into memory freed moments before); O_DIRECT writes need none.
+What is left to gain is in the table above: the kernel itself, SHA-256 (required by the manifest;
+already SHA-NI), and the copies into the staging blocks, which the kernel could write directly.
 `;
 }
 

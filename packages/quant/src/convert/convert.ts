@@ -27,7 +27,7 @@ import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
 import { GlobalScales } from "./global-scales.ts";
 import { chooseKernel } from "./kernel-choice.ts";
-import { Lookahead } from "./lookahead.ts";
+import { cost, Lookahead } from "./lookahead.ts";
 import {
   type Manifest,
   readShardQuality,
@@ -37,6 +37,7 @@ import {
 } from "./manifest.ts";
 import {
   type ConvertCheckpointOptions,
+  defaultMemoryBudget,
   type ResolvedConvertOptions,
   resolveConvertOptions,
 } from "./options.ts";
@@ -49,6 +50,7 @@ import { type ShardWriterContext, writeShard } from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
 import { SourceReader } from "./source-reader.ts";
 import type { UnitProducerContext } from "./unit-producer.ts";
+import { isStreamed } from "./unit-streamer.ts";
 import { conversionWarnings } from "./warnings.ts";
 
 export interface ConvertHooks {
@@ -258,16 +260,21 @@ function shardWriterContext(
   progress: ProgressTracker,
   signal: AbortSignal | undefined,
 ): ShardWriterContext {
+  const computed = todo.flatMap((s) => s.units.filter((u) => !isStreamed(u)));
+  const budget =
+    o.memoryBudgetBytes ??
+    defaultMemoryBudget(
+      kernel.name,
+      computed.reduce((max, u) => Math.max(max, cost(u)), 0),
+    );
   // In-flight buffers are bounded by the budget; idle ones kept for reuse by half of it, and group
   // members read ahead of their turn by the other half.
-  const pool = new BufferPool(o.memoryBudgetBytes / 2);
+  const pool = new BufferPool(budget / 2);
   const reader = new SourceReader(checkpoint, pool);
   const fileOf = (t: TensorPlan) => checkpoint.shardPath(t.file);
-  const consumers = new Set(
-    todo.flatMap((s) => s.units.flatMap((u) => (u.kind === "quantize" ? [u.weight.name] : []))),
-  );
+  const consumers = new Set(computed.flatMap((u) => (u.kind === "quantize" ? [u.weight.name] : [])));
   const scaleOf = (w: TensorPlan) => plan.byName.get(w.scale?.name ?? "") as TensorPlan;
-  const loader = new Fp8Loader(reader, scaleOf, consumers, o.memoryBudgetBytes / 2, pool);
+  const loader = new Fp8Loader(reader, scaleOf, consumers, budget / 2, pool);
   const compute = new ComputeQueue(o.computeConcurrency ?? kernel.concurrency ?? CPU_KERNEL_CALLS_IN_FLIGHT);
   const producer: UnitProducerContext = {
     format: o.format,
@@ -284,7 +291,7 @@ function shardWriterContext(
     dst: o.dst,
     reader,
     // The TypeScript kernel computes on the main thread, so nothing would overlap.
-    ahead: new Lookahead(producer, todo, o.memoryBudgetBytes, kernel.name !== "typescript"),
+    ahead: new Lookahead(producer, todo, budget, kernel.name !== "typescript"),
     hasher: new Sha256Worker(),
     signal,
     onUnitWritten: (unit: OutputUnit) => progress.unitWritten(unit),

@@ -114,6 +114,6 @@ export class Lookahead {
 }
 
 /** Memory a computed unit holds while in flight: its source bytes and its outputs. */
-function cost(unit: OutputUnit): number {
+export function cost(unit: OutputUnit): number {
   return unit.sourceBytes + unit.outputBytes;
 }

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { ConvertOptionsSchema, type OutputFormat } from "@fp4kit/protocol";
 import type { z } from "zod";
+import type { Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import type { ModelFamily } from "../rules/types.ts";
 import { ConvertError } from "./errors.ts";
 
@@ -28,7 +29,8 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
   family?: ModelFamily;
   /**
    * Bytes of source + output data the pipeline may hold for tensors being read, computed or
-   * waiting to be written (at least one tensor is always allowed). Default 512 MiB.
+   * waiting to be written (at least one tensor is always allowed). Default: 512 MiB for the CUDA
+   * pipeline, 128 MiB for the CPU kernels (up to 512 MiB to hold two of the largest units).
    */
   memoryBudgetBytes?: number;
   /**
@@ -55,11 +57,27 @@ export interface ResolvedConvertOptions {
   kernel: KernelPreference;
   overwrite: boolean;
   family: ModelFamily | undefined;
-  memoryBudgetBytes: number;
+  /** undefined = `defaultMemoryBudget` for the kernel chosen. */
+  memoryBudgetBytes: number | undefined;
   computeConcurrency: number | undefined;
 }
 
-const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+const CUDA_MEMORY_BUDGET = 512 * MiB;
+
+/**
+ * The in-flight budget when none is given. The CUDA pipeline keeps GPUs × 3 tensors in flight and
+ * gets 512 MiB. The CPU kernels run two calls at a time and reading outpaces them, so a small
+ * window keeps them as busy, and touches less fresh memory (page faults cost CPU time the kernels
+ * need): 128 MiB measured about 5% faster than 512 MiB on 2 cores. It grows to hold two of the
+ * largest units (source + output bytes), so reading the next one overlaps computing the current,
+ * but never past the CUDA budget.
+ */
+export function defaultMemoryBudget(kernel: Nvfp4KernelName, largestUnitBytes: number): number {
+  if (kernel === "cuda") return CUDA_MEMORY_BUDGET;
+  return Math.max(128 * MiB, Math.min(2 * largestUnitBytes, CUDA_MEMORY_BUDGET));
+}
 
 export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {
   const { src, dst, kernel, overwrite, family, memoryBudgetBytes, computeConcurrency, ...knobs } = options;
@@ -103,7 +121,7 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
     kernel: kernel ?? "auto",
     overwrite: overwrite ?? false,
     family,
-    memoryBudgetBytes: memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET,
+    memoryBudgetBytes,
     computeConcurrency,
   };
 }
