@@ -89,7 +89,7 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
     .option("--shard-size <bytes>", "target output shard size, e.g. 5GB, 500MiB", parseSize, 5_000_000_000)
     .option(
       "--memory-budget <bytes>",
-      "source + output bytes held in flight for tensors being read, computed or written (default 512MiB)",
+      "source + output bytes held in flight for tensors being read, computed or written (default: 512MiB with GPUs, 128MiB-512MiB on CPU)",
       parseSize,
     )
     .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
