@@ -164,8 +164,9 @@ export class ServerConnection extends EventEmitter<ConnectionEvents> {
     if (this.stopped) return;
     this.options.log.warn(`disconnected from the server (${reason}); reconnecting`);
     this.emit("disconnected", reason);
-    // socket.io reconnects by itself except after a server-side disconnect.
-    if (reason === "io server disconnect") setTimeout(() => this.socket.connect(), 1_000).unref();
+    // socket.io reconnects by itself except after a server-side disconnect. The timer stays ref'd:
+    // it may be the only thing keeping the daemon alive until the server answers (or refuses us).
+    if (reason === "io server disconnect") setTimeout(() => this.reconnect(), 1_000);
   }
 
   private onConnectError(err: Error): void {
@@ -180,7 +181,11 @@ export class ServerConnection extends EventEmitter<ConnectionEvents> {
     }
     this.options.log.warn(`cannot reach ${this.options.server} (${err.message}); retrying`);
     // A middleware refusal other than the token's (server busy) leaves the socket inactive.
-    if (!this.socket.active && !this.stopped) setTimeout(() => this.socket.connect(), 5_000).unref();
+    if (!this.socket.active && !this.stopped) setTimeout(() => this.reconnect(), 5_000);
+  }
+
+  private reconnect(): void {
+    if (!this.stopped) this.socket.connect();
   }
 
   private reject(reason: string): void {
