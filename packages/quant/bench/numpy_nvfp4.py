@@ -19,12 +19,14 @@ import argparse
 import json
 import math
 import os
-import re
 import struct
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from fp4kit_fused_groups import fused_group_key  # noqa: E402
 
 GROUP = 16
 E2M1 = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0], dtype=np.float32)
@@ -45,25 +47,9 @@ def e4m3_table():
     return table
 
 
-# Engine-fused groups share one global scale (the rules presets' fusedGroups, as vLLM merges them).
-FUSED_GROUPS = [
-    re.compile(r"^(.*\.mlp\.experts\.\d+)\.(?:gate|up)_proj$"),
-    re.compile(r"^(.*\.mlp\.shared_experts)\.(?:gate|up)_proj$"),
-    re.compile(r"^(.*\.mlp)\.(?:gate|up)_proj$"),
-    re.compile(r"^(.*\.self_attn)\.(?:q_a_proj|kv_a_proj_with_mqa)$"),
-    re.compile(r"^(.*\.ffn\.experts\.\d+)\.w[13]$"),
-    re.compile(r"^(.*\.ffn\.shared_experts)\.w[13]$"),
-    re.compile(r"^(.*\.attn)\.(?:wq_a|wkv)$"),
-    re.compile(r"^(.*\.compressor)\.(?:wkv|wgate)$"),
-]
-
-
 def group_of(module):
-    for pattern in FUSED_GROUPS:
-        m = pattern.match(module)
-        if m:
-            return m.group(1)
-    return module
+    """Engine-fused groups share one global scale; other modules are their own group."""
+    return fused_group_key(module) or module
 
 
 E4M3 = e4m3_table()

@@ -35,6 +35,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fp4kit_fused_groups import fused_group_key  # noqa: E402
 from fp4kit_jsonl import (  # noqa: E402
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -61,17 +62,6 @@ DTYPE_BYTES = {
     "BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I16": 2, "U16": 2,
     "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
 }
-# (regex on a module name) -> fused-group key: the groups engines merge into one GEMM.
-FUSED_GROUPS = [
-    re.compile(r"^(.*\.mlp\.experts\.\d+)\.(?:gate|up)_proj$"),
-    re.compile(r"^(.*\.mlp\.shared_experts)\.(?:gate|up)_proj$"),
-    re.compile(r"^(.*\.mlp)\.(?:gate|up)_proj$"),
-    re.compile(r"^(.*\.self_attn)\.(?:q_a_proj|kv_a_proj_with_mqa)$"),
-    re.compile(r"^(.*\.ffn\.experts\.\d+)\.w[13]$"),
-    re.compile(r"^(.*\.ffn\.shared_experts)\.w[13]$"),
-    re.compile(r"^(.*\.attn)\.(?:wq_a|wkv)$"),
-    re.compile(r"^(.*\.compressor)\.(?:wkv|wgate)$"),
-]
 
 
 def parse_args():
@@ -285,11 +275,9 @@ def check_finite(torch, ckpt):
 def check_fused_groups(ckpt, fmt, modules):
     groups = {}
     for module in modules:
-        for pattern in FUSED_GROUPS:
-            m = pattern.match(module)
-            if m:
-                groups.setdefault(m.group(1), []).append(module)
-                break
+        key = fused_group_key(module)
+        if key is not None:
+            groups.setdefault(key, []).append(module)
     problems = []
     checked = 0
     for key, members in sorted(groups.items()):
