@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 #include "tensor_view.h"
@@ -105,5 +106,17 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::function<Napi::Value(Napi::Env)> done_;
   std::vector<Napi::ObjectReference> refs_;
 };
+
+// Queues `work` on the libuv thread pool and returns its promise. The arguments at `keep_alive`
+// (the typed arrays the work reads and writes) stay referenced until the promise settles.
+inline Napi::Promise queue_promise(const Napi::CallbackInfo& info, std::initializer_list<size_t> keep_alive,
+                                   std::function<std::string()> work,
+                                   std::function<Napi::Value(Napi::Env)> done) {
+  auto* worker = new PromiseWorker(info.Env(), std::move(work), std::move(done));
+  for (size_t i : keep_alive) worker->KeepAlive(info[i]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
 
 }  // namespace nvfp4

@@ -51,14 +51,13 @@ Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
   if (!parse_tensor(info, t)) return info.Env().Undefined();
   const CpuOptions options = parse_options(info, 6);
   auto result = std::make_shared<AmaxResult>();
-  auto* worker = new PromiseWorker(
-      info.Env(), [t, options, result] { *result = cpu_amax(t, options); return std::string(); },
+  return queue_promise(
+      info, {0, 3},
+      [t, options, result] {
+        *result = cpu_amax(t, options);
+        return std::string();
+      },
       [result](Napi::Env env) { return amax_to_js(env, *result); });
-  worker->KeepAlive(info[0]);
-  worker->KeepAlive(info[3]);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
 }
 
 Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
@@ -68,17 +67,13 @@ Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
   const float gs = info[6].As<Napi::Number>().FloatValue();
   const CpuOptions options = parse_options(info, 9);
   auto result = std::make_shared<QuantizeStats>();
-  auto* worker = new PromiseWorker(
-      info.Env(),
+  return queue_promise(
+      info, {0, 3, 7, 8},
       [t, gs, packed, scales, options, result] {
         *result = cpu_quantize(t, gs, packed, scales, options);
         return std::string();
       },
       [result](Napi::Env env) { return stats_to_js(env, *result); });
-  for (size_t i : {0, 3, 7, 8}) worker->KeepAlive(info[i]);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
 }
 
 }  // namespace

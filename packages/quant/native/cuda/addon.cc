@@ -63,14 +63,13 @@ Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
   Fp8TensorView t;
   if (!parse_tensor(info, t)) return info.Env().Undefined();
   auto result = std::make_shared<AmaxResult>();
-  auto* worker = new PromiseWorker(
-      info.Env(), [t, result] { const std::string e = gpu::amax_host(t, *result); return e.empty() ? e : "CUDA: " + e; },
+  return queue_promise(
+      info, {0, 3},
+      [t, result] {
+        const std::string e = gpu::amax_host(t, *result);
+        return e.empty() ? e : "CUDA: " + e;
+      },
       [result](Napi::Env env) { return amax_to_js(env, *result); });
-  worker->KeepAlive(info[0]);
-  worker->KeepAlive(info[3]);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
 }
 
 Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
@@ -79,17 +78,13 @@ Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
   if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
   auto result = std::make_shared<QuantizeStats>();
-  auto* worker = new PromiseWorker(
-      info.Env(),
+  return queue_promise(
+      info, {0, 3, 7, 8},
       [t, gs, packed, scales, result] {
         const std::string e = gpu::quantize_host(t, gs, packed, scales, *result);
         return e.empty() ? e : "CUDA: " + e;
       },
       [result](Napi::Env env) { return stats_to_js(env, *result); });
-  for (size_t i : {0, 3, 7, 8}) worker->KeepAlive(info[i]);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
 }
 
 Napi::Value Benchmark(const Napi::CallbackInfo& info) {

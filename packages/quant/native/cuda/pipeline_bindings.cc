@@ -106,12 +106,7 @@ Napi::Value PipelineAmax(const Napi::CallbackInfo& info, bool async) {
     const std::string error = work();
     return error.empty() ? done(env) : throw_error(env, error);
   }
-  auto* worker = new PromiseWorker(env, work, done);
-  worker->KeepAlive(info[0]);
-  worker->KeepAlive(info[3]);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return queue_promise(info, {0, 3}, work, done);
 }
 
 Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, bool async) {
@@ -133,11 +128,7 @@ Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, bool async) {
     const std::string error = work();
     return error.empty() ? done(env) : throw_error(env, error);
   }
-  auto* worker = new PromiseWorker(env, work, done);
-  for (size_t i : {0, 3, 7, 8}) worker->KeepAlive(info[i]);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return queue_promise(info, {0, 3, 7, 8}, work, done);
 }
 
 }  // namespace
