@@ -9,6 +9,7 @@ import {
   quantizeNvfp4,
   relativeRmsError,
 } from "../src/nvfp4/index.ts";
+import { fma32 } from "../src/nvfp4/reference.ts";
 import {
   adversarialCases,
   GOLDEN,
@@ -130,5 +131,75 @@ describe("NVFP4 reference: semantics", () => {
       expect(r.packed.length, name).toBe((tensor.rows * tensor.cols) / 2);
       expect(Number.isFinite(r.stats.sumSqError), name).toBe(true);
     }
+  });
+});
+
+/** float32 x as N·2^e exactly. */
+function float32Parts(x: number): [bigint, number] {
+  const bits = new Uint32Array(Float32Array.of(x).buffer)[0] as number;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = BigInt(exp === 0 ? bits & 0x7fffff : (bits & 0x7fffff) | 0x800000);
+  const sign = bits >>> 31 ? -1n : 1n;
+  return [sign * mant, exp === 0 ? -149 : exp - 150];
+}
+
+/** N·2^e rounded once to float32, ties to even (the definition of a fused multiply-add's result). */
+function roundToFloat32(n: bigint, e: number): number {
+  if (n === 0n) return 0;
+  const neg = n < 0n;
+  const m = neg ? -n : n;
+  const k = Math.max(e + m.toString(2).length - 24, -149);
+  let q: bigint;
+  if (k <= e) {
+    q = m << BigInt(e - k);
+  } else {
+    const sh = BigInt(k - e);
+    q = m >> sh;
+    const rem = m - (q << sh);
+    const half = 1n << (sh - 1n);
+    if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+  }
+  const v = Math.fround(Number(q) * 2 ** k);
+  return neg ? -v : v;
+}
+
+function exactFma32(a: number, b: number, c: number): number {
+  const [na, ea] = float32Parts(a);
+  const [nb, eb] = float32Parts(b);
+  const [nc, ec] = float32Parts(c);
+  const ep = ea + eb;
+  const e = Math.min(ep, ec);
+  return roundToFloat32(((na * nb) << BigInt(ep - e)) + (nc << BigInt(ec - e)), e);
+}
+
+describe("fma32 (the float32 fused multiply-add of the error statistics)", () => {
+  it("rounds a·b + c once, like the hardware, on random, cancelling, tie and subnormal cases", () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const f32 = (exp: number) => Math.fround((rand() * 2 - 1) * 2 ** exp);
+    const cases: [number, number, number][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const a = f32(Math.floor(rand() * 60) - 30);
+      const b = f32(Math.floor(rand() * 60) - 30);
+      const kind = i % 4;
+      // Independent c; c ≈ -a·b (cancellation); a·b a float32 midpoint plus a tiny c (the double
+      // rounding case); results in the subnormal range.
+      const c =
+        kind === 0
+          ? f32(Math.floor(rand() * 60) - 30)
+          : kind === 1
+            ? Math.fround(-a * b)
+            : kind === 2
+              ? Math.fround((rand() < 0.5 ? -1 : 1) * 2 ** -80)
+              : f32(-135);
+      cases.push(kind === 3 ? [Math.fround(a * 2 ** -70), Math.fround(b * 2 ** -60), c] : [a, b, c]);
+    }
+    // a·b = 1 + 2^-24 exactly (a float32 midpoint): the sign of c decides.
+    const a = Math.fround(1 + 2 ** -12);
+    cases.push([a, a, Math.fround(2 ** -60)], [a, a, Math.fround(-(2 ** -60))], [a, a, 0]);
+    for (const [x, y, z] of cases) expect(fma32(x, y, z)).toBe(exactFma32(x, y, z));
   });
 });

@@ -10,12 +10,20 @@
 //    --fmad=false --ftz=false --prec-div=true.
 #pragma once
 
+#include <math.h>
 #include <stdint.h>
 
 #if defined(__CUDACC__)
 #define NVFP4_HD __host__ __device__ __forceinline__
 #else
 #define NVFP4_HD inline
+#endif
+
+// Rare paths kept out of line on the GPU, so that their registers do not weigh on the hot loop.
+#if defined(__CUDACC__)
+#define NVFP4_HD_COLD __host__ __device__ __noinline__
+#else
+#define NVFP4_HD_COLD inline
 #endif
 
 #if defined(__CUDACC__)
@@ -77,13 +85,28 @@ NVFP4_HD float sub_f32(float a, float b) {
   return a - b;
 #endif
 }
-// fl(a² + b²) for a, b that are float32 values: their squares are exact in float64, so one fused
-// multiply-add (device) and a product then a sum (host) round the same exact value once.
-NVFP4_HD double sum_of_squares(double a, double b) {
+NVFP4_HD float add_f32(float a, float b) {
 #if defined(__CUDA_ARCH__)
-  return __fma_rn(a, a, __dmul_rn(b, b));
+  return __fadd_rn(a, b);
 #else
-  return a * a + b * b;
+  return a + b;
+#endif
+}
+// fl(a·b + c) with one rounding (IEEE fusedMultiplyAdd). The host's fmaf is correctly rounded too
+// (C99), in hardware where the caller is compiled with FMA (the AVX2 kernel), in libm otherwise.
+NVFP4_HD float fma_f32(float a, float b, float c) {
+#if defined(__CUDA_ARCH__)
+  return __fmaf_rn(a, b, c);
+#else
+  return fmaf(a, b, c);
+#endif
+}
+// High 32 bits of a·b (one IMAD.HI on the GPU).
+NVFP4_HD uint32_t mulhi_u32(uint32_t a, uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  return __umulhi(a, b);
+#else
+  return static_cast<uint32_t>((static_cast<uint64_t>(a) * b) >> 32);
 #endif
 }
 
@@ -225,32 +248,35 @@ NVFP4_HD float decode_e2m1_magnitude(uint32_t m) {
 // the scale byte (and gs): ScaleEntry, precomputed once per call for every scale byte.
 constexpr int kScaleBytes = 128;
 
+// ---- error statistics: units -----------------------------------------------------------------
+// Errors and values are squared in "stats units" u = 2^E, E the exponent of gs (docs/nvfp4-math.md,
+// "Error statistics"): every |v| of a tensor is at most amax ≈ 2688·gs < 2^13·u, so float32 squares
+// and sums neither overflow nor underflow. Twin of nvfp4StatsUnit in src/nvfp4/reference.ts.
+NVFP4_HD int stats_unit_exponent(float gs) { return static_cast<int>((float_bits(gs) >> 23) & 0xffu) - 127; }
+// P = 1/u as a float32 (2^-127, for gs ≥ 2^127, is a subnormal: still exact).
+NVFP4_HD float stats_per_unit(float gs) {
+  const int biased = 127 - stats_unit_exponent(gs);  // ≥ 0 for a normal gs
+  return bits_float(biased >= 1 ? static_cast<uint32_t>(biased) << 23 : 0x00400000u);
+}
+
 struct alignas(16) ScaleEntry {
   // cut[0]: fl(|v|/d) ≠ 0 iff |v| > cut[0]; cut[k], k = 1..7: magnitude code ≥ k iff |v| > cut[k].
   // All FLT_MAX for scale byte 0 (every code 0) and 0x7f, so no finite |v| passes.
   float cut[8];
-  // deq[m] = fl(fl(e2m1(m) · scale_value) · gs): the magnitude an engine reconstructs for code m.
-  float deq[8];
-  // A group whose amax is ≤ exact_max has every error deq[m] − |v| exactly representable in
-  // float32, so fl32(deq[m] − |v|) converted to float64 is the reference's float64 difference.
-  // Why: for d = fl(scale_value·gs) ≥ 2^-124, deq[m] = e2m1(m)·d exactly when e2m1(m) is a power
-  // of two, and within 2 ulp of it otherwise; the rounding interval of each code then keeps
-  // |v| within [deq[m]/2, 2·deq[m]] (Sterbenz: the difference is exact), except code 7, whose
-  // interval is open above: there |v| ≤ 2·deq[7] is the condition. Code 0 gives -|v|, exact.
-  // -1 (no group) when d < 2^-124; FLT_MAX when every group qualifies (scale byte 0, or 2·deq[7]
-  // above FLT_MAX). Infinite deq[m] give an infinite difference both ways.
-  float exact_max;
-  // 2^-6/d rounded where d ≥ 2^-124 is finite, else 0 (scale byte 0: the fast path then picks code
-  // 0; it never uses entries with 0 < d < 2^-124). Scaled by |s|, it turns the E4M3 bits of a byte
-  // into ≈ (|v|/d)·2^-126 (quantize_group_fast).
+  // ds[m] = fl(fl(e2m1(m) · scale_value) · fl(gs·P)): the magnitude an engine reconstructs for code
+  // m, in stats units (the first product is exact, so this rounds e2m1(m)·scale_value·gs/u once).
+  float ds[8];
+  // 2^-6/d rounded where d ≥ 2^-124 is finite; 0 for scale byte 0, 0x7f and d = +Inf (every code
+  // 0); -1 where 0 < d < 2^-124 (quantize_group_fast then declines the group). Scaled by |s|, it
+  // turns the E4M3 bits of a byte into ≈ (|v|/d)·2^-126 (quantize_group_fast).
   float inv_d64;
   // The smallest float32 group amax whose scale byte (group_scale_byte) is ≥ this byte: 0 for byte
   // 0, +Inf for 0x7f and for bytes no finite amax reaches. The scale byte is monotonic in the
   // group amax (a correctly rounded division, then a monotonic rounding), so "scale byte ≥ b" is
   // exactly "amax ≥ amax_min of b" (quantize_group_fast picks the byte with one such compare).
   float amax_min;
-  // fl(1 / fl(6·gs)), the same in every entry (quantize_group_fast's estimate of the scale byte).
-  float inv_six_gs;  // 80 bytes in all: 16-byte aligned rows for vector loads
+  float inv_six_gs;  // fl(1 / fl(6·gs)), the same in every entry
+  float per_unit;    // P = stats_per_unit(gs), the same in every entry; 80 bytes in all
 };
 
 // Scale byte of a group: e4m3_rne_satfinite(fl(group_amax / fl(6·gs))), 0 for an all-zero group.
@@ -285,23 +311,21 @@ NVFP4_HD float round_down_f32(double t) {
   return f;
 }
 
-// amax_min: scale_amax_min(scale_byte, fl(6·gs)), which the caller computes once per gs (the CUDA
-// kernel gets it from the host: 31 divisions per byte in every block cost more than they save).
+// amax_min: scale_amax_min(scale_byte, fl(6·gs)), which the caller computes once per gs.
 NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, float amax_min, ScaleEntry& e) {
-  const float scale_value = decode_e4m3(scale_byte);
-  for (uint32_t m = 0; m < 8u; m++) e.deq[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs);
+  const float scale_value = scale_byte >= 0x7fu ? 0.0f : decode_e4m3(scale_byte);
+  e.per_unit = stats_per_unit(gs);
+  const float gs_units = mul_f32(gs, e.per_unit);  // gs/u in [1, 2): exact
+  for (uint32_t m = 0; m < 8u; m++) e.ds[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs_units);
   e.inv_d64 = 0.0f;
   e.amax_min = amax_min;
   e.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
   if (scale_byte == 0u || scale_byte >= 0x7fu) {
     for (int k = 0; k < 8; k++) e.cut[k] = kFloat32Max;
-    e.exact_max = kFloat32Max;
     return;
   }
   const float d32 = mul_f32(scale_value, gs);
-  const float twice_deq7 = mul_f32(2.0f, e.deq[7]);  // exact, or +Inf
-  e.exact_max = !(d32 >= 0x1p-124f) ? -1.0f : (twice_deq7 <= kFloat32Max ? twice_deq7 : kFloat32Max);
-  if (d32 >= 0x1p-124f && d32 <= kFloat32Max) e.inv_d64 = div_f32(0x1p-6f, d32);
+  if (d32 <= kFloat32Max) e.inv_d64 = d32 >= 0x1p-124f ? div_f32(0x1p-6f, d32) : -1.0f;
   const double d = static_cast<double>(d32);  // may be +Inf: then every code is 0
   // The bounds above, as exact hex literals.
   constexpr double kBound[8] = {0x1p-150,                   // 2^-150
@@ -337,18 +361,15 @@ struct GroupResult {
   // 16 codes, code j in bits 4j..4j+3: stored little-endian this is exactly the packed layout
   // (element 2k in the low nibble of byte k, element 2k+1 in its high nibble).
   uint64_t codes;
-  double sum_sq_error;   // halving fold of the 16 squared errors
-  double sum_sq_ref;     // halving fold of the 16 squared source values
-  double max_abs_error;
+  float sum_sq_error;   // in stats units: the fused multiply-add chain over j = 0..15 of es²
+  float sum_sq_ref;     // ... of xs²
+  float max_abs_error;  // max |es|
 };
 
 // v: the 16 dequantized float32 values (all finite). table: make_scale_table(gs). The code of v is
 // sign | magnitude with sign = (v < 0 and fl(|v|/d) ≠ 0), as e2m1_rne(fl(v/d)) gives.
-// Error of element j, as the reference defines it: (double)(±deq) − (double)v. Its square and
-// absolute value equal those of deq[m] − |v| (same magnitudes), which is what is computed.
-// The stats use the halving fold (s[i] += s[i+8], then +4, +2, +1). Elements j and j+8 are handled
-// together so only 8 partial sums are live at once (fewer registers on the GPU); the first fold
-// level is then computed as soon as both are known: same operations, same order as the reference.
+// Stats, in units u: xs = fl(|v|·P), es = fl(ds[m] − xs) (the reference's e has the same
+// magnitude), squared and summed by one fused multiply-add per element, in element order.
 NVFP4_HD void quantize_group(const float* v, const ScaleEntry* table, float six_gs, GroupResult& out) {
   float group_amax = 0.0f;
 NVFP4_UNROLL
@@ -359,53 +380,87 @@ NVFP4_UNROLL
   const uint32_t scale_byte = group_scale_byte(group_amax, six_gs);
   const ScaleEntry& e = table[scale_byte];
   uint64_t codes = 0;
-  double err[kGroupSize / 2];
-  double ref[kGroupSize / 2];
-  double max_err = 0.0;
+  float se = 0.0f, sr = 0.0f, max_e = 0.0f;
 NVFP4_UNROLL
-  for (int j = 0; j < kGroupSize / 2; j++) {
-    const float x_lo = abs_f32(v[j]);
-    const float x_hi = abs_f32(v[j + kGroupSize / 2]);
-    const uint32_t m_lo = magnitude_code(x_lo, e);
-    const uint32_t m_hi = magnitude_code(x_hi, e);
-    const uint32_t c_lo = m_lo | (v[j] < 0.0f && x_lo > e.cut[0] ? 8u : 0u);
-    const uint32_t c_hi = m_hi | (v[j + kGroupSize / 2] < 0.0f && x_hi > e.cut[0] ? 8u : 0u);
-    codes |= static_cast<uint64_t>(c_lo) << (4 * j);
-    codes |= static_cast<uint64_t>(c_hi) << (4 * (j + kGroupSize / 2));
-    const double d_lo = static_cast<double>(x_lo);
-    const double d_hi = static_cast<double>(x_hi);
-    const double e_lo = sub_f64(static_cast<double>(e.deq[m_lo]), d_lo);
-    const double e_hi = sub_f64(static_cast<double>(e.deq[m_hi]), d_hi);
-    err[j] = add_f64(mul_f64(e_lo, e_lo), mul_f64(e_hi, e_hi));
-    ref[j] = add_f64(mul_f64(d_lo, d_lo), mul_f64(d_hi, d_hi));
-    const double a_lo = e_lo < 0.0 ? -e_lo : e_lo;
-    const double a_hi = e_hi < 0.0 ? -e_hi : e_hi;
-    max_err = a_lo > max_err ? a_lo : max_err;
-    max_err = a_hi > max_err ? a_hi : max_err;
-  }
-NVFP4_UNROLL
-  for (int half = kGroupSize / 4; half >= 1; half >>= 1) {
-NVFP4_UNROLL
-    for (int i = 0; i < half; i++) {
-      err[i] = add_f64(err[i], err[i + half]);
-      ref[i] = add_f64(ref[i], ref[i + half]);
-    }
+  for (int j = 0; j < kGroupSize; j++) {
+    const float x = abs_f32(v[j]);
+    const uint32_t m = magnitude_code(x, e);
+    codes |= static_cast<uint64_t>(m | (v[j] < 0.0f && x > e.cut[0] ? 8u : 0u)) << (4 * j);
+    const float xs = mul_f32(x, e.per_unit);
+    const float es = sub_f32(e.ds[m], xs);
+    se = fma_f32(es, es, se);
+    sr = fma_f32(xs, xs, sr);
+    max_e = max_f32(max_e, abs_f32(es));
   }
   out.scale_byte = scale_byte;
   out.codes = codes;
-  out.sum_sq_error = err[0];
-  out.sum_sq_ref = ref[0];
-  out.max_abs_error = max_err;
+  out.sum_sq_error = se;
+  out.sum_sq_ref = sr;
+  out.max_abs_error = max_e;
 }
 
 // ---- one 16-element group inside one scale block: the fast path ----------------------------
 // The GPU's per-lane work and the CPU's portable code (which the tests run against the reference
 // everywhere, so the GPU's arithmetic is checked on any machine).
+
+// Row i of the scale-byte search (i = the estimate, 0..0x7e): what picking between bytes i and
+// i + 1 needs, in one 16-byte load.
+struct alignas(16) ScaleRow {
+  float amax_min_next;  // ScaleEntry::amax_min of byte i + 1
+  float inv_d64_lo;     // ScaleEntry::inv_d64 of byte i
+  float inv_d64_hi;     // ... of byte i + 1
+  float pad;
+};
+constexpr int kScaleRows = kScaleBytes - 1;
+
+// The cuts of one scale byte (ScaleEntry::cut), for the fast path's exact redo of codes near a
+// rounding midpoint.
+struct alignas(16) ScaleCuts {
+  float cut[8];
+};
+
+NVFP4_HD void make_scale_cuts(const ScaleEntry* table, ScaleCuts* cuts) {
+  for (int b = 0; b < kScaleBytes; b++) {
+    for (int k = 0; k < 8; k++) cuts[b].cut[k] = table[b].cut[k];
+  }
+}
+
+NVFP4_HD void make_scale_rows(const ScaleEntry* table, ScaleRow* rows) {
+  for (int i = 0; i < kScaleRows; i++) {
+    rows[i].amax_min_next = table[i + 1].amax_min;
+    rows[i].inv_d64_lo = table[i].inv_d64;
+    rows[i].inv_d64_hi = table[i + 1].inv_d64;
+    rows[i].pad = 0.0f;
+  }
+}
+
+// Per-call constants of the fast path (all exact functions of gs).
+struct FastConstants {
+  float per_unit;     // P
+  float s_lo, s_hi;   // the block scales it takes: s_lo ≤ |s| < s_hi
+  float gamax_max;    // and group amaxes ≤ this
+  float inv_six_gs;   // fl(1 / fl(6·gs))
+  float ds_mul;       // fl(gs·P)·2^8
+};
+
+NVFP4_HD void make_fast_constants(float gs, FastConstants& k) {
+  k.per_unit = stats_per_unit(gs);
+  // u = 2^E; |s| ≥ 2^-117 and |s|/u ≥ 2^-117 keep every non-zero |v| and |v|/u normal; |s| < 2^8
+  // and |s|/u < 2^8 keep |s|·2^120 and |s|·2^120/u below 2^128. Powers of two: exact.
+  const int e = stats_unit_exponent(gs);
+  const float u_lo = e >= 0 ? 1.0f : bits_float(static_cast<uint32_t>(127 + e) << 23);  // min(1, u)
+  const float u_hi = e <= 0 ? 1.0f : bits_float(static_cast<uint32_t>(127 + e) << 23);  // max(1, u)
+  k.s_lo = mul_f32(0x1p-117f, u_hi);
+  k.s_hi = mul_f32(256.0f, u_lo);
+  k.gamax_max = mul_f32(2944.0f, gs);  // 2944 = 448 · 6.57…: see quantize_group_fast
+  k.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
+  k.ds_mul = mul_f32(mul_f32(gs, k.per_unit), 256.0f);
+}
+
 struct FastGroupResult {
   uint32_t scale_byte;
   uint32_t codes_lo, codes_hi;  // elements 0..7 and 8..15, code j in bits 4j..4j+3
-  double sum_sq_error, sum_sq_ref;
-  float max_abs_error;          // exact: a float32 |e|
+  float sum_sq_error, sum_sq_ref, max_abs_error;  // as GroupResult's
 };
 
 // Bit 7 of byte j: the sign bit of code j of one word of bytes, set iff v_j < 0 (byte sign XOR
@@ -420,57 +475,97 @@ NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
   return ((even & 0x0f0f0f0fu) | (odd & 0xf0f0f0f0u)) & 0x88888888u;
 }
 
+// A code is decided by the estimate alone unless its bits lie within kNearBits of a rounding
+// midpoint (see quantize_group_fast); such a group's codes are redone with one exact compare each.
+constexpr uint32_t kNearBits = 16;
+
+// The stats of one element of the fast path: ds from the code (m22 = m << 22), es, and the sums.
+NVFP4_HD void fast_element_stats(uint32_t m22, float xs, float sv118, float ds_mul, float& se, float& sr, float& max_e) {
+  const float ds = mul_f32(mul_f32(bits_float(m22), sv118), ds_mul);
+  const float es = sub_f32(ds, xs);
+  se = fma_f32(es, es, se);
+  sr = fma_f32(xs, xs, sr);
+  max_e = max_f32(max_e, abs_f32(es));
+}
+
+// Code m of element j (m22 = m << 22) added at bits 4j' of its half (j' = j mod 8):
+// m22 >> (22 − 4j'), a multiply-high where that shifts right.
+NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
+  const int jj = j & 7;
+  return 4 * jj <= 22 ? mulhi_u32(m22, 1u << (10 + 4 * jj)) : m22 << (4 * jj - 22);
+}
+
 // w: the group's 16 bytes (little-endian words), s: its scale (one block covers the group).
-// Returns false, computing nothing, when the group needs quantize_group on its dequantized
-// values: a NaN byte, a non-finite s, |s| ≥ 2^8, gs ≥ 2^120 (never from a finite amax), or a
-// group amax above the scale byte's exact_max. Otherwise, the reference's results by cheaper
-// exact steps:
-// - |v| = fl(e4m3(b & 0x7f)·|s|) as fl((b << 20 read as float32, = e4m3·2^-120)·(|s|·2^120)):
-//   |s|·2^120 is an exact float32 below 2^128 and the real product is the same;
+// Returns false, computing nothing that matters, when the group needs quantize_group on its
+// dequantized values: a NaN byte, |s| outside [s_lo, s_hi), a group amax above gamax_max, a
+// subnormal scale byte (1..7) or d < 2^-124. Otherwise
+// the reference's results (docs/nvfp4-math.md, "The fast path"), by cheaper exact steps:
+// - |v| = fl(e4m3(b & 0x7f)·|s|) as fl((b << 20 read as float32, = e4m3·2^-120)·(|s|·2^120)), and
+//   xs = fl(|v|·P) as fl((b << 20)·(|s|·2^120·P)): |s|·2^120 and |s|·2^120·P are exact float32
+//   below 2^128, and |v|, |v|·P are normal (or 0), so scaling by P commutes with the rounding;
 // - group amax = the value of the largest b & 0x7f (|e4m3| grows with it, rounding is monotonic),
 //   found with 16-bit-lane max instructions before any |v| is computed;
 // - scale byte without a division or the E4M3 encoder: t = fl(fl(amax·fl(1/six_gs))·2^-120) is
-//   r·2^-120, r = amax/six_gs the exact quotient, within a relative 2^-22.9 (two roundings; where
-//   t or the inner product is subnormal, within 2^-150 absolutely, 2^-30 in units of r). The
-//   float32 bits of t, shifted right by 20, are the index i of the largest E4M3 value ≤ t·2^120
-//   (E4M3 is float32's fields with bias 7, subnormals included), capped at 0x7e (an overflow to
-//   +Inf caps too; amax and 1/six_gs are finite, so t is never NaN). The reference rounds fl(r)
-//   (within 2^-24 of r) to the E4M3 value just below or above it, i.e. i or i + 1, unless t and r
-//   lie on either side of an E4M3 value; then r is within a relative 2^-22 (absolutely 2^-29)
-//   of it, far from every rounding midpoint (2^-5 relative, 2^-10 absolute away), so the byte is
-//   that value's index, i + 1 or i, again. And byte ≥ i + 1 iff amax ≥ amax_min of i + 1 (+Inf
-//   for 0x7f). Two multiplies, a shift, a min, two shared-memory loads and a compare per group,
-//   where the IEEE division and the encoder's branches cost about 35 instructions;
-// - magnitude code m = number of cuts below |v|, from one compare: t = fl(fl(b << 20 read as
-//   float32)·K) with K = fl(|s|·inv_d64) is (|v|/d)·2^-126 within a relative 2^-21 (four roundings;
-//   where t is a subnormal, within 2^-149 absolutely, 2^-23 in units of |v|/d), and the float32
-//   bits of t, shifted right by 22, are the E2M1 index of the largest E2M1 value ≤ t·2^126 (the
-//   E4M3 trick in reverse: E2M1 is float32's fields with bias 1). Call it i, capped at 6. |v|/d
-//   rounds (the reference's e2m1_rne) to the E2M1 value just below or just above it, so m is i or
-//   i + 1, unless t and |v|/d lie on either side of an E2M1 value; then |v|/d is within a relative
-//   2^-21 of that value, far from every rounding bound (0.25 and more away), so m is that value's
-//   index, i + 1 or i, again. Hence m = i + (|v| > cut[i + 1]), exactly. (K = 0 for scale byte 0:
-//   i = 0, cut[1] = FLT_MAX, m = 0.) One multiply, a shift, a min, a shared-memory load and a
-//   compare per element, where the 7 compares of counting cost 14 instructions; sign bits from the bytes, because
-//   fl(|v|/d) ≠ 0 exactly for the non-zero bytes here: a scale byte ≠ 0 gives d ≤ amax/3 (E4M3
-//   rounding of amax/(6·gs) at most doubles it), and exact_max ≥ 0 needs d ≥ 2^-124, so
-//   |s| ≥ 2^-132 and the smallest non-zero |v|, fl(2^-9·|s|) ≥ 2^-141, is far above
-//   2^-150·d ≤ 2^-151·448·|s|;
-// - deq = fl(fl(e2m1(m)·scale_value)·gs) as fl(fl((m << 22 read as float32, = e2m1(m)·2^-126)·
-//   (scale_value·2^118))·(gs·2^8)): the inner product, e2m1(m)·scale_value·2^-8, has at most 6
-//   significant bits and lies in {0} ∪ [2^-18, 10.5], so it is exact, as the reference's is; the
-//   outer one rounds the same real number, once. (The E4M3 trick again: E2M1 codes are float32
-//   fields with bias 1.)
-// - e = deq − |v| in float32, exact below exact_max; squares of float32 values are exact in
-//   float64, so the first fold level is sum_of_squares. The fold is the reference's: level 2
-//   (s[i] += s[i+4]) is applied as soon as s[i+4] exists, keeping 4 partial sums live.
-// (6·gs enters through the table: ScaleEntry::amax_min and inv_six_gs.)
-NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleEntry* table, float gs,
-                                  FastGroupResult& out) {
+//   r·2^-120, r = amax/six_gs the exact quotient, within a relative 2^-22.9; the float32 bits of
+//   t, shifted right by 20, are the index i of the largest E4M3 value ≤ t·2^120 (E4M3 is
+//   float32's fields with bias 7), capped at 0x7e; the reference's byte is i or i + 1, and it is
+//   i + 1 iff amax ≥ amax_min of i + 1 (one ScaleRow load gives that and both inv_d64);
+// - codes from an estimate: t = fl(fl(b << 20 read as float32)·K), K = fl(|s|·inv_d64), is
+//   (|v|/d)·2^-126 within a relative 2^-22 (four roundings; within 2 ulp where subnormal), i.e.
+//   within 4 units of its float32 bits. E2M1 is float32's fields with bias 1, so the bits of
+//   e2m1(m)·2^-126 are m << 22 and the midpoint between codes m and m + 1 has bits
+//   (m << 22) + 2^21. The reference's code is |v|/d rounded to E2M1 (its decision bounds lie
+//   within 1 unit of those midpoints, ties included), so wherever t's bits are at least 16 units
+//   from a midpoint, the code is t rounded to the nearest: with u = bits(t) + 2^21 + 16,
+//   m << 22 = u & 0xffc00000, and "near" is (u mod 2^22) < 32. No cap is needed: a normal,
+//   unsaturated scale byte gives |v|/d ≤ 6·(1 + 2^-4)(1 + 2^-21) < 6.4, and a saturated one
+//   (scale 448) |v|/d ≤ gamax_max/(448·gs)·(1 + 2^-23) < 6.6, both below 7, where m would reach 8.
+//   Scale byte 0 has inv_d64 = 0: t = 0, every code 0. In the rare group with a "near" code, all
+//   16 codes are redone exactly: with i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1])
+//   (docs/nvfp4-math.md, "One comparison per element");
+// - sign bits from the bytes: a scale byte ≥ 8 gives d ≤ amax/3 and |s| ≥ 2^-117 makes every
+//   non-zero |v| ≥ 2^-126, so fl(|v|/d) ≠ 0 exactly for the non-zero bytes;
+// - ds = fl(fl(e2m1(m)·scale_value)·fl(gs·P)) as fl(fl((m << 22 read as float32)·
+//   (scale_value·2^118))·(fl(gs·P)·2^8)): the inner product, e2m1(m)·scale_value·2^-8, has at most
+//   6 significant bits and lies in {0} ∪ [2^-18, 10.5] (exact, as the reference's is), and the
+//   outer one rounds the same real number, once;
+// - es = fl(ds − xs), and the sums: one fused multiply-add per element, in element order.
+// A group's packed magnitude codes (elements 0..7 and 8..15) and its stats.
+struct FastGroupSums {
+  uint32_t lo, hi;
+  float se, sr, max_e;
+};
+
+// quantize_group_fast's codes and stats again, each code by one exact compare: with
+// i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1]) (docs/nvfp4-math.md, "One comparison
+// per element"). For the rare group where some code lies near a rounding midpoint. The bytes come
+// by value: an array argument would live in local memory on the GPU, stored for every group.
+NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const ScaleCuts& c,
+                                               float s120, float s120p, float k_index, float sv118, float ds_mul) {
+  const uint32_t w[4] = {w0, w1, w2, w3};
+  FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
+NVFP4_UNROLL
+  for (int j = 0; j < kGroupSize; j++) {
+    const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
+    uint32_t i = float_bits(mul_f32(b20, k_index)) >> 22;
+    i = i < 6u ? i : 6u;
+    const uint32_t m22 = (i + (mul_f32(b20, s120) > c.cut[i + 1] ? 1u : 0u)) << 22;
+    if (j < 8) {
+      r.lo += code_nibble(m22, j);
+    } else {
+      r.hi += code_nibble(m22, j);
+    }
+    fast_element_stats(m22, mul_f32(b20, s120p), sv118, ds_mul, r.se, r.sr, r.max_e);
+  }
+  return r;
+}
+
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* rows, const ScaleCuts* cuts,
+                                  const FastConstants& k, FastGroupResult& out) {
   const float sa = abs_f32(s);
-  const float gs256 = mul_f32(gs, 256.0f);
-  if (!(sa < 256.0f) || !(gs256 <= kFloat32Max)) return false;
+  if (!(sa >= k.s_lo && sa < k.s_hi)) return false;
   const float s120 = mul_f32(sa, 0x1p120f);
+  const float s120p = mul_f32(s120, k.per_unit);
   // The largest b & 0x7f: even bytes in one set of 16-bit lanes, odd bytes in another.
   uint32_t even = w[0] & 0x007f007fu, odd = w[0] & 0x7f007f00u;
 NVFP4_UNROLL
@@ -480,65 +575,69 @@ NVFP4_UNROLL
   }
   uint32_t mx = max_u16x2(even, odd >> 8);
   mx = max_u16x2(mx, mx >> 16) & 0x7fu;
-  if (mx == 0x7fu) return false;
   const float gamax = mul_f32(bits_float(mx << 20), s120);
-  uint32_t scale_byte = float_bits(mul_f32(mul_f32(gamax, table[0].inv_six_gs), 0x1p-120f)) >> 20;
+  if (mx == 0x7fu || !(gamax <= k.gamax_max)) return false;
+  uint32_t scale_byte = float_bits(mul_f32(mul_f32(gamax, k.inv_six_gs), 0x1p-120f)) >> 20;
   scale_byte = scale_byte < 0x7eu ? scale_byte : 0x7eu;
-  scale_byte += gamax >= table[scale_byte + 1].amax_min ? 1u : 0u;
-  const ScaleEntry& e = table[scale_byte];
-  if (!(gamax <= e.exact_max)) return false;
+  const ScaleRow row = rows[scale_byte];
+  const bool up = gamax >= row.amax_min_next;
+  scale_byte += up ? 1u : 0u;
+  const float inv_d64 = up ? row.inv_d64_hi : row.inv_d64_lo;
+  if (scale_byte - 1u < 7u || inv_d64 < 0.0f) return false;
+  const float k_index = mul_f32(sa, inv_d64);
   const float sv118 = mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), 0x1p118f);
-  const float k_index = mul_f32(sa, e.inv_d64);
   uint32_t lo = 0, hi = 0;
-  double err[kGroupSize / 4], ref[kGroupSize / 4];
-  float max_e = 0.0f;
+  float se = 0.0f, sr = 0.0f, max_e = 0.0f;
+  bool near = false;
 NVFP4_UNROLL
-  for (int j = 0; j < kGroupSize / 2; j++) {
-    // Elements j and j + 8: byte j % 4 of words j / 4 and j / 4 + 2.
-    const int sh = 8 * (j & 3);
-    const float b_lo = bits_float(((w[j >> 2] >> sh) & 0x7fu) << 20);
-    const float b_hi = bits_float(((w[(j >> 2) + 2] >> sh) & 0x7fu) << 20);
-    const float x_lo = mul_f32(b_lo, s120), x_hi = mul_f32(b_hi, s120);
-    uint32_t i_lo = float_bits(mul_f32(b_lo, k_index)) >> 22, i_hi = float_bits(mul_f32(b_hi, k_index)) >> 22;
-    i_lo = i_lo < 6u ? i_lo : 6u;
-    i_hi = i_hi < 6u ? i_hi : 6u;
-    const uint32_t m_lo = i_lo + (x_lo > e.cut[i_lo + 1] ? 1u : 0u);
-    const uint32_t m_hi = i_hi + (x_hi > e.cut[i_hi + 1] ? 1u : 0u);
-    lo += m_lo << (4 * j);  // the nibbles do not overlap: one shift-and-add each
-    hi += m_hi << (4 * j);
-    const float dq_lo = mul_f32(mul_f32(bits_float(m_lo << 22), sv118), gs256);
-    const float dq_hi = mul_f32(mul_f32(bits_float(m_hi << 22), sv118), gs256);
-    const float e_lo = sub_f32(dq_lo, x_lo);
-    const float e_hi = sub_f32(dq_hi, x_hi);
-    max_e = max_f32(max_e, max_f32(abs_f32(e_lo), abs_f32(e_hi)));
-    const double pe = sum_of_squares(static_cast<double>(e_lo), static_cast<double>(e_hi));
-    const double pr = sum_of_squares(static_cast<double>(x_lo), static_cast<double>(x_hi));
-    if (j < kGroupSize / 4) {
-      err[j] = pe;
-      ref[j] = pr;
+  for (int j = 0; j < kGroupSize; j++) {
+    const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
+    const float xs = mul_f32(b20, s120p);
+    const uint32_t u = float_bits(mul_f32(b20, k_index)) + ((1u << 21) + kNearBits);
+    const uint32_t m22 = u & 0xffc00000u;
+    near |= (u & 0x003fffe0u) == 0u;
+    if (j < 8) {
+      lo += code_nibble(m22, j);
     } else {
-      err[j - kGroupSize / 4] = add_f64(err[j - kGroupSize / 4], pe);
-      ref[j - kGroupSize / 4] = add_f64(ref[j - kGroupSize / 4], pr);
+      hi += code_nibble(m22, j);
     }
+    fast_element_stats(m22, xs, sv118, k.ds_mul, se, sr, max_e);
+  }
+  if (near) {
+    const FastGroupSums r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120, s120p, k_index, sv118, k.ds_mul);
+    lo = r.lo;
+    hi = r.hi;
+    se = r.se;
+    sr = r.sr;
+    max_e = r.max_e;
   }
   const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
   const uint32_t keep = scale_byte != 0u ? 0xffffffffu : 0u;  // scale byte 0: every code is 0
   out.scale_byte = scale_byte;
   out.codes_lo = lo | (sign_nibbles(sign_flags(w[0], flip), sign_flags(w[1], flip)) & keep);
   out.codes_hi = hi | (sign_nibbles(sign_flags(w[2], flip), sign_flags(w[3], flip)) & keep);
-  out.sum_sq_error = add_f64(add_f64(err[0], err[2]), add_f64(err[1], err[3]));
-  out.sum_sq_ref = add_f64(add_f64(ref[0], ref[2]), add_f64(ref[1], ref[3]));
+  out.sum_sq_error = se;
+  out.sum_sq_ref = sr;
   out.max_abs_error = max_e;
   return true;
 }
 
-// Halving fold of b[0..width) (width a power of two), the tree a CUDA warp's xor-shuffle
-// reduction computes in lane 0. Twin of foldSum in src/nvfp4/reference.ts.
-NVFP4_HD double fold_sum(double* b, int width) {
+// Halving fold of b[0..width) in float32 (width a power of two), the tree a CUDA warp's
+// xor-shuffle reduction computes in lane 0. Twin of foldSum32 in src/nvfp4/reference.ts.
+NVFP4_HD float fold_sum_f32(float* b, int width) {
   for (int half = width >> 1; half >= 1; half >>= 1) {
-    for (int i = 0; i < half; i++) b[i] = add_f64(b[i], b[i + half]);
+    for (int i = 0; i < half; i++) b[i] = add_f32(b[i], b[i + half]);
   }
   return b[0];
+}
+
+// The sums in stats units (u²) and max |es| (u) back to values: exact powers of two in float64.
+template <typename Stats>
+inline void scale_stats_to_values(float gs, float max_es, Stats& stats) {
+  const double unit = ldexp(1.0, stats_unit_exponent(gs));
+  stats.sum_sq_error *= unit * unit;
+  stats.sum_sq_ref *= unit * unit;
+  stats.max_abs_error = static_cast<double>(max_es) * unit;
 }
 
 // Global scale: fround(amax / 2688); 0 → 1; below 2^-126 → 2^-126. Twin of nvfp4GlobalScale.

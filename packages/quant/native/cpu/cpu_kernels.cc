@@ -186,28 +186,33 @@ struct QuantizeContext {
   bool uniform;            // every group lies inside one scale block (block_cols % 16 == 0)
   float gs, six_gs;
   const ScaleEntry* table;  // make_scale_table(gs)
+  const ScaleRow* rows;     // make_scale_rows(table)
+  const ScaleCuts* cuts;    // make_scale_cuts(table)
+  FastConstants fast;       // make_fast_constants(gs)
   uint8_t* packed;
   uint8_t* block_scales;
 };
 
+// A row's sums of its chunks (float64, in chunk order), in stats units.
 struct RowStats {
   double err = 0.0, ref = 0.0;
 };
 
 // Returns false when the row holds a non-finite value (its outputs are then meaningless).
-using RowKernel = bool (*)(const QuantizeContext&, int64_t, RowStats&, double&);
+// max_err: the largest |es| so far, in stats units.
+using RowKernel = bool (*)(const QuantizeContext&, int64_t, RowStats&, float&);
 
-bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, double& max_err) {
+bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, float& max_err) {
   const Fp8TensorView& t = *q.t;
   const float* srow = t.scale + (r / t.block_rows) * q.scale_cols;
   const uint8_t* row = t.data + r * t.cols;
-  double chunk_err[kStatsChunkGroups];
-  double chunk_ref[kStatsChunkGroups];
+  float chunk_err[kStatsChunkGroups];
+  float chunk_ref[kStatsChunkGroups];
   float v[kGroupSize];
   for (int64_t first = 0; first < q.groups; first += kStatsChunkGroups) {
     const int64_t last = std::min<int64_t>(first + kStatsChunkGroups, q.groups);
-    std::fill(chunk_err, chunk_err + kStatsChunkGroups, 0.0);
-    std::fill(chunk_ref, chunk_ref + kStatsChunkGroups, 0.0);
+    std::fill(chunk_err, chunk_err + kStatsChunkGroups, 0.0f);
+    std::fill(chunk_ref, chunk_ref + kStatsChunkGroups, 0.0f);
     for (int64_t g = first; g < last; g++) {
       const int64_t c0 = g * kGroupSize;
       uint8_t* codes = q.packed + (r * t.cols + c0) / 2;
@@ -216,14 +221,13 @@ bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, do
         uint32_t w[4];
         std::memcpy(w, row + c0, sizeof w);  // little-endian words, as the GPU loads them
         FastGroupResult f;
-        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.table, q.gs, f)) {
+        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.rows, q.cuts, q.fast, f)) {
           q.block_scales[r * q.groups + g] = static_cast<uint8_t>(f.scale_byte);
           std::memcpy(codes, &f.codes_lo, 4);
           std::memcpy(codes + 4, &f.codes_hi, 4);
           chunk_err[g - first] = f.sum_sq_error;
           chunk_ref[g - first] = f.sum_sq_ref;
-          const double m = static_cast<double>(f.max_abs_error);
-          max_err = m > max_err ? m : max_err;
+          max_err = max_f32(max_err, f.max_abs_error);
           continue;
         }
       }
@@ -237,10 +241,10 @@ bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, do
       for (int k = 0; k < 8; k++) codes[k] = static_cast<uint8_t>(res.codes >> (8 * k));
       chunk_err[g - first] = res.sum_sq_error;
       chunk_ref[g - first] = res.sum_sq_ref;
-      max_err = res.max_abs_error > max_err ? res.max_abs_error : max_err;
+      max_err = max_f32(max_err, res.max_abs_error);
     }
-    out.err = add_f64(out.err, fold_sum(chunk_err, kStatsChunkGroups));
-    out.ref = add_f64(out.ref, fold_sum(chunk_ref, kStatsChunkGroups));
+    out.err = add_f64(out.err, static_cast<double>(fold_sum_f32(chunk_err, kStatsChunkGroups)));
+    out.ref = add_f64(out.ref, static_cast<double>(fold_sum_f32(chunk_ref, kStatsChunkGroups)));
   }
   return true;
 }
@@ -250,8 +254,10 @@ bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, do
 // that no long dependency chain runs per group:
 //  1. decode: |v| = fl(e4m3(|b|)·|s|) for the chunk (a shift and exact multiplications), kept in L1;
 //  2. scale bytes of 8 groups at once: group amax, one vector division, vector E4M3 rounding;
-//  3. per group: codes by comparing |v| with the group's 8 cuts (no division), the dequantized
-//     magnitude by a permute, packing, and the float64 error terms 4 at a time.
+//  3. per group: codes by comparing |v| with the group's 8 cuts (no division), the reconstructed
+//     magnitude by a permute, packing, and the error terms es and xs of its 16 elements;
+//  4. the stats of 8 groups at once: their es (and xs) transposed so that lane g holds group g,
+//     then one fused multiply-add per element in element order, the scalar code's chain.
 // Every lane operation is the scalar code's IEEE operation, so the bits are the same.
 
 // Max over the 8 lanes of each of m[0..7], as one vector (lane g = group g).
@@ -279,20 +285,39 @@ NVFP4_AVX2 inline __m256i encode_e4m3_nonneg8(__m256 a) {
   return _mm256_blendv_epi8(normal, sub, _mm256_castps_si256(is_sub));
 }
 
-// Sums of the halving folds of 4 groups (l2[g]: the group's second fold level, lanes i = 0..3),
-// stored to out[0..3]: lanes (0 + 2) and (1 + 3), then their sum, as fold_sum does.
-NVFP4_AVX2 inline void fold_groups4(const __m256d* l2, double* out) {
-  const __m256d ab = _mm256_add_pd(_mm256_permute2f128_pd(l2[0], l2[1], 0x20), _mm256_permute2f128_pd(l2[0], l2[1], 0x31));
-  const __m256d cd = _mm256_add_pd(_mm256_permute2f128_pd(l2[2], l2[3], 0x20), _mm256_permute2f128_pd(l2[2], l2[3], 0x31));
-  const __m256d acbd = _mm256_add_pd(_mm256_unpacklo_pd(ab, cd), _mm256_unpackhi_pd(ab, cd));  // a, c, b, d
-  _mm256_storeu_pd(out, _mm256_permute4x64_pd(acbd, 0xd8));
-}
-NVFP4_AVX2 inline double fold_group1(__m256d l2) {
-  const __m128d l3 = _mm_add_pd(_mm256_castpd256_pd128(l2), _mm256_extractf128_pd(l2, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(l3, _mm_unpackhi_pd(l3, l3)));
+// In place: r[j] lane i ← r[i] lane j (8×8 floats).
+NVFP4_AVX2 inline void transpose8(__m256* r) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++) {
+    u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
 }
 
-NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats& out, double& max_err) {
+// The group sums of groups g0..g0+7 of a chunk: lane i = the fused multiply-add chain over the 16
+// values of group g0 + i in element order (buf: 16 floats per group).
+NVFP4_AVX2 inline __m256 chain_sums8(const float* buf) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int half = 0; half < kGroupSize; half += 8) {
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_load_ps(buf + i * kGroupSize + half);
+    transpose8(r);
+    for (int j = 0; j < 8; j++) acc = _mm256_fmadd_ps(r[j], r[j], acc);
+  }
+  return acc;
+}
+
+NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats& out, float& max_err) {
   const Fp8TensorView& t = *q.t;
   const float* srow = t.scale + (r / t.block_rows) * q.scale_cols;
   const uint8_t* row = t.data + r * t.cols;
@@ -304,20 +329,19 @@ NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats&
   // that is exactly e4m3(b)·2^-120 (E4M3 subnormals land on float32 subnormals), so a product
   // with 2^120 decodes b exactly. NaN bytes (0x7f) are caught by a compare instead.
   const __m256 k2p120 = _mm256_set1_ps(0x1p120f);
-  const __m256d kAbs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
   const __m256 kAbsF = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 per_unit = _mm256_set1_ps(q.fast.per_unit);
   __m128i nan_bytes = _mm_setzero_si128();
   __m256 not_finite = _mm256_setzero_ps();
   bool bad_scale = false;
-  __m256d vmax = _mm256_setzero_pd();   // max |e| of the float64 path
-  __m256 vmaxf = _mm256_setzero_ps();   // max |e| of the exact float32 path
-  alignas(32) float xbuf[kStatsChunkGroups * kGroupSize];  // |v| of the chunk
+  __m256 vmaxf = _mm256_setzero_ps();   // max |es|
+  alignas(32) float xbuf[kStatsChunkGroups * kGroupSize];  // |v| of the chunk, then xs
+  alignas(32) float ebuf[kStatsChunkGroups * kGroupSize];  // es of the chunk
   alignas(32) __m256 mbuf[kStatsChunkGroups];              // per group: max of its two vectors
   alignas(32) int32_t sbuf[kStatsChunkGroups];             // scale bytes
-  alignas(32) float gbuf[kStatsChunkGroups];               // group amax
   alignas(32) int32_t negbuf[kStatsChunkGroups];           // per group: 0x80 when its scale is negative
-  alignas(32) double chunk_err[kStatsChunkGroups];
-  alignas(32) double chunk_ref[kStatsChunkGroups];
+  alignas(32) float chunk_err[kStatsChunkGroups];
+  alignas(32) float chunk_ref[kStatsChunkGroups];
   // Uniform groups: the multiplier of the current scale block, set when c0 crosses a block edge.
   int64_t next_edge = 0;
   __m256 s_mul = _mm256_setzero_ps();
@@ -376,7 +400,6 @@ NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats&
     for (int gi = n; gi < ((n + 7) & ~7); gi++) mbuf[gi] = _mm256_setzero_ps();
     for (int gi = 0; gi < n; gi += 8) {
       const __m256 gmax = lane_max8(mbuf + gi);
-      _mm256_store_ps(gbuf + gi, gmax);
       // Overflow to Inf shows in the group max (the scale itself was checked above).
       not_finite = _mm256_or_ps(not_finite, _mm256_cmp_ps(gmax, _mm256_set1_ps(kFloat32Max), _CMP_NLE_UQ));
       const __m256i enc = encode_e4m3_nonneg8(_mm256_div_ps(gmax, _mm256_set1_ps(q.six_gs)));
@@ -386,7 +409,6 @@ NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats&
     }
     for (int gi = 0; gi < n; gi++) sbrow[first + gi] = static_cast<uint8_t>(sbuf[gi]);
     // 3. Codes and error terms.
-    __m256d l2e[4], l2r[4];
     for (int gi = 0; gi < n; gi++) {
       const int64_t c0 = (first + gi) * kGroupSize;
       const ScaleEntry& e = q.table[sbuf[gi] & 0x7f];
@@ -421,70 +443,34 @@ NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats&
       const __m128i nib = _mm_and_si128(_mm_or_si128(c8, _mm_srli_epi16(c8, 4)), _mm_set1_epi16(0x00ff));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(prow + c0 / 2), _mm_packus_epi16(nib, nib));
 
-      // Error terms in float64: e = deq[m] − |v| (same square and magnitude as the reference's e).
-      // Usually that difference is exact in float32 (see ScaleEntry::exact_max): then one float32
-      // subtraction per 8 elements and one conversion per 4 replace two conversions and a float64
-      // subtraction per 4; the float32 values are also what the maximum is taken over.
-      const __m256 deq_table = _mm256_loadu_ps(e.deq);
-      const __m256 dq_lo = _mm256_permutevar8x32_ps(deq_table, mg_lo);
-      const __m256 dq_hi = _mm256_permutevar8x32_ps(deq_table, mg_hi);
-      const float* xg = xbuf + gi * kGroupSize;
-      if (gbuf[gi] <= e.exact_max) {
-        alignas(32) float ef[kGroupSize];
-        const __m256 ef_lo = _mm256_sub_ps(dq_lo, _mm256_castsi256_ps(xb_lo));
-        const __m256 ef_hi = _mm256_sub_ps(dq_hi, _mm256_castsi256_ps(xb_hi));
-        _mm256_store_ps(ef, ef_lo);
-        _mm256_store_ps(ef + 8, ef_hi);
-        vmaxf = _mm256_max_ps(vmaxf, _mm256_max_ps(_mm256_and_ps(ef_lo, kAbsF), _mm256_and_ps(ef_hi, kAbsF)));
-        // Squares of float32 values are exact in float64, so the first fold level
-        // fl(a² + b²) is one FMA: fma(a, a, b·b) rounds the same exact sum once.
-        __m256d ed[4], xd[4];
-        for (int i = 0; i < 4; i++) {
-          xd[i] = _mm256_cvtps_pd(_mm_load_ps(xg + 4 * i));
-          ed[i] = _mm256_cvtps_pd(_mm_load_ps(ef + 4 * i));
-        }
-        l2e[gi & 3] = _mm256_add_pd(_mm256_fmadd_pd(ed[0], ed[0], _mm256_mul_pd(ed[2], ed[2])),
-                                    _mm256_fmadd_pd(ed[1], ed[1], _mm256_mul_pd(ed[3], ed[3])));
-        l2r[gi & 3] = _mm256_add_pd(_mm256_fmadd_pd(xd[0], xd[0], _mm256_mul_pd(xd[2], xd[2])),
-                                    _mm256_fmadd_pd(xd[1], xd[1], _mm256_mul_pd(xd[3], xd[3])));
-      } else {
-        alignas(32) float dq[kGroupSize];
-        _mm256_store_ps(dq, dq_lo);
-        _mm256_store_ps(dq + 8, dq_hi);
-        __m256d e2[4], r2[4];
-        for (int i = 0; i < 4; i++) {
-          const __m256d xd = _mm256_cvtps_pd(_mm_load_ps(xg + 4 * i));
-          const __m256d ed = _mm256_sub_pd(_mm256_cvtps_pd(_mm_load_ps(dq + 4 * i)), xd);
-          e2[i] = _mm256_mul_pd(ed, ed);
-          r2[i] = _mm256_mul_pd(xd, xd);
-          vmax = _mm256_max_pd(vmax, _mm256_and_pd(ed, kAbs));
-        }
-        // First two fold levels: lanes i of (e[i] + e[i+8]) + (e[i+4] + e[i+12]).
-        l2e[gi & 3] = _mm256_add_pd(_mm256_add_pd(e2[0], e2[2]), _mm256_add_pd(e2[1], e2[3]));
-        l2r[gi & 3] = _mm256_add_pd(_mm256_add_pd(r2[0], r2[2]), _mm256_add_pd(r2[1], r2[3]));
-      }
-      if ((gi & 3) == 3) {
-        fold_groups4(l2e, chunk_err + gi - 3);
-        fold_groups4(l2r, chunk_ref + gi - 3);
-      }
+      // In stats units: xs = fl(|v|·P), es = fl(ds[m] − xs).
+      const __m256 ds_table = _mm256_loadu_ps(e.ds);
+      float* xg = xbuf + gi * kGroupSize;
+      float* eg = ebuf + gi * kGroupSize;
+      const __m256 xs_lo = _mm256_mul_ps(_mm256_castsi256_ps(xb_lo), per_unit);
+      const __m256 xs_hi = _mm256_mul_ps(_mm256_castsi256_ps(xb_hi), per_unit);
+      const __m256 es_lo = _mm256_sub_ps(_mm256_permutevar8x32_ps(ds_table, mg_lo), xs_lo);
+      const __m256 es_hi = _mm256_sub_ps(_mm256_permutevar8x32_ps(ds_table, mg_hi), xs_hi);
+      vmaxf = _mm256_max_ps(vmaxf, _mm256_max_ps(_mm256_and_ps(es_lo, kAbsF), _mm256_and_ps(es_hi, kAbsF)));
+      _mm256_store_ps(xg, xs_lo);
+      _mm256_store_ps(xg + 8, xs_hi);
+      _mm256_store_ps(eg, es_lo);
+      _mm256_store_ps(eg + 8, es_hi);
     }
-    for (int gi = n & ~3; gi < n; gi++) {
-      chunk_err[gi] = fold_group1(l2e[gi & 3]);
-      chunk_ref[gi] = fold_group1(l2r[gi & 3]);
+    // 4. Group sums, 8 groups per step (lanes past the chunk's end sum stale values nobody uses).
+    for (int gi = 0; gi < n; gi += 8) {
+      _mm256_store_ps(chunk_err + gi, chain_sums8(ebuf + gi * kGroupSize));
+      _mm256_store_ps(chunk_ref + gi, chain_sums8(xbuf + gi * kGroupSize));
     }
-    for (int gi = n; gi < kStatsChunkGroups; gi++) chunk_err[gi] = chunk_ref[gi] = 0.0;
-    out.err = add_f64(out.err, fold_sum(chunk_err, kStatsChunkGroups));
-    out.ref = add_f64(out.ref, fold_sum(chunk_ref, kStatsChunkGroups));
+    for (int gi = n; gi < kStatsChunkGroups; gi++) chunk_err[gi] = chunk_ref[gi] = 0.0f;
+    out.err = add_f64(out.err, static_cast<double>(fold_sum_f32(chunk_err, kStatsChunkGroups)));
+    out.ref = add_f64(out.ref, static_cast<double>(fold_sum_f32(chunk_ref, kStatsChunkGroups)));
   }
   if (bad_scale || _mm_movemask_epi8(nan_bytes) != 0 || _mm256_movemask_ps(not_finite) != 0) return false;
   __m128 mf = _mm_max_ps(_mm256_castps256_ps128(vmaxf), _mm256_extractf128_ps(vmaxf, 1));
   mf = _mm_max_ps(mf, _mm_movehl_ps(mf, mf));
   mf = _mm_max_ss(mf, _mm_shuffle_ps(mf, mf, 1));
-  const __m128d m2 = _mm_max_pd(_mm256_castpd256_pd128(vmax), _mm256_extractf128_pd(vmax, 1));
-  const double md = _mm_cvtsd_f64(_mm_max_sd(m2, _mm_unpackhi_pd(m2, m2)));
-  const double mf64 = static_cast<double>(_mm_cvtss_f32(mf));
-  const double m = mf64 > md ? mf64 : md;
-  max_err = m > max_err ? m : max_err;
+  max_err = max_f32(max_err, _mm_cvtss_f32(mf));
   return true;
 }
 
@@ -548,6 +534,10 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
                            const CpuOptions& options) {
   ScaleEntry table[kScaleBytes];
   make_scale_table(gs, table);
+  ScaleRow rows[kScaleRows];
+  make_scale_rows(table, rows);
+  ScaleCuts cuts[kScaleBytes];
+  make_scale_cuts(table, cuts);
   QuantizeContext q;
   q.t = &t;
   q.scale_cols = t.scale_cols();
@@ -556,17 +546,20 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   q.gs = gs;
   q.six_gs = mul_f32(6.0f, gs);
   q.table = table;
+  q.rows = rows;
+  q.cuts = cuts;
+  make_fast_constants(gs, q.fast);
   q.packed = packed;
   q.block_scales = block_scales;
   const RowKernel kernel = pick_row_kernel(options.simd);
 
   const Plan plan = make_plan(t, options);
   std::vector<RowStats> row_stats(t.rows);
-  std::vector<double> tile_max(plan.tiles, 0.0);
+  std::vector<float> tile_max(plan.tiles, 0.0f);
   std::vector<NonFinite> bad(plan.tiles);
   std::atomic<int64_t> first_bad_row{INT64_MAX};
   for_tiles(plan, t.rows, [&](int64_t tile, int64_t begin, int64_t end) {
-    double max_err = 0.0;
+    float max_err = 0.0f;
     for (int64_t r = begin; r < end && r < first_bad_row.load(std::memory_order_relaxed); r++) {
       if (!kernel(q, r, row_stats[r], max_err)) {
         bad[tile] = scan_row(t, r);
@@ -584,7 +577,9 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
     stats.sum_sq_error = add_f64(stats.sum_sq_error, row_stats[r].err);
     stats.sum_sq_ref = add_f64(stats.sum_sq_ref, row_stats[r].ref);
   }
-  for (double m : tile_max) stats.max_abs_error = m > stats.max_abs_error ? m : stats.max_abs_error;
+  float max_err = 0.0f;
+  for (float m : tile_max) max_err = max_f32(max_err, m);
+  scale_stats_to_values(gs, max_err, stats);
   return stats;
 }
 

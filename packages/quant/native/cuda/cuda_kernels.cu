@@ -18,6 +18,7 @@
 #include <climits>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "../common/nvfp4_math.h"
 #include "cuda_kernels.h"
@@ -28,7 +29,7 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kQuantizeThreads = 256;
-constexpr int kQuantizeBlocksPerSm = 3;
+constexpr int kQuantizeBlocksPerSm = 4;
 static_assert(kQuantizeThreads <= kThreads, "block_max_min holds kThreads / 32 warp slots");
 constexpr unsigned kFullMask = 0xffffffffu;
 
@@ -220,58 +221,61 @@ FastDiv make_fast_div(uint32_t d) {
 }
 __device__ __forceinline__ uint32_t fast_div(uint32_t n, FastDiv d) { return (__umulhi(n, d.magic) + n) >> d.shift; }
 
+// The per-gs tables, computed on the host and copied to the start of the stats scratch before
+// each launch (16 KB: as kernel parameters they made every launch slower).
+struct GsTables {
+  ScaleRow rows[kScaleRows];      // the fast path's scale-byte search (copied to shared memory)
+  ScaleCuts cuts[kScaleBytes];    // its exact redo of codes near a rounding midpoint
+  ScaleEntry table[kScaleBytes];  // the general path's
+};
+
 struct QuantizeArgs {
   const uint8_t* data;
   const float* scale;
   uint8_t* packed;
   uint8_t* block_scales;
-  double* chunk_err;  // rows · chunks_per_row
-  double* chunk_ref;
-  double* row_err;    // rows
-  double* row_ref;
-  double* block_max_err;                 // gridDim.x
-  unsigned long long* block_first_bad;   // gridDim.x; ULLONG_MAX: none
-  int32_t rows, cols, groups, chunks_per_row, scale_cols, block_cols;
-  FastDiv by_block_rows, by_block_cols;
-  float gs, six_gs;
+  float* chunk_err;                     // rows · chunks_per_row, in stats units; -1: redo
+  float* chunk_ref;
+  float* block_max_err;                 // gridDim.x: max |es|
+  unsigned long long* block_first_bad;  // gridDim.x; ULLONG_MAX: none
+  int32_t rows, cols, groups, chunks_per_row, scale_cols;
+  FastDiv by_block_rows, by_block_cols, by_chunks_per_row;
+  float six_gs;
   bool uniform_scale;  // block_cols % 16 == 0: one scale covers each group
-  float amax_min[kScaleBytes];  // ScaleEntry::amax_min of every scale byte, from the host
+  FastConstants fast;
+  const GsTables* tables;
 };
 
-// Group g of `row` (16 bytes in q) by the fast path: writes its scale byte and packed codes and
-// returns its two stats sums, or returns false, having written nothing, when the group needs the
-// general path. Past the end of the row (the fold pads with 0.0) it only returns 0.0.
-__device__ __forceinline__ bool quantize_group_fast_path(const uint4 q, int32_t row, int32_t g, const float* srow,
-                                                         const QuantizeArgs& a, const ScaleEntry* table, double& ge,
-                                                         double& gr, float& local_max) {
-  ge = 0.0;
-  gr = 0.0;
-  if (g >= a.groups) return true;
-  if (!a.uniform_scale) return false;
-  const int32_t c0 = g * kGroupSize;
+// What one lane computed for one group: its stats (0 past the end of the row: the fold pads
+// with 0) and whether it is done (false: the chunk goes to the general path).
+struct LaneGroup {
+  float err = 0.0f, ref = 0.0f;
+  bool done = true;
+};
+
+__device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, float s, bool in_row, const QuantizeArgs& a,
+                                                                  const ScaleRow* rows, uint8_t* scale_out, uint2* codes_out,
+                                                                  float& max_es) {
+  LaneGroup r;
+  if (!in_row) return r;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  if (!quantize_group_fast(w, srow[fast_div(static_cast<uint32_t>(c0), a.by_block_cols)], table, a.gs, f)) {
-    return false;
-  }
-  const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
-  a.block_scales[base / kGroupSize] = static_cast<uint8_t>(f.scale_byte);
-  *reinterpret_cast<uint2*>(a.packed + base / 2) = make_uint2(f.codes_lo, f.codes_hi);
-  ge = f.sum_sq_error;
-  gr = f.sum_sq_ref;
-  local_max = max_f32(local_max, f.max_abs_error);
-  return true;
+  r.done = a.uniform_scale && quantize_group_fast(w, s, rows, a.tables->cuts, a.fast, f);
+  if (!r.done) return r;
+  *scale_out = static_cast<uint8_t>(f.scale_byte);
+  *codes_out = make_uint2(f.codes_lo, f.codes_hi);
+  r.err = f.sum_sq_error;
+  r.ref = f.sum_sq_ref;
+  max_es = max_f32(max_es, f.max_abs_error);
+  return r;
 }
 
-// The general path of group g of `row`: per-element scales, non-finite values, s = 0, |s| ≥ 2^8,
-// amax above exact_max. Exact for every group; the kernel runs it, after its main loop, on the
-// chunks where the fast path declined a group (rare), so its registers do not weigh on that loop.
-__device__ __forceinline__ void quantize_group_general_path(int32_t row, int32_t g, const QuantizeArgs& a,
-                                                            const ScaleEntry* table, double& ge, double& gr,
-                                                            double& local_max, unsigned long long& bad) {
-  ge = 0.0;
-  gr = 0.0;
-  if (g >= a.groups) return;
+// The general path of group g of `row`: per-element scales, non-finite values and every case the
+// fast path declines. Exact for every group; run after the main loop on the chunks that need it.
+__device__ __forceinline__ LaneGroup quantize_group_on_general_path(int32_t row, int32_t g, const QuantizeArgs& a,
+                                                                     float& max_es, unsigned long long& bad) {
+  LaneGroup r;
+  if (g >= a.groups) return r;
   const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(row), a.by_block_rows)) * a.scale_cols;
   const int32_t c0 = g * kGroupSize;
   const int64_t base = static_cast<int64_t>(row) * a.cols + c0;
@@ -294,144 +298,106 @@ __device__ __forceinline__ void quantize_group_general_path(int32_t row, int32_t
     bad = idx < bad ? idx : bad;
   }
   GroupResult res;
-  quantize_group(v, table, a.six_gs, res);
+  quantize_group(v, a.tables->table, a.six_gs, res);
   a.block_scales[base / kGroupSize] = static_cast<uint8_t>(res.scale_byte);
   *reinterpret_cast<unsigned long long*>(a.packed + base / 2) = res.codes;
-  ge = res.sum_sq_error;
-  gr = res.sum_sq_ref;
-  local_max = res.max_abs_error > local_max ? res.max_abs_error : local_max;
+  r.err = res.sum_sq_error;
+  r.ref = res.sum_sq_ref;
+  max_es = max_f32(max_es, res.max_abs_error);
+  return r;
 }
 
 // Lane p's s[p] + s[p+16] (fold level 1, the lane's own addition) → the chunk's 32-wide halving
-// fold, in lane 0 of the half-warp: xor-shuffles 8, 4, 2, 1 inside the half-warp. Every lane of the
-// warp calls it.
-__device__ __forceinline__ double chunk_fold(double v) {
+// fold, in lane 0 of the half-warp: xor-shuffles 8, 4, 2, 1 inside the half-warp. Every lane of
+// the warp calls it.
+__device__ __forceinline__ float chunk_fold(float v) {
 #pragma unroll
-  for (int off = 8; off >= 1; off >>= 1) v = add_f64(v, __shfl_xor_sync(kFullMask, v, off));
+  for (int off = 8; off >= 1; off >>= 1) v = add_f32(v, __shfl_xor_sync(kFullMask, v, off));
   return v;
 }
 
-// Block b owns rows [rows·b/G, rows·(b+1)/G), so it can add each row's chunks itself: no per-row
-// counters, fences or atomics, and no second kernel. Inside the block, each half-warp takes one
-// chunk of 32 groups (512 bytes) at a time, the 16 lanes two groups each, p and p + 16: the first
-// level of the chunk's 32-wide halving fold (s[p] + s[p+16]) is then a lane's own addition, and
-// xor-shuffles 8, 4, 2, 1 inside the half-warp do the rest (one shuffle level fewer than a lane
-// per group, and each level feeds two groups). A warp walks its chunk pairs blockDim/32 apart; the
-// other warps of the SM hide its loads' latency (prefetching the next pair cost registers, and so
-// warps). A chunk where the fast path declines a group is redone after the loop by the general
-// path. At the end, after one barrier, thread i adds the chunks of the block's row i in order into
-// row_err/row_ref (the reference's row level), and thread 0 writes the block's max |error| and
-// lowest bad index (no atomics, no memset).
-// 80 registers, 3 blocks (24 warps) per SM: the main loop then spills nothing.
+// The chunks (32 groups of a row, 512 bytes) are numbered row-major, and block b takes chunks
+// [C·b/G, C·(b+1)/G): the same work for every block, whatever the row count. Inside the block,
+// each half-warp takes one chunk at a time, its 16 lanes two groups each, p and p + 16: the
+// first level of the chunk's halving fold (s[p] + s[p+16]) is then a lane's own addition, and
+// xor-shuffles 8, 4, 2, 1 inside the half-warp do the rest. Both groups' loads are issued before
+// either is computed. A chunk where the fast path declines a group is marked (-1) and redone after
+// the loop by the general path. The host adds each row's chunk sums in order (float64) and the
+// rows in order; each block writes its max |es| and lowest bad index to its own slot. No atomics,
+// no fences, no memsets.
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
-  __shared__ ScaleEntry table[kScaleBytes];
-  for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) make_scale_entry(static_cast<uint32_t>(i), a.gs, a.amax_min[i], table[i]);
+  __shared__ ScaleRow rows[kScaleRows];
+  for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) rows[i] = a.tables->rows[i];
   __syncthreads();
 
-  const int32_t row_begin = static_cast<int32_t>(static_cast<int64_t>(a.rows) * blockIdx.x / gridDim.x);
-  const int32_t row_end = static_cast<int32_t>(static_cast<int64_t>(a.rows) * (blockIdx.x + 1) / gridDim.x);
-  const int32_t cpr = a.chunks_per_row;
-  const int32_t chunks = (row_end - row_begin) * cpr;
+  const int64_t total = static_cast<int64_t>(a.rows) * a.chunks_per_row;
+  const int32_t first = static_cast<int32_t>(total * blockIdx.x / gridDim.x);
+  const int32_t end = static_cast<int32_t>(total * (blockIdx.x + 1) / gridDim.x);
   const int lane = threadIdx.x & 31, half = lane >> 4, p = lane & 15;
-  const int32_t warps = static_cast<int32_t>(blockDim.x >> 5);
-  const int32_t step = 2 * warps;  // chunks between a half-warp's consecutive chunks
-  const int32_t step_rows = step / cpr, step_chunks = step % cpr;
-  float fast_max = 0.0f;    // max |error| of the fast path's groups (float32 values)
-  double local_max = 0.0;  // ... and of the general path's (float64 values)
+  const int32_t step = 2 * static_cast<int32_t>(blockDim.x >> 5);  // chunks between a half-warp's chunks
+  const int32_t f0 = first + 2 * static_cast<int32_t>(threadIdx.x >> 5) + half;
+  float max_es = 0.0f;
   unsigned long long bad = ULLONG_MAX;
-
-  const int32_t f0 = 2 * static_cast<int32_t>(threadIdx.x >> 5) + half;  // this half-warp's first chunk
-  auto advance = [&](int32_t& r, int32_t& c) {
-    r += step_rows;
-    c += step_chunks;
-    if (c >= cpr) {
-      c -= cpr;
-      r++;
-    }
-  };
-  auto load = [&](int32_t r, int32_t g) {
-    if (g >= a.groups) return make_uint4(0, 0, 0, 0);
-    return __ldg(reinterpret_cast<const uint4*>(a.data + static_cast<int64_t>(r) * a.cols + g * kGroupSize));
-  };
   bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
-  int32_t row = row_begin + f0 / cpr, chunk = f0 % cpr;
   // f - half is the same for both halves: the loop and its shuffles are warp-uniform.
-  for (int32_t f = f0; f - half < chunks; f += step) {
-    // Fold level 1, s[p] + s[p+16], as 0.0 + s[p] (exact) + s[p+16].
-    double ge = 0.0, gr = 0.0;
-    bool done = true;
-    if (f < chunks) {
+  for (int32_t f = f0; f - half < end; f += step) {
+    LaneGroup g0, g1;
+    if (f < end) {
+      const int32_t row = static_cast<int32_t>(fast_div(static_cast<uint32_t>(f), a.by_chunks_per_row));
+      const int32_t group = (f - row * a.chunks_per_row) * kStatsChunkGroups + p;
+      const int64_t base = static_cast<int64_t>(row) * a.groups + group;  // row-major group index
+      const uint4* data = reinterpret_cast<const uint4*>(a.data) + base;
       const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(row), a.by_block_rows)) * a.scale_cols;
-      // One group after the other: interleaving the two ran no faster on the H100 (BENCHMARKS.md).
-#pragma unroll 1
-      for (int32_t g = chunk * kStatsChunkGroups + p, k = 0; k < 2; k++, g += 16) {
-        double e, r;
-        done &= quantize_group_fast_path(load(row, g), row, g, srow, a, table, e, r, fast_max);
-        ge = add_f64(ge, e);
-        gr = add_f64(gr, r);
-      }
+      const bool in0 = group < a.groups, in1 = group + 16 < a.groups;
+      const uint4 zero = make_uint4(0, 0, 0, 0);
+      const uint4 q0 = in0 ? __ldg(data) : zero;
+      const uint4 q1 = in1 ? __ldg(data + 16) : zero;
+      const float s0 = in0 ? __ldg(srow + fast_div(static_cast<uint32_t>(group * kGroupSize), a.by_block_cols)) : 0.0f;
+      const float s1 = in1 ? __ldg(srow + fast_div(static_cast<uint32_t>((group + 16) * kGroupSize), a.by_block_cols)) : 0.0f;
+      uint2* codes = reinterpret_cast<uint2*>(a.packed) + base;
+      uint8_t* scales = a.block_scales + base;
+      g0 = quantize_group_on_fast_path(q0, s0, in0, a, rows, scales, codes, max_es);
+      g1 = quantize_group_on_fast_path(q1, s1, in1, a, rows, scales + 16, codes + 16, max_es);
     }
-    const int64_t i = static_cast<int64_t>(row) * cpr + chunk;
-    if (__all_sync(kFullMask, done)) {
-      ge = chunk_fold(ge);
-      gr = chunk_fold(gr);
-      if (p == 0 && f < chunks) {
-        a.chunk_err[i] = ge;
-        a.chunk_ref[i] = gr;
+    if (__all_sync(kFullMask, g0.done && g1.done)) {
+      const float err = chunk_fold(add_f32(g0.err, g1.err));
+      const float ref = chunk_fold(add_f32(g0.ref, g1.ref));
+      if (p == 0 && f < end) {
+        a.chunk_err[f] = err;
+        a.chunk_ref[f] = ref;
       }
     } else {
       // Both chunks of the warp are redone by the general path below; a negative chunk sum (sums
       // of squares are ≥ 0) marks them.
       deferred = true;
-      if (p == 0 && f < chunks) a.chunk_err[i] = -1.0;
+      if (p == 0 && f < end) a.chunk_err[f] = -1.0f;
     }
-    advance(row, chunk);
   }
   if (deferred) {
     __syncwarp();  // the marks written by lanes 0 and 16 are visible to the warp
-    row = row_begin + f0 / cpr;
-    chunk = f0 % cpr;
-    for (int32_t f = f0; f - half < chunks; f += step) {
-      const int64_t i = static_cast<int64_t>(row) * cpr + chunk;
-      const bool redo = f < chunks && a.chunk_err[i] < 0.0;
+    for (int32_t f = f0; f - half < end; f += step) {
+      const bool redo = f < end && a.chunk_err[f] < 0.0f;
       if (__any_sync(kFullMask, redo)) {
-        double ge = 0.0, gr = 0.0;
+        LaneGroup g0, g1;
         if (redo) {
-          const int32_t g0 = chunk * kStatsChunkGroups + p;
-          double ge1, gr1;
-          quantize_group_general_path(row, g0, a, table, ge, gr, local_max, bad);
-          quantize_group_general_path(row, g0 + 16, a, table, ge1, gr1, local_max, bad);
-          ge = add_f64(ge, ge1);  // fold level 1: s[p] + s[p+16]
-          gr = add_f64(gr, gr1);
+          const int32_t row = static_cast<int32_t>(fast_div(static_cast<uint32_t>(f), a.by_chunks_per_row));
+          const int32_t group = (f - row * a.chunks_per_row) * kStatsChunkGroups + p;
+          g0 = quantize_group_on_general_path(row, group, a, max_es, bad);
+          g1 = quantize_group_on_general_path(row, group + 16, a, max_es, bad);
         }
-        ge = chunk_fold(ge);
-        gr = chunk_fold(gr);
+        const float err = chunk_fold(add_f32(g0.err, g1.err));
+        const float ref = chunk_fold(add_f32(g0.ref, g1.ref));
         if (p == 0 && redo) {
-          a.chunk_err[i] = ge;
-          a.chunk_ref[i] = gr;
+          a.chunk_err[f] = err;
+          a.chunk_ref[f] = ref;
         }
       }
-      advance(row, chunk);
     }
   }
-  local_max = fmax(local_max, static_cast<double>(fast_max));
-  // Its barrier also makes the chunk sums written above visible to the whole block.
-  block_max_min(local_max, bad);
+  block_max_min(max_es, bad);
   if (threadIdx.x == 0) {
-    a.block_max_err[blockIdx.x] = local_max;
+    a.block_max_err[blockIdx.x] = max_es;
     a.block_first_bad[blockIdx.x] = bad;
-  }
-  for (int32_t r = row_begin + static_cast<int32_t>(threadIdx.x); r < row_end; r += static_cast<int32_t>(blockDim.x)) {
-    const double* ce = a.chunk_err + static_cast<int64_t>(r) * cpr;
-    const double* cr = a.chunk_ref + static_cast<int64_t>(r) * cpr;
-    double re = 0.0, rr = 0.0;
-#pragma unroll 4
-    for (int32_t k = 0; k < cpr; k++) {
-      re = add_f64(re, ce[k]);
-      rr = add_f64(rr, cr[k]);
-    }
-    a.row_err[r] = re;
-    a.row_ref[r] = rr;
   }
 }
 
@@ -481,6 +447,12 @@ Workspace g_ws;
     if (err_ != cudaSuccess) return std::string(cudaGetErrorString(err_)); \
   } while (0)
 
+#define NVFP4_RETURN_IF(expr)            \
+  do {                                   \
+    std::string e_ = (expr);             \
+    if (!e_.empty()) return e_;          \
+  } while (0)
+
 std::string ensure_device() {
   NVFP4_CUDA_TRY(cudaSetDevice(g_device));
   if (g_sm_count == 0) NVFP4_CUDA_TRY(cudaDeviceGetAttribute(&g_sm_count, cudaDevAttrMultiProcessorCount, g_device));
@@ -518,13 +490,35 @@ int64_t stats_chunks_per_row(const Fp8TensorView& t) {
   return (t.cols / kGroupSize + kStatsChunkGroups - 1) / kStatsChunkGroups;
 }
 
-// Stats scratch, 8-byte slots: row sums (err, then ref: 2·rows), the quantize blocks' max |error|
-// and lowest bad index (2·blocks, blocks ≤ rows; the index as an integer), then the chunk sums
-// (err, then ref: 2·rows·chunks per row). The host reads the first 2·rows + 2·blocks in one copy.
-size_t stats_scratch_bytes(const Fp8TensorView& t) {
-  return sizeof(double) * (4 * static_cast<size_t>(t.rows) +
-                           2 * static_cast<size_t>(t.rows) * static_cast<size_t>(stats_chunks_per_row(t))) +
-         16;
+// Quantize scratch: the per-gs tables, the chunk sums (err, then ref: 2·C floats, C = rows ·
+// chunks per row), the blocks' max |es| (one float per block, at most C: every block has a
+// chunk), then, 8-aligned, their lowest bad index (at most C). The host reads the chunk sums and
+// the maxima in one copy.
+struct StatsScratch {
+  GsTables* tables;
+  float* chunk_err;
+  float* chunk_ref;
+  float* block_max;
+  unsigned long long* block_bad;
+};
+
+int64_t stats_chunks(const Fp8TensorView& t) { return t.rows * stats_chunks_per_row(t); }
+
+constexpr size_t kTablesBytes = (sizeof(GsTables) + 255) & ~size_t{255};
+
+size_t stats_bad_offset(const Fp8TensorView& t) {
+  return kTablesBytes + ((12 * static_cast<size_t>(stats_chunks(t)) + 7) & ~size_t{7});
+}
+
+size_t stats_scratch_bytes(const Fp8TensorView& t) { return stats_bad_offset(t) + 8 * static_cast<size_t>(stats_chunks(t)) + 16; }
+
+// base: 256-byte aligned (cudaMalloc'd, or the pipeline's scratch at a 256-byte offset).
+StatsScratch stats_layout(const Fp8TensorView& t, void* base) {
+  const int64_t c = stats_chunks(t);
+  auto* bytes = static_cast<uint8_t*>(base);
+  auto* f = reinterpret_cast<float*>(bytes + kTablesBytes);
+  return StatsScratch{reinterpret_cast<GsTables*>(bytes), f, f + c, f + 2 * c,
+                      reinterpret_cast<unsigned long long*>(bytes + stats_bad_offset(t))};
 }
 
 std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
@@ -547,53 +541,64 @@ std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
   return "";
 }
 
+// The per-gs part of the launch: the scale table (a bisection of 31 divisions per byte), its
+// search rows and cuts, and the fast path's constants, computed with the device's IEEE
+// arithmetic, then copied into the scratch on the calling thread's stream. Cached for the last gs
+// (the caller holds g_mutex; converters quantize tensors of one gs in a row). A copy from
+// pageable memory returns once its source has been staged, so the cache may change afterwards.
+std::string upload_gs_tables(float gs, GsTables* d_tables, QuantizeArgs& a) {
+  static float cached_gs = 0.0f;  // no valid gs is 0
+  static GsTables tables;
+  static FastConstants fast;
+  if (float_bits(gs) != float_bits(cached_gs)) {
+    make_scale_table(gs, tables.table);
+    make_scale_rows(tables.table, tables.rows);
+    make_scale_cuts(tables.table, tables.cuts);
+    make_fast_constants(gs, fast);
+    cached_gs = gs;
+  }
+  NVFP4_CUDA_TRY(cudaMemcpyAsync(d_tables, &tables, sizeof tables, cudaMemcpyHostToDevice));
+  a.fast = fast;
+  a.tables = d_tables;
+  return "";
+}
+
 // d_stats: stats_scratch_bytes(t) of scratch. `blocks` gets the grid size (0: nothing launched),
 // which finish_quantize needs.
-std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, double* d_stats,
+std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, void* d_stats,
                             int& blocks) {
   blocks = 0;
   if (t.rows == 0 || t.cols == 0) return "";
   if (!fits_rows_kernels(t)) return "tensor too large for the CUDA kernels (cols, block size or rows·cols/512 ≥ 2^30)";
   const int64_t cpr = stats_chunks_per_row(t);
-  // One resident wave (each block builds the scale-byte table in shared memory once), and at least
-  // one row per block.
+  // One resident wave: each block copies the scale rows into shared memory once.
   if (g_quantize_blocks_per_sm == 0) {
     NVFP4_CUDA_TRY(
         cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel, kQuantizeThreads, 0));
     g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
   }
-  blocks = static_cast<int>(std::min<int64_t>(t.rows, static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
+  blocks = static_cast<int>(std::min<int64_t>(stats_chunks(t), static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
+  const StatsScratch st = stats_layout(t, d_stats);
   QuantizeArgs a;
   a.data = t.data;
   a.scale = t.scale;
   a.packed = d_packed;
   a.block_scales = d_scales;
-  a.row_err = d_stats;
-  a.row_ref = d_stats + t.rows;
-  a.block_max_err = d_stats + 2 * t.rows;
-  a.block_first_bad = reinterpret_cast<unsigned long long*>(d_stats + 2 * t.rows + blocks);
-  a.chunk_err = d_stats + 4 * t.rows;
-  a.chunk_ref = a.chunk_err + t.rows * cpr;
+  a.chunk_err = st.chunk_err;
+  a.chunk_ref = st.chunk_ref;
+  a.block_max_err = st.block_max;
+  a.block_first_bad = st.block_bad;
   a.rows = static_cast<int32_t>(t.rows);
   a.cols = static_cast<int32_t>(t.cols);
   a.groups = static_cast<int32_t>(t.cols / kGroupSize);
   a.chunks_per_row = static_cast<int32_t>(cpr);
   a.scale_cols = static_cast<int32_t>(t.scale_cols());
-  a.block_cols = static_cast<int32_t>(t.block_cols);
   a.by_block_rows = make_fast_div(static_cast<uint32_t>(t.block_rows));
   a.by_block_cols = make_fast_div(static_cast<uint32_t>(t.block_cols));
-  a.gs = gs;
+  a.by_chunks_per_row = make_fast_div(static_cast<uint32_t>(cpr));
   a.six_gs = mul_f32(6.0f, gs);
   a.uniform_scale = t.block_cols % kGroupSize == 0;
-  // The scale-byte thresholds (a bisection of 31 divisions each) depend on gs alone: computed here,
-  // once per gs (the caller holds g_mutex), with the same IEEE arithmetic as on the device.
-  static float cached_gs = 0.0f;  // no valid gs is 0
-  static float cached_amax_min[kScaleBytes];
-  if (float_bits(gs) != float_bits(cached_gs)) {
-    for (uint32_t b = 0; b < static_cast<uint32_t>(kScaleBytes); b++) cached_amax_min[b] = scale_amax_min(b, a.six_gs);
-    cached_gs = gs;
-  }
-  std::copy(cached_amax_min, cached_amax_min + kScaleBytes, a.amax_min);
+  NVFP4_RETURN_IF(upload_gs_tables(gs, st.tables, a));
   quantize_kernel<<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
@@ -608,36 +613,35 @@ std::string finish_amax(const Fp8TensorView& t_dev, DeviceScalars* d_scalars, Am
   return "";
 }
 
-// The blocks' maxima and lowest bad index are combined here (order-free), and the row sums added
-// in row order: the reference's last summation level.
-std::string finish_quantize(const Fp8TensorView& t_dev, const double* d_stats, int blocks, QuantizeStats& out) {
+// The blocks' maxima and lowest bad index are combined here (order-free); each row's chunk sums
+// are added in chunk order and the rows in row order, in float64: the reference's last two levels.
+std::string finish_quantize(const Fp8TensorView& t_dev, float gs, void* d_stats, int blocks, QuantizeStats& out) {
   out = QuantizeStats();
   if (blocks == 0) return "";
-  const size_t rows = static_cast<size_t>(t_dev.rows);
-  double* host = new double[2 * rows + 2 * static_cast<size_t>(blocks)];
-  const cudaError_t e = cudaMemcpy(host, d_stats, sizeof(double) * (2 * rows + 2 * blocks), cudaMemcpyDeviceToHost);
-  double max_err = 0.0;
+  const int64_t chunks = stats_chunks(t_dev), cpr = stats_chunks_per_row(t_dev);
+  const StatsScratch st = stats_layout(t_dev, d_stats);
+  std::vector<float> host(2 * static_cast<size_t>(chunks) + static_cast<size_t>(blocks));
+  std::vector<unsigned long long> bad_slots(static_cast<size_t>(blocks));
+  NVFP4_CUDA_TRY(cudaMemcpy(host.data(), st.chunk_err, sizeof(float) * host.size(), cudaMemcpyDeviceToHost));
+  NVFP4_CUDA_TRY(cudaMemcpy(bad_slots.data(), st.block_bad, sizeof(unsigned long long) * bad_slots.size(),
+                            cudaMemcpyDeviceToHost));
+  float max_es = 0.0f;
   unsigned long long bad = ULLONG_MAX;
-  if (e == cudaSuccess) {
-    for (int b = 0; b < blocks; b++) {
-      const double m = host[2 * rows + b];
-      unsigned long long i;
-      static_assert(sizeof i == sizeof(double), "8-byte slots");
-      __builtin_memcpy(&i, &host[2 * rows + blocks + b], sizeof i);
-      max_err = m > max_err ? m : max_err;
-      bad = i < bad ? i : bad;
-    }
-    if (bad == ULLONG_MAX) {
-      for (size_t r = 0; r < rows; r++) {
-        out.sum_sq_error = add_f64(out.sum_sq_error, host[r]);
-        out.sum_sq_ref = add_f64(out.sum_sq_ref, host[rows + r]);
-      }
-      out.max_abs_error = max_err;
-    }
+  for (int b = 0; b < blocks; b++) {
+    max_es = max_f32(max_es, host[2 * chunks + b]);
+    bad = bad_slots[b] < bad ? bad_slots[b] : bad;
   }
-  delete[] host;
-  NVFP4_CUDA_TRY(e);
   if (bad != ULLONG_MAX) return classify_bad(t_dev, static_cast<int64_t>(bad), out.non_finite);
+  for (int64_t r = 0; r < t_dev.rows; r++) {
+    double err = 0.0, ref = 0.0;
+    for (int64_t k = r * cpr; k < (r + 1) * cpr; k++) {
+      err = add_f64(err, static_cast<double>(host[k]));
+      ref = add_f64(ref, static_cast<double>(host[chunks + k]));
+    }
+    out.sum_sq_error = add_f64(out.sum_sq_error, err);
+    out.sum_sq_ref = add_f64(out.sum_sq_ref, ref);
+  }
+  scale_stats_to_values(gs, max_es, out);
   return "";
 }
 
@@ -663,12 +667,6 @@ std::string reserve_outputs(const Fp8TensorView& t) {
   NVFP4_CUDA_TRY(g_ws.row_stats.reserve(stats_scratch_bytes(t)));
   return "";
 }
-
-#define NVFP4_RETURN_IF(expr)            \
-  do {                                   \
-    std::string e_ = (expr);             \
-    if (!e_.empty()) return e_;          \
-  } while (0)
 
 }  // namespace
 
@@ -712,10 +710,10 @@ std::string quantize_device(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   std::lock_guard<std::mutex> lock(g_mutex);
   NVFP4_RETURN_IF(ensure_device());
   NVFP4_CUDA_TRY(g_ws.row_stats.reserve(stats_scratch_bytes(t)));
-  auto* row_stats = static_cast<double*>(g_ws.row_stats.ptr);
+  void* row_stats = g_ws.row_stats.ptr;
   int blocks = 0;
   NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, blocks));
-  return finish_quantize(t, row_stats, blocks, out);
+  return finish_quantize(t, gs, row_stats, blocks, out);
 }
 
 std::string amax_host(const Fp8TensorView& t, AmaxResult& out) {
@@ -735,12 +733,12 @@ std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uin
   Fp8TensorView t_dev;
   NVFP4_RETURN_IF(upload(t, t_dev));
   NVFP4_RETURN_IF(reserve_outputs(t));
-  auto* row_stats = static_cast<double*>(g_ws.row_stats.ptr);
+  void* row_stats = g_ws.row_stats.ptr;
   auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
   auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
   int blocks = 0;
   NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks));
-  NVFP4_RETURN_IF(finish_quantize(t_dev, row_stats, blocks, out));
+  NVFP4_RETURN_IF(finish_quantize(t_dev, gs, row_stats, blocks, out));
   if (out.non_finite.index >= 0) return "";
   const size_t n = static_cast<size_t>(t.rows * t.cols);
   if (n > 0) {
@@ -767,7 +765,7 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
   out.upload_ms = ms;
   auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
-  auto* row_stats = static_cast<double*>(g_ws.row_stats.ptr);
+  void* row_stats = g_ws.row_stats.ptr;
   auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
   auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
   // Warm-up (first launch loads the module).
@@ -789,11 +787,15 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   out.quantize_ms = ms / iterations;
   // Download timing into a scratch host buffer (pageable, like quantize_host).
   const size_t n = static_cast<size_t>(t.rows * t.cols);
-  uint8_t* host = new uint8_t[n / 2 + n / kGroupSize + 16 * static_cast<size_t>(t.rows) + 1];
+  const size_t stats_bytes = 2 * sizeof(float) * static_cast<size_t>(stats_chunks(t));
+  uint8_t* host = new uint8_t[n / 2 + n / kGroupSize + stats_bytes + 1];
   cudaEventRecord(e0);
   cudaError_t e = cudaMemcpy(host, d_packed, n / 2, cudaMemcpyDeviceToHost);
   if (e == cudaSuccess) e = cudaMemcpy(host + n / 2, d_scales, n / kGroupSize, cudaMemcpyDeviceToHost);
-  if (e == cudaSuccess) e = cudaMemcpy(host + n / 2 + n / kGroupSize, row_stats, 16 * static_cast<size_t>(t.rows), cudaMemcpyDeviceToHost);
+  if (e == cudaSuccess) {
+    e = cudaMemcpy(host + n / 2 + n / kGroupSize, stats_layout(t_dev, row_stats).chunk_err, stats_bytes,
+                   cudaMemcpyDeviceToHost);
+  }
   cudaEventRecord(e1);
   cudaEventSynchronize(e1);
   delete[] host;
@@ -867,11 +869,11 @@ std::string amax_on_current_device(const Fp8TensorView& t, void* d_scratch, Amax
 
 std::string quantize_on_current_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
                                        void* d_scratch, QuantizeStats& out) {
-  auto* stats = reinterpret_cast<double*>(static_cast<uint8_t*>(d_scratch) + kPipelineStatsOffset);
+  void* stats = static_cast<uint8_t*>(d_scratch) + kPipelineStatsOffset;
   int blocks = 0;
   NVFP4_RETURN_IF(
       launch_with_sm_count([&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, blocks); }));
-  return finish_quantize(t, stats, blocks, out);
+  return finish_quantize(t, gs, stats, blocks, out);
 }
 
 }  // namespace gpu

@@ -83,15 +83,57 @@ function validateAmax(amax: number): void {
 }
 
 /**
- * Halving fold of buf[0..width): buf[i] += buf[i + half] for half = width/2 … 1; returns buf[0].
- * This is exactly what a CUDA warp computes in lane 0 with `__shfl_xor_sync` at offsets 16…1, and
- * what the C++ code does: the fixed summation tree that makes the stats bit-identical everywhere.
+ * Halving fold of buf[0..width) in float32: buf[i] = fround(buf[i] + buf[i + half]) for
+ * half = width/2 … 1; returns buf[0]. This is exactly what a CUDA warp computes in lane 0 with
+ * `__shfl_xor_sync` at offsets 16…1: the fixed tree that makes the stats bit-identical everywhere.
  */
-function foldSum(buf: Float64Array, width: number): number {
+function foldSum32(buf: Float32Array, width: number): number {
   for (let half = width >> 1; half >= 1; half >>= 1) {
     for (let i = 0; i < half; i++) buf[i] = (buf[i] as number) + (buf[i + half] as number);
   }
   return buf[0] as number;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float32 next to r (a finite float32) in the direction of `toward`. */
+function nextFloat32(r: number, toward: number): number {
+  f32[0] = r;
+  if (r === 0) u32[0] = 1;
+  else if (toward > r === r > 0) u32[0] = (u32[0] as number) + 1;
+  else u32[0] = (u32[0] as number) - 1;
+  const n = f32[0] as number;
+  return r === 0 && toward < 0 ? -n : n;
+}
+
+/**
+ * fround(a·b + c) with one rounding: the float32 fused multiply-add (CUDA's __fmaf_rn, C's fmaf)
+ * of float32 values. a·b is exact in float64 (two 24-bit significands); a·b + c in float64 can
+ * round, and fround of that rounds again, which differs from one rounding only when the float64
+ * sum lands exactly on a float32 midpoint: then the exact remainder (TwoSum) decides the side.
+ */
+export function fma32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = fround(s);
+  if (r === s || !Number.isFinite(r)) return r;
+  const bv = s - p;
+  const err = p - (s - bv) + (c - bv);
+  if (err === 0) return r;
+  const n = nextFloat32(r, s);
+  if (s - r !== n - s) return r;
+  return err > 0 === n > r ? n : r;
+}
+
+/**
+ * The stats unit of a global scale: 2^E with E the exponent of gs (gs is a normal float32, so
+ * gs / 2^E lies in [1, 2)). Errors and values are squared in units of it, so the float32 sums
+ * neither overflow nor underflow for any tensor (every |v| ≤ amax ≈ 2688·gs).
+ */
+export function nvfp4StatsUnit(gs: number): number {
+  f32[0] = gs;
+  return 2 ** ((((u32[0] as number) >>> 23) & 0xff) - 127);
 }
 
 /**
@@ -104,6 +146,12 @@ function foldSum(buf: Float64Array, width: number): number {
  *   else denom  = fround(e4m3ToFloat(scaleByte) · gs)
  *        code   = e2m1_rne(fround(v / denom))            — a true division, no reciprocal
  * Same order as ModelOpt's NVFP4QTensor.get_weights_scaling_factor / quantize.
+ *
+ * Error statistics (docs/nvfp4-math.md, "Error statistics"), in stats units u = nvfp4StatsUnit(gs):
+ *   xs = fround(|v| / u),  ds = fround(fround(e2m1(code) · scale_fp8) · fround(gs / u)),
+ *   es = fround(ds − xs); per group a float32 fused multiply-add chain over j = 0…15 of es² (and
+ *   of xs²); per chunk of 32 groups a float32 halving fold; rows and the tensor in float64; then
+ *   times u² (and max |es| times u).
  */
 export function quantizeNvfp4(
   t: Fp8BlockScaledTensor,
@@ -117,16 +165,18 @@ export function quantizeNvfp4(
   const { scaleCols } = scaleGridShape(t);
   const gs = globalScale;
   const sixGs = fround(6 * gs);
+  const unit = nvfp4StatsUnit(gs);
+  const perUnit = 1 / unit; // a power of two: exact
+  const gsInUnits = fround(gs * perUnit); // in [1, 2), exact
   const groupsPerRow = cols / NVFP4_GROUP_SIZE;
   const chunkCount = Math.ceil(groupsPerRow / NVFP4_STATS_CHUNK_GROUPS);
 
   const values = new Float32Array(NVFP4_GROUP_SIZE);
-  const elementSq = new Float64Array(NVFP4_GROUP_SIZE);
-  const chunkErr = new Float64Array(NVFP4_STATS_CHUNK_GROUPS);
-  const chunkRef = new Float64Array(NVFP4_STATS_CHUNK_GROUPS);
+  const chunkErr = new Float32Array(NVFP4_STATS_CHUNK_GROUPS);
+  const chunkRef = new Float32Array(NVFP4_STATS_CHUNK_GROUPS);
   let sumSqError = 0;
   let sumSqRef = 0;
-  let maxAbsError = 0;
+  let maxAbsError = 0; // in stats units
 
   for (let r = 0; r < rows; r++) {
     const scaleRow = Math.floor(r / blockRows) * scaleCols;
@@ -156,43 +206,43 @@ export function quantizeNvfp4(
         const scaleValue = E4M3_TO_FLOAT[scaleByte] as number;
         const denom = fround(scaleValue * gs);
         const packedBase = (rowBase + c0) >> 1;
-        for (let j = 0; j < NVFP4_GROUP_SIZE; j += 2) {
-          const v0 = values[j] as number;
-          const v1 = values[j + 1] as number;
-          let code0 = 0;
-          let code1 = 0;
-          if (scaleByte !== 0) {
-            const q0 = fround(v0 / denom);
-            const q1 = fround(v1 / denom);
-            code0 = (q0 < 0 ? 8 : 0) | e2m1MagnitudeCode(Math.abs(q0));
-            code1 = (q1 < 0 ? 8 : 0) | e2m1MagnitudeCode(Math.abs(q1));
-          }
-          packed[packedBase + (j >> 1)] = code0 | (code1 << 4);
-          // Error of the value an engine reconstructs: (code · scale_fp8) is exact, then · gs.
-          const e0 = fround(fround((E2M1_TO_FLOAT[code0] as number) * scaleValue) * gs) - v0;
-          const e1 = fround(fround((E2M1_TO_FLOAT[code1] as number) * scaleValue) * gs) - v1;
-          elementSq[j] = e0 * e0;
-          elementSq[j + 1] = e1 * e1;
-          const a0 = Math.abs(e0);
-          const a1 = Math.abs(e1);
-          if (a0 > maxAbsError) maxAbsError = a0;
-          if (a1 > maxAbsError) maxAbsError = a1;
-        }
-        const lane = g - firstGroup;
-        chunkErr[lane] = foldSum(elementSq, NVFP4_GROUP_SIZE);
+        let groupErr = 0;
+        let groupRef = 0;
         for (let j = 0; j < NVFP4_GROUP_SIZE; j++) {
           const v = values[j] as number;
-          elementSq[j] = v * v;
+          let code = 0;
+          if (scaleByte !== 0) {
+            const q = fround(v / denom);
+            code = (q < 0 ? 8 : 0) | e2m1MagnitudeCode(Math.abs(q));
+          }
+          if (j % 2 === 0) packed[packedBase + (j >> 1)] = code;
+          else packed[packedBase + (j >> 1)] |= code << 4;
+          // In stats units: the magnitude an engine reconstructs ((code · scale_fp8) is exact, then
+          // · gs, here gs / unit), the source magnitude, and their difference.
+          const xs = fround(Math.abs(v) * perUnit);
+          const ds = fround(fround((E2M1_TO_FLOAT[code & 7] as number) * scaleValue) * gsInUnits);
+          const es = fround(ds - xs);
+          groupErr = fma32(es, es, groupErr);
+          groupRef = fma32(xs, xs, groupRef);
+          const a = Math.abs(es);
+          if (a > maxAbsError) maxAbsError = a;
         }
-        chunkRef[lane] = foldSum(elementSq, NVFP4_GROUP_SIZE);
+        chunkErr[g - firstGroup] = groupErr;
+        chunkRef[g - firstGroup] = groupRef;
       }
-      rowErr += foldSum(chunkErr, NVFP4_STATS_CHUNK_GROUPS);
-      rowRef += foldSum(chunkRef, NVFP4_STATS_CHUNK_GROUPS);
+      rowErr += foldSum32(chunkErr, NVFP4_STATS_CHUNK_GROUPS);
+      rowRef += foldSum32(chunkRef, NVFP4_STATS_CHUNK_GROUPS);
     }
     sumSqError += rowErr;
     sumSqRef += rowRef;
   }
-  const stats: Nvfp4ErrorStats = { sumSqError, sumSqRef, maxAbsError, count: rows * cols };
+  const unitSq = unit * unit; // a power of two: exact in float64
+  const stats: Nvfp4ErrorStats = {
+    sumSqError: sumSqError * unitSq,
+    sumSqRef: sumSqRef * unitSq,
+    maxAbsError: maxAbsError * unit,
+    count: rows * cols,
+  };
   return { packed, blockScales, stats };
 }
 

@@ -21,9 +21,9 @@ export interface Fp8BlockScaledTensor {
 }
 
 /**
- * How far the NVFP4 result is from the FP8 source, accumulated in float64 in one fixed order (see
- * docs/nvfp4-math.md, "Error statistics") so every implementation produces the same bits.
- * Relative RMS error = sqrt(sumSqError / sumSqRef).
+ * How far the NVFP4 result is from the FP8 source, accumulated in one fixed order (float32 per
+ * group and per chunk of 32 groups, float64 above; see docs/nvfp4-math.md, "Error statistics") so
+ * every implementation produces the same bits. Relative RMS error = sqrt(sumSqError / sumSqRef).
  */
 export interface Nvfp4ErrorStats {
   /** Σ (nvfp4 − fp8)², nvfp4 = fround(fround(e2m1 · scale_fp8) · gs). */
