@@ -311,33 +311,43 @@ NVFP4_HD float round_down_f32(double t) {
   return f;
 }
 
-// amax_min: scale_amax_min(scale_byte, fl(6·gs)), which the caller computes once per gs.
+// ScaleEntry::inv_d64 of a scale byte.
+NVFP4_HD float scale_inv_d64(uint32_t scale_byte, float gs) {
+  if (scale_byte == 0u || scale_byte >= 0x7fu) return 0.0f;
+  const float d = mul_f32(decode_e4m3(scale_byte), gs);
+  if (!(d <= kFloat32Max)) return 0.0f;
+  return d >= 0x1p-124f ? div_f32(0x1p-6f, d) : -1.0f;
+}
+
+// ScaleEntry::cut[k] of a scale byte.
+NVFP4_HD float scale_cut(uint32_t scale_byte, float gs, int k) {
+  if (scale_byte == 0u || scale_byte >= 0x7fu) return kFloat32Max;
+  // The bounds above, as exact hex literals (selected, not indexed: an indexed array would live in
+  // the GPU's local memory).
+  const double bound = k == 0   ? 0x1p-150        // 2^-150
+                       : k == 1 ? 0x1.000001p-2   // 0.25 + 2^-26
+                       : k == 2 ? 0x1.7fffffp-1   // 0.75 - 2^-25
+                       : k == 3 ? 0x1.400001p+0   // 1.25 + 2^-24
+                       : k == 4 ? 0x1.bfffffp+0   // 1.75 - 2^-24
+                       : k == 5 ? 0x1.400001p+1   // 2.5  + 2^-23
+                       : k == 6 ? 0x1.bfffffp+1   // 3.5  - 2^-23
+                                : 0x1.400001p+2;  // 5    + 2^-22
+  // d may be +Inf: then every cut is FLT_MAX and every code 0.
+  return round_down_f32(mul_f64(bound, static_cast<double>(mul_f32(decode_e4m3(scale_byte), gs))));
+}
+
+// amax_min: scale_amax_min(scale_byte, fl(6·gs)), which the caller computes once per gs (0 where
+// it is not needed).
 NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, float amax_min, ScaleEntry& e) {
   const float scale_value = scale_byte >= 0x7fu ? 0.0f : decode_e4m3(scale_byte);
   e.per_unit = stats_per_unit(gs);
   const float gs_units = mul_f32(gs, e.per_unit);  // gs/u in [1, 2): exact
   for (uint32_t m = 0; m < 8u; m++) e.ds[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs_units);
-  e.inv_d64 = 0.0f;
+  e.inv_d64 = scale_inv_d64(scale_byte, gs);
   e.amax_min = amax_min;
   e.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
-  if (scale_byte == 0u || scale_byte >= 0x7fu) {
-    for (int k = 0; k < 8; k++) e.cut[k] = kFloat32Max;
-    return;
-  }
-  const float d32 = mul_f32(scale_value, gs);
-  if (d32 <= kFloat32Max) e.inv_d64 = d32 >= 0x1p-124f ? div_f32(0x1p-6f, d32) : -1.0f;
-  const double d = static_cast<double>(d32);  // may be +Inf: then every code is 0
-  // The bounds above, as exact hex literals.
-  constexpr double kBound[8] = {0x1p-150,                   // 2^-150
-                                0x1.000001p-2,              // 0.25 + 2^-26
-                                0x1.7fffffp-1,              // 0.75 - 2^-25
-                                0x1.400001p+0,              // 1.25 + 2^-24
-                                0x1.bfffffp+0,              // 1.75 - 2^-24
-                                0x1.400001p+1,              // 2.5  + 2^-23
-                                0x1.bfffffp+1,              // 3.5  - 2^-23
-                                0x1.400001p+2};             // 5    + 2^-22
 NVFP4_UNROLL
-  for (int k = 0; k < 8; k++) e.cut[k] = round_down_f32(mul_f64(kBound[k], d));
+  for (int k = 0; k < 8; k++) e.cut[k] = scale_cut(scale_byte, gs, k);
 }
 
 NVFP4_HD void make_scale_table(float gs, ScaleEntry* table) {
@@ -370,15 +380,18 @@ struct GroupResult {
 // sign | magnitude with sign = (v < 0 and fl(|v|/d) ≠ 0), as e2m1_rne(fl(v/d)) gives.
 // Stats, in units u: xs = fl(|v|·P), es = fl(ds[m] − xs) (the reference's e has the same
 // magnitude), squared and summed by one fused multiply-add per element, in element order.
-NVFP4_HD void quantize_group(const float* v, const ScaleEntry* table, float six_gs, GroupResult& out) {
+NVFP4_HD float group_amax_of(const float* v) {
   float group_amax = 0.0f;
 NVFP4_UNROLL
   for (int j = 0; j < kGroupSize; j++) {
     const float a = abs_f32(v[j]);
     group_amax = a > group_amax ? a : group_amax;
   }
-  const uint32_t scale_byte = group_scale_byte(group_amax, six_gs);
-  const ScaleEntry& e = table[scale_byte];
+  return group_amax;
+}
+
+// The group with its scale byte already chosen (group_scale_byte) and e its ScaleEntry.
+NVFP4_HD void quantize_group_with_entry(const float* v, uint32_t scale_byte, const ScaleEntry& e, GroupResult& out) {
   uint64_t codes = 0;
   float se = 0.0f, sr = 0.0f, max_e = 0.0f;
 NVFP4_UNROLL
@@ -399,6 +412,11 @@ NVFP4_UNROLL
   out.max_abs_error = max_e;
 }
 
+NVFP4_HD void quantize_group(const float* v, const ScaleEntry* table, float six_gs, GroupResult& out) {
+  const uint32_t scale_byte = group_scale_byte(group_amax_of(v), six_gs);
+  quantize_group_with_entry(v, scale_byte, table[scale_byte], out);
+}
+
 // ---- one 16-element group inside one scale block: the fast path ----------------------------
 // The GPU's per-lane work and the CPU's portable code (which the tests run against the reference
 // everywhere, so the GPU's arithmetic is checked on any machine).
@@ -413,29 +431,18 @@ struct alignas(16) ScaleRow {
 };
 constexpr int kScaleRows = kScaleBytes - 1;
 
-// The cuts of one scale byte (ScaleEntry::cut), for the fast path's exact redo of codes near a
-// rounding midpoint.
-struct alignas(16) ScaleCuts {
-  float cut[8];
-};
-
-NVFP4_HD void make_scale_cuts(const ScaleEntry* table, ScaleCuts* cuts) {
-  for (int b = 0; b < kScaleBytes; b++) {
-    for (int k = 0; k < 8; k++) cuts[b].cut[k] = table[b].cut[k];
-  }
+// amax_min_next: ScaleEntry::amax_min of byte i + 1.
+NVFP4_HD ScaleRow make_scale_row(uint32_t i, float amax_min_next, float gs) {
+  return ScaleRow{amax_min_next, scale_inv_d64(i, gs), scale_inv_d64(i + 1u, gs), 0.0f};
 }
 
-NVFP4_HD void make_scale_rows(const ScaleEntry* table, ScaleRow* rows) {
-  for (int i = 0; i < kScaleRows; i++) {
-    rows[i].amax_min_next = table[i + 1].amax_min;
-    rows[i].inv_d64_lo = table[i].inv_d64;
-    rows[i].inv_d64_hi = table[i + 1].inv_d64;
-    rows[i].pad = 0.0f;
-  }
+NVFP4_HD void make_scale_rows(const ScaleEntry* table, float gs, ScaleRow* rows) {
+  for (int i = 0; i < kScaleRows; i++) rows[i] = make_scale_row(static_cast<uint32_t>(i), table[i + 1].amax_min, gs);
 }
 
 // Per-call constants of the fast path (all exact functions of gs).
 struct FastConstants {
+  float gs;
   float per_unit;     // P
   float s_lo, s_hi;   // the block scales it takes: s_lo ≤ |s| < s_hi
   float gamax_max;    // and group amaxes ≤ this
@@ -444,6 +451,7 @@ struct FastConstants {
 };
 
 NVFP4_HD void make_fast_constants(float gs, FastConstants& k) {
+  k.gs = gs;
   k.per_unit = stats_per_unit(gs);
   // u = 2^E; |s| ≥ 2^-117 and |s|/u ≥ 2^-117 keep every non-zero |v| and |v|/u normal; |s| < 2^8
   // and |s|/u < 2^8 keep |s|·2^120 and |s|·2^120/u below 2^128. Powers of two: exact.
@@ -540,8 +548,9 @@ struct FastGroupSums {
 // i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1]) (docs/nvfp4-math.md, "One comparison
 // per element"). For the rare group where some code lies near a rounding midpoint. The bytes come
 // by value: an array argument would live in local memory on the GPU, stored for every group.
-NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const ScaleCuts& c,
-                                               float s120, float s120p, float k_index, float sv118, float ds_mul) {
+NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, uint32_t scale_byte,
+                                               float gs, float s120, float s120p, float k_index, float sv118,
+                                               float ds_mul) {
   const uint32_t w[4] = {w0, w1, w2, w3};
   FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
 NVFP4_UNROLL
@@ -549,7 +558,7 @@ NVFP4_UNROLL
     const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
     uint32_t i = float_bits(mul_f32(b20, k_index)) >> 22;
     i = i < 6u ? i : 6u;
-    const uint32_t m22 = (i + (mul_f32(b20, s120) > c.cut[i + 1] ? 1u : 0u)) << 22;
+    const uint32_t m22 = (i + (mul_f32(b20, s120) > scale_cut(scale_byte, gs, static_cast<int>(i) + 1) ? 1u : 0u)) << 22;
     if (j < 8) {
       r.lo += code_nibble(m22, j);
     } else {
@@ -560,8 +569,8 @@ NVFP4_UNROLL
   return r;
 }
 
-NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* rows, const ScaleCuts* cuts,
-                                  const FastConstants& k, FastGroupResult& out) {
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* rows, const FastConstants& k,
+                                  FastGroupResult& out) {
   const float sa = abs_f32(s);
   if (!(sa >= k.s_lo && sa < k.s_hi)) return false;
   const float s120 = mul_f32(sa, 0x1p120f);
@@ -604,7 +613,8 @@ NVFP4_UNROLL
     fast_element_stats(m22, xs, sv118, k.ds_mul, se, sr, max_e);
   }
   if (near) {
-    const FastGroupSums r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120, s120p, k_index, sv118, k.ds_mul);
+    const FastGroupSums r =
+        redo_codes_exactly(w[0], w[1], w[2], w[3], scale_byte, k.gs, s120, s120p, k_index, sv118, k.ds_mul);
     lo = r.lo;
     hi = r.hi;
     se = r.se;

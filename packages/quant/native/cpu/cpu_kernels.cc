@@ -186,8 +186,7 @@ struct QuantizeContext {
   bool uniform;            // every group lies inside one scale block (block_cols % 16 == 0)
   float gs, six_gs;
   const ScaleEntry* table;  // make_scale_table(gs)
-  const ScaleRow* rows;     // make_scale_rows(table)
-  const ScaleCuts* cuts;    // make_scale_cuts(table)
+  const ScaleRow* rows;     // make_scale_rows(table, gs)
   FastConstants fast;       // make_fast_constants(gs)
   uint8_t* packed;
   uint8_t* block_scales;
@@ -221,7 +220,7 @@ bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, fl
         uint32_t w[4];
         std::memcpy(w, row + c0, sizeof w);  // little-endian words, as the GPU loads them
         FastGroupResult f;
-        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.rows, q.cuts, q.fast, f)) {
+        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.rows, q.fast, f)) {
           q.block_scales[r * q.groups + g] = static_cast<uint8_t>(f.scale_byte);
           std::memcpy(codes, &f.codes_lo, 4);
           std::memcpy(codes + 4, &f.codes_hi, 4);
@@ -535,9 +534,7 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   ScaleEntry table[kScaleBytes];
   make_scale_table(gs, table);
   ScaleRow rows[kScaleRows];
-  make_scale_rows(table, rows);
-  ScaleCuts cuts[kScaleBytes];
-  make_scale_cuts(table, cuts);
+  make_scale_rows(table, gs, rows);
   QuantizeContext q;
   q.t = &t;
   q.scale_cols = t.scale_cols();
@@ -547,7 +544,6 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   q.six_gs = mul_f32(6.0f, gs);
   q.table = table;
   q.rows = rows;
-  q.cuts = cuts;
   make_fast_constants(gs, q.fast);
   q.packed = packed;
   q.block_scales = block_scales;

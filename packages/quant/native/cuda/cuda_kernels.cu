@@ -221,14 +221,6 @@ FastDiv make_fast_div(uint32_t d) {
 }
 __device__ __forceinline__ uint32_t fast_div(uint32_t n, FastDiv d) { return (__umulhi(n, d.magic) + n) >> d.shift; }
 
-// The per-gs tables, computed on the host and copied to the start of the stats scratch before
-// each launch (16 KB: as kernel parameters they made every launch slower).
-struct GsTables {
-  ScaleRow rows[kScaleRows];      // the fast path's scale-byte search (copied to shared memory)
-  ScaleCuts cuts[kScaleBytes];    // its exact redo of codes near a rounding midpoint
-  ScaleEntry table[kScaleBytes];  // the general path's
-};
-
 struct QuantizeArgs {
   const uint8_t* data;
   const float* scale;
@@ -243,7 +235,10 @@ struct QuantizeArgs {
   float six_gs;
   bool uniform_scale;  // block_cols % 16 == 0: one scale covers each group
   FastConstants fast;
-  const GsTables* tables;
+  // ScaleEntry::amax_min of every byte: a bisection of 31 divisions each, computed on the host once
+  // per gs. The rest of the per-byte data each block computes (the search rows), or the rare
+  // paths compute where they need it.
+  float amax_min[kScaleBytes];
 };
 
 // What one lane computed for one group: its stats (0 past the end of the row: the fold pads
@@ -260,7 +255,7 @@ __device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, 
   if (!in_row) return r;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  r.done = a.uniform_scale && quantize_group_fast(w, s, rows, a.tables->cuts, a.fast, f);
+  r.done = a.uniform_scale && quantize_group_fast(w, s, rows, a.fast, f);
   if (!r.done) return r;
   *scale_out = static_cast<uint8_t>(f.scale_byte);
   *codes_out = make_uint2(f.codes_lo, f.codes_hi);
@@ -298,7 +293,10 @@ __device__ __forceinline__ LaneGroup quantize_group_on_general_path(int32_t row,
     bad = idx < bad ? idx : bad;
   }
   GroupResult res;
-  quantize_group(v, a.tables->table, a.six_gs, res);
+  const uint32_t scale_byte = group_scale_byte(group_amax_of(v), a.six_gs);
+  ScaleEntry e;
+  make_scale_entry(scale_byte, a.fast.gs, 0.0f, e);
+  quantize_group_with_entry(v, scale_byte, e, res);
   a.block_scales[base / kGroupSize] = static_cast<uint8_t>(res.scale_byte);
   *reinterpret_cast<unsigned long long*>(a.packed + base / 2) = res.codes;
   r.err = res.sum_sq_error;
@@ -327,7 +325,9 @@ __device__ __forceinline__ float chunk_fold(float v) {
 // no fences, no memsets.
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   __shared__ ScaleRow rows[kScaleRows];
-  for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) rows[i] = a.tables->rows[i];
+  for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) {
+    rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
+  }
   __syncthreads();
 
   const int64_t total = static_cast<int64_t>(a.rows) * a.chunks_per_row;
@@ -490,12 +490,10 @@ int64_t stats_chunks_per_row(const Fp8TensorView& t) {
   return (t.cols / kGroupSize + kStatsChunkGroups - 1) / kStatsChunkGroups;
 }
 
-// Quantize scratch: the per-gs tables, the chunk sums (err, then ref: 2·C floats, C = rows ·
-// chunks per row), the blocks' max |es| (one float per block, at most C: every block has a
-// chunk), then, 8-aligned, their lowest bad index (at most C). The host reads the chunk sums and
-// the maxima in one copy.
+// Quantize scratch: the chunk sums (err, then ref: 2·C floats, C = rows · chunks per row), the
+// blocks' max |es| (one float per block, at most C: every block has a chunk), then, 8-aligned,
+// their lowest bad index (at most C). The host reads the chunk sums and the maxima in one copy.
 struct StatsScratch {
-  GsTables* tables;
   float* chunk_err;
   float* chunk_ref;
   float* block_max;
@@ -504,21 +502,16 @@ struct StatsScratch {
 
 int64_t stats_chunks(const Fp8TensorView& t) { return t.rows * stats_chunks_per_row(t); }
 
-constexpr size_t kTablesBytes = (sizeof(GsTables) + 255) & ~size_t{255};
-
-size_t stats_bad_offset(const Fp8TensorView& t) {
-  return kTablesBytes + ((12 * static_cast<size_t>(stats_chunks(t)) + 7) & ~size_t{7});
-}
+size_t stats_bad_offset(const Fp8TensorView& t) { return (12 * static_cast<size_t>(stats_chunks(t)) + 7) & ~size_t{7}; }
 
 size_t stats_scratch_bytes(const Fp8TensorView& t) { return stats_bad_offset(t) + 8 * static_cast<size_t>(stats_chunks(t)) + 16; }
 
-// base: 256-byte aligned (cudaMalloc'd, or the pipeline's scratch at a 256-byte offset).
+// base: 8-byte aligned.
 StatsScratch stats_layout(const Fp8TensorView& t, void* base) {
   const int64_t c = stats_chunks(t);
-  auto* bytes = static_cast<uint8_t*>(base);
-  auto* f = reinterpret_cast<float*>(bytes + kTablesBytes);
-  return StatsScratch{reinterpret_cast<GsTables*>(bytes), f, f + c, f + 2 * c,
-                      reinterpret_cast<unsigned long long*>(bytes + stats_bad_offset(t))};
+  auto* f = static_cast<float*>(base);
+  return StatsScratch{f, f + c, f + 2 * c,
+                      reinterpret_cast<unsigned long long*>(static_cast<uint8_t*>(base) + stats_bad_offset(t))};
 }
 
 std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
@@ -541,26 +534,20 @@ std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
   return "";
 }
 
-// The per-gs part of the launch: the scale table (a bisection of 31 divisions per byte), its
-// search rows and cuts, and the fast path's constants, computed with the device's IEEE
-// arithmetic, then copied into the scratch on the calling thread's stream. Cached for the last gs
-// (the caller holds g_mutex; converters quantize tensors of one gs in a row). A copy from
-// pageable memory returns once its source has been staged, so the cache may change afterwards.
-std::string upload_gs_tables(float gs, GsTables* d_tables, QuantizeArgs& a) {
+// The per-gs part of the launch, computed with the device's IEEE arithmetic: the scale bytes'
+// amax thresholds (a bisection of 31 divisions each) and the fast path's constants. Cached for
+// the last gs (the caller holds g_mutex; converters quantize tensors of one gs in a row).
+void fill_gs_constants(float gs, QuantizeArgs& a) {
   static float cached_gs = 0.0f;  // no valid gs is 0
-  static GsTables tables;
+  static float amax_min[kScaleBytes];
   static FastConstants fast;
   if (float_bits(gs) != float_bits(cached_gs)) {
-    make_scale_table(gs, tables.table);
-    make_scale_rows(tables.table, tables.rows);
-    make_scale_cuts(tables.table, tables.cuts);
+    for (uint32_t b = 0; b < static_cast<uint32_t>(kScaleBytes); b++) amax_min[b] = scale_amax_min(b, a.six_gs);
     make_fast_constants(gs, fast);
     cached_gs = gs;
   }
-  NVFP4_CUDA_TRY(cudaMemcpyAsync(d_tables, &tables, sizeof tables, cudaMemcpyHostToDevice));
+  std::copy(amax_min, amax_min + kScaleBytes, a.amax_min);
   a.fast = fast;
-  a.tables = d_tables;
-  return "";
 }
 
 // d_stats: stats_scratch_bytes(t) of scratch. `blocks` gets the grid size (0: nothing launched),
@@ -598,7 +585,7 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.by_chunks_per_row = make_fast_div(static_cast<uint32_t>(cpr));
   a.six_gs = mul_f32(6.0f, gs);
   a.uniform_scale = t.block_cols % kGroupSize == 0;
-  NVFP4_RETURN_IF(upload_gs_tables(gs, st.tables, a));
+  fill_gs_constants(gs, a);
   quantize_kernel<<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
