@@ -263,9 +263,9 @@ struct alignas(16) ScaleEntry {
   // cut[0]: fl(|v|/d) ≠ 0 iff |v| > cut[0]; cut[k], k = 1..7: magnitude code ≥ k iff |v| > cut[k].
   // All FLT_MAX for scale byte 0 (every code 0) and 0x7f, so no finite |v| passes.
   float cut[8];
-  // ds[m] = fl(fl(e2m1(m) · scale_value) · fl(gs·P)): the magnitude an engine reconstructs for code
-  // m, in stats units (the first product is exact, so this rounds e2m1(m)·scale_value·gs/u once).
-  float ds[8];
+  // cs[m] = e2m1(m) · scale_value (exact): times gs, the magnitude an engine reconstructs for code
+  // m; times gs_units, that magnitude in stats units.
+  float cs[8];
   // 2^-6/d rounded where d ≥ 2^-124 is finite; 0 for scale byte 0, 0x7f and d = +Inf (every code
   // 0); -1 where 0 < d < 2^-124 (quantize_group_fast then declines the group). Scaled by |s|, it
   // turns the E4M3 bits of a byte into ≈ (|v|/d)·2^-126 (quantize_group_fast).
@@ -276,7 +276,8 @@ struct alignas(16) ScaleEntry {
   // exactly "amax ≥ amax_min of b" (quantize_group_fast picks the byte with one such compare).
   float amax_min;
   float inv_six_gs;  // fl(1 / fl(6·gs)), the same in every entry
-  float per_unit;    // P = stats_per_unit(gs), the same in every entry; 80 bytes in all
+  float per_unit;    // P = stats_per_unit(gs), the same in every entry
+  float gs_units;    // gs·P = gs/u in [1, 2), exact; the same in every entry
 };
 
 // Scale byte of a group: e4m3_rne_satfinite(fl(group_amax / fl(6·gs))), 0 for an all-zero group.
@@ -341,8 +342,8 @@ NVFP4_HD float scale_cut(uint32_t scale_byte, float gs, int k) {
 NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, float amax_min, ScaleEntry& e) {
   const float scale_value = scale_byte >= 0x7fu ? 0.0f : decode_e4m3(scale_byte);
   e.per_unit = stats_per_unit(gs);
-  const float gs_units = mul_f32(gs, e.per_unit);  // gs/u in [1, 2): exact
-  for (uint32_t m = 0; m < 8u; m++) e.ds[m] = mul_f32(mul_f32(decode_e2m1_magnitude(m), scale_value), gs_units);
+  e.gs_units = mul_f32(gs, e.per_unit);
+  for (uint32_t m = 0; m < 8u; m++) e.cs[m] = mul_f32(decode_e2m1_magnitude(m), scale_value);
   e.inv_d64 = scale_inv_d64(scale_byte, gs);
   e.amax_min = amax_min;
   e.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
@@ -378,8 +379,9 @@ struct GroupResult {
 
 // v: the 16 dequantized float32 values (all finite). table: make_scale_table(gs). The code of v is
 // sign | magnitude with sign = (v < 0 and fl(|v|/d) ≠ 0), as e2m1_rne(fl(v/d)) gives.
-// Stats, in units u: xs = fl(|v|·P), es = fl(ds[m] − xs) (the reference's e has the same
-// magnitude), squared and summed by one fused multiply-add per element, in element order.
+// Stats, in units u: xs = fl(|v|·P), es = fl(cs[m]·(gs/u) − xs) with one rounding (the
+// reference's e has the same magnitude), squared and summed by one fused multiply-add per element,
+// in element order.
 NVFP4_HD float group_amax_of(const float* v) {
   float group_amax = 0.0f;
 NVFP4_UNROLL
@@ -400,7 +402,7 @@ NVFP4_UNROLL
     const uint32_t m = magnitude_code(x, e);
     codes |= static_cast<uint64_t>(m | (v[j] < 0.0f && x > e.cut[0] ? 8u : 0u)) << (4 * j);
     const float xs = mul_f32(x, e.per_unit);
-    const float es = sub_f32(e.ds[m], xs);
+    const float es = fma_f32(e.cs[m], e.gs_units, -xs);
     se = fma_f32(es, es, se);
     sr = fma_f32(xs, xs, sr);
     max_e = max_f32(max_e, abs_f32(es));
@@ -487,10 +489,11 @@ NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
 // midpoint (see quantize_group_fast); such a group's codes are redone with one exact compare each.
 constexpr uint32_t kNearBits = 16;
 
-// The stats of one element of the fast path: ds from the code (m22 = m << 22), es, and the sums.
+// The stats of one element of the fast path: es from the code (m22 = m << 22), and the sums.
+// (m22 read as float32)·(scale_value·2^118) = e2m1(m)·scale_value·2^-8 is exact, so one fused
+// multiply-add with fl(gs·P)·2^8 rounds e2m1(m)·scale_value·gs/u − xs once, as the reference does.
 NVFP4_HD void fast_element_stats(uint32_t m22, float xs, float sv118, float ds_mul, float& se, float& sr, float& max_e) {
-  const float ds = mul_f32(mul_f32(bits_float(m22), sv118), ds_mul);
-  const float es = sub_f32(ds, xs);
+  const float es = fma_f32(mul_f32(bits_float(m22), sv118), ds_mul, -xs);
   se = fma_f32(es, es, se);
   sr = fma_f32(xs, xs, sr);
   max_e = max_f32(max_e, abs_f32(es));

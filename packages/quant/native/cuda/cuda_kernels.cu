@@ -233,7 +233,6 @@ struct QuantizeArgs {
   int32_t rows, cols, groups, chunks_per_row, scale_cols;
   FastDiv by_block_rows, by_block_cols, by_chunks_per_row;
   float six_gs;
-  bool uniform_scale;  // block_cols % 16 == 0: one scale covers each group
   FastConstants fast;
   // ScaleEntry::amax_min of every byte: a bisection of 31 divisions each, computed on the host once
   // per gs. The rest of the per-byte data each block computes (the search rows), or the rare
@@ -248,14 +247,13 @@ struct LaneGroup {
   bool done = true;
 };
 
-__device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, float s, bool in_row, const QuantizeArgs& a,
+__device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, float s, const QuantizeArgs& a,
                                                                   const ScaleRow* rows, uint8_t* scale_out, uint2* codes_out,
                                                                   float& max_es) {
   LaneGroup r;
-  if (!in_row) return r;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  r.done = a.uniform_scale && quantize_group_fast(w, s, rows, a.fast, f);
+  r.done = quantize_group_fast(w, s, rows, a.fast, f);
   if (!r.done) return r;
   *scale_out = static_cast<uint8_t>(f.scale_byte);
   *codes_out = make_uint2(f.codes_lo, f.codes_hi);
@@ -305,24 +303,103 @@ __device__ __forceinline__ LaneGroup quantize_group_on_general_path(int32_t row,
   return r;
 }
 
-// Lane p's s[p] + s[p+16] (fold level 1, the lane's own addition) → the chunk's 32-wide halving
-// fold, in lane 0 of the half-warp: xor-shuffles 8, 4, 2, 1 inside the half-warp. Every lane of
-// the warp calls it.
+// The chunk's 32-wide halving fold, in lane 0: xor-shuffles 16, 8, 4, 2, 1 (lane p holds group p).
 __device__ __forceinline__ float chunk_fold(float v) {
 #pragma unroll
-  for (int off = 8; off >= 1; off >>= 1) v = add_f32(v, __shfl_xor_sync(kFullMask, v, off));
+  for (int off = 16; off >= 1; off >>= 1) v = add_f32(v, __shfl_xor_sync(kFullMask, v, off));
   return v;
 }
 
-// The chunks (32 groups of a row, 512 bytes) are numbered row-major, and block b takes chunks
-// [C·b/G, C·(b+1)/G): the same work for every block, whatever the row count. Inside the block,
-// each half-warp takes one chunk at a time, its 16 lanes two groups each, p and p + 16: the
-// first level of the chunk's halving fold (s[p] + s[p+16]) is then a lane's own addition, and
-// xor-shuffles 8, 4, 2, 1 inside the half-warp do the rest. Both groups' loads are issued before
-// either is computed. A chunk where the fast path declines a group is marked (-1) and redone after
-// the loop by the general path. The host adds each row's chunk sums in order (float64) and the
-// rows in order; each block writes its max |es| and lowest bad index to its own slot. No atomics,
-// no fences, no memsets.
+// One lane's group of a chunk: its 16 bytes and its block scale, loaded ahead of use.
+struct LaneLoad {
+  uint4 q = make_uint4(0, 0, 0, 0);
+  float s = 0.0f;
+  int64_t group = 0;  // row-major group index
+  bool in_row = false;
+};
+
+// A warp's walk over its chunks f = w, w + W, …: (row, chunk in row) advanced by adding W's
+// quotient and remainder by chunks_per_row, instead of dividing at every step.
+struct ChunkCursor {
+  int32_t f, row, chunk;
+};
+
+__device__ __forceinline__ ChunkCursor chunk_cursor(int32_t f, const QuantizeArgs& a) {
+  const int32_t row = static_cast<int32_t>(fast_div(static_cast<uint32_t>(f), a.by_chunks_per_row));
+  return ChunkCursor{f, row, f - row * a.chunks_per_row};
+}
+
+__device__ __forceinline__ void advance(ChunkCursor& c, int32_t warps, int32_t step_rows, int32_t step_chunks,
+                                        const QuantizeArgs& a) {
+  c.f += warps;
+  c.row += step_rows;
+  c.chunk += step_chunks;
+  if (c.chunk >= a.chunks_per_row) {
+    c.chunk -= a.chunks_per_row;
+    c.row++;
+  }
+}
+
+// Lane p's group of the chunk at c.
+__device__ __forceinline__ LaneLoad load_lane(const ChunkCursor& c, const QuantizeArgs& a) {
+  LaneLoad l;
+  const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & 31);
+  l.group = static_cast<int64_t>(c.row) * a.groups + group;
+  l.in_row = group < a.groups;
+  if (l.in_row) {
+    const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
+    l.q = __ldg(reinterpret_cast<const uint4*>(a.data) + l.group);
+    l.s = __ldg(srow + fast_div(static_cast<uint32_t>(group * kGroupSize), a.by_block_cols));
+  }
+  return l;
+}
+
+// Chunk f with the fast path: lane p's group from its loaded bytes; the chunk's sums folded into
+// lane 0 and stored, or, where the fast path declined a group, the chunk marked (-1: sums of
+// squares are ≥ 0) for the general path. Returns whether it was marked (warp-uniform).
+__device__ __forceinline__ bool quantize_chunk_on_fast_path(int32_t f, const LaneLoad& l, const QuantizeArgs& a,
+                                                            const ScaleRow* rows, float& max_es) {
+  LaneGroup g;
+  if (l.in_row) {
+    g = quantize_group_on_fast_path(l.q, l.s, a, rows, a.block_scales + l.group,
+                                    reinterpret_cast<uint2*>(a.packed) + l.group, max_es);
+  }
+  if (__all_sync(kFullMask, g.done)) {
+    const float err = chunk_fold(g.err);
+    const float ref = chunk_fold(g.ref);
+    if ((threadIdx.x & 31) == 0) {
+      a.chunk_err[f] = err;
+      a.chunk_ref[f] = ref;
+    }
+    return false;
+  }
+  if ((threadIdx.x & 31) == 0) a.chunk_err[f] = -1.0f;
+  return true;
+}
+
+// Chunk f with the general path (every group exact, whatever its scales and values).
+__device__ __forceinline__ void quantize_chunk_on_general_path(int32_t f, const QuantizeArgs& a, float& max_es,
+                                                               unsigned long long& bad) {
+  const int32_t row = static_cast<int32_t>(fast_div(static_cast<uint32_t>(f), a.by_chunks_per_row));
+  const int32_t group = (f - row * a.chunks_per_row) * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & 31);
+  const LaneGroup g = quantize_group_on_general_path(row, group, a, max_es, bad);
+  const float err = chunk_fold(g.err);
+  const float ref = chunk_fold(g.ref);
+  __syncwarp();  // every lane has read the chunk's mark before lane 0 overwrites it
+  if ((threadIdx.x & 31) == 0) {
+    a.chunk_err[f] = err;
+    a.chunk_ref[f] = ref;
+  }
+}
+
+// Warp w of the grid takes chunks w, w + W, w + 2W, … (W warps in all): every warp gets the same
+// number of chunks, give or take one, so the grid ends together. Lane p takes group p of the
+// chunk, and the next chunk's bytes are loaded before this one is computed (two load slots,
+// used in turn). Uniform: block_cols % 16 == 0, one scale per group, the fast path; otherwise
+// every chunk takes the general path. A chunk the fast path declines is redone after the loop.
+// The host adds each row's chunk sums in order (float64) and the rows in order; each block writes
+// its max |es| and lowest bad index to its own slot. No atomics, no fences, no memsets.
+template <bool kUniform>
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   __shared__ ScaleRow rows[kScaleRows];
   for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) {
@@ -330,67 +407,29 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
   }
   __syncthreads();
 
-  const int64_t total = static_cast<int64_t>(a.rows) * a.chunks_per_row;
-  const int32_t first = static_cast<int32_t>(total * blockIdx.x / gridDim.x);
-  const int32_t end = static_cast<int32_t>(total * (blockIdx.x + 1) / gridDim.x);
-  const int lane = threadIdx.x & 31, half = lane >> 4, p = lane & 15;
-  const int32_t step = 2 * static_cast<int32_t>(blockDim.x >> 5);  // chunks between a half-warp's chunks
-  const int32_t f0 = first + 2 * static_cast<int32_t>(threadIdx.x >> 5) + half;
+  const int32_t total = a.rows * a.chunks_per_row;
+  const int32_t warps = static_cast<int32_t>(gridDim.x * (blockDim.x >> 5));
+  const int32_t w0 = static_cast<int32_t>(blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5));
   float max_es = 0.0f;
   unsigned long long bad = ULLONG_MAX;
-  bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
-  // f - half is the same for both halves: the loop and its shuffles are warp-uniform.
-  for (int32_t f = f0; f - half < end; f += step) {
-    LaneGroup g0, g1;
-    if (f < end) {
-      const int32_t row = static_cast<int32_t>(fast_div(static_cast<uint32_t>(f), a.by_chunks_per_row));
-      const int32_t group = (f - row * a.chunks_per_row) * kStatsChunkGroups + p;
-      const int64_t base = static_cast<int64_t>(row) * a.groups + group;  // row-major group index
-      const uint4* data = reinterpret_cast<const uint4*>(a.data) + base;
-      const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(row), a.by_block_rows)) * a.scale_cols;
-      const bool in0 = group < a.groups, in1 = group + 16 < a.groups;
-      const uint4 zero = make_uint4(0, 0, 0, 0);
-      const uint4 q0 = in0 ? __ldg(data) : zero;
-      const uint4 q1 = in1 ? __ldg(data + 16) : zero;
-      const float s0 = in0 ? __ldg(srow + fast_div(static_cast<uint32_t>(group * kGroupSize), a.by_block_cols)) : 0.0f;
-      const float s1 = in1 ? __ldg(srow + fast_div(static_cast<uint32_t>((group + 16) * kGroupSize), a.by_block_cols)) : 0.0f;
-      uint2* codes = reinterpret_cast<uint2*>(a.packed) + base;
-      uint8_t* scales = a.block_scales + base;
-      g0 = quantize_group_on_fast_path(q0, s0, in0, a, rows, scales, codes, max_es);
-      g1 = quantize_group_on_fast_path(q1, s1, in1, a, rows, scales + 16, codes + 16, max_es);
+  if (!kUniform) {
+    for (int32_t f = w0; f < total; f += warps) quantize_chunk_on_general_path(f, a, max_es, bad);
+  } else {
+    bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
+    const int32_t step_rows = warps / a.chunks_per_row, step_chunks = warps % a.chunks_per_row;
+    ChunkCursor c = chunk_cursor(w0, a);
+    LaneLoad next = c.f < total ? load_lane(c, a) : LaneLoad();
+    while (c.f < total) {
+      const LaneLoad cur = next;
+      const int32_t f = c.f;
+      advance(c, warps, step_rows, step_chunks, a);
+      if (c.f < total) next = load_lane(c, a);
+      deferred |= quantize_chunk_on_fast_path(f, cur, a, rows, max_es);
     }
-    if (__all_sync(kFullMask, g0.done && g1.done)) {
-      const float err = chunk_fold(add_f32(g0.err, g1.err));
-      const float ref = chunk_fold(add_f32(g0.ref, g1.ref));
-      if (p == 0 && f < end) {
-        a.chunk_err[f] = err;
-        a.chunk_ref[f] = ref;
-      }
-    } else {
-      // Both chunks of the warp are redone by the general path below; a negative chunk sum (sums
-      // of squares are ≥ 0) marks them.
-      deferred = true;
-      if (p == 0 && f < end) a.chunk_err[f] = -1.0f;
-    }
-  }
-  if (deferred) {
-    __syncwarp();  // the marks written by lanes 0 and 16 are visible to the warp
-    for (int32_t f = f0; f - half < end; f += step) {
-      const bool redo = f < end && a.chunk_err[f] < 0.0f;
-      if (__any_sync(kFullMask, redo)) {
-        LaneGroup g0, g1;
-        if (redo) {
-          const int32_t row = static_cast<int32_t>(fast_div(static_cast<uint32_t>(f), a.by_chunks_per_row));
-          const int32_t group = (f - row * a.chunks_per_row) * kStatsChunkGroups + p;
-          g0 = quantize_group_on_general_path(row, group, a, max_es, bad);
-          g1 = quantize_group_on_general_path(row, group + 16, a, max_es, bad);
-        }
-        const float err = chunk_fold(add_f32(g0.err, g1.err));
-        const float ref = chunk_fold(add_f32(g0.ref, g1.ref));
-        if (p == 0 && redo) {
-          a.chunk_err[f] = err;
-          a.chunk_ref[f] = ref;
-        }
+    if (deferred) {
+      __syncwarp();  // the marks written by lane 0 are visible to the warp
+      for (int32_t f = w0; f < total; f += warps) {
+        if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
       }
     }
   }
@@ -561,7 +600,7 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   // One resident wave: each block copies the scale rows into shared memory once.
   if (g_quantize_blocks_per_sm == 0) {
     NVFP4_CUDA_TRY(
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel, kQuantizeThreads, 0));
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<true>, kQuantizeThreads, 0));
     g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
   }
   blocks = static_cast<int>(std::min<int64_t>(stats_chunks(t), static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
@@ -584,9 +623,12 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.by_block_cols = make_fast_div(static_cast<uint32_t>(t.block_cols));
   a.by_chunks_per_row = make_fast_div(static_cast<uint32_t>(cpr));
   a.six_gs = mul_f32(6.0f, gs);
-  a.uniform_scale = t.block_cols % kGroupSize == 0;
   fill_gs_constants(gs, a);
-  quantize_kernel<<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
+  if (t.block_cols % kGroupSize == 0) {
+    quantize_kernel<true><<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
+  } else {
+    quantize_kernel<false><<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
+  }
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
 }

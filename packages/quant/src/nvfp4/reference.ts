@@ -148,8 +148,8 @@ export function nvfp4StatsUnit(gs: number): number {
  * Same order as ModelOpt's NVFP4QTensor.get_weights_scaling_factor / quantize.
  *
  * Error statistics (docs/nvfp4-math.md, "Error statistics"), in stats units u = nvfp4StatsUnit(gs):
- *   xs = fround(|v| / u),  ds = fround(fround(e2m1(code) · scale_fp8) · fround(gs / u)),
- *   es = fround(ds − xs); per group a float32 fused multiply-add chain over j = 0…15 of es² (and
+ *   xs = fround(|v| / u),  es = fround(e2m1(code) · scale_fp8 · (gs / u) − xs) (one rounding:
+ *   e2m1 · scale_fp8 is exact); per group a float32 fused multiply-add chain over j = 0…15 of es² (and
  *   of xs²); per chunk of 32 groups a float32 halving fold; rows and the tensor in float64; then
  *   times u² (and max |es| times u).
  */
@@ -217,11 +217,10 @@ export function quantizeNvfp4(
           }
           if (j % 2 === 0) packed[packedBase + (j >> 1)] = code;
           else packed[packedBase + (j >> 1)] |= code << 4;
-          // In stats units: the magnitude an engine reconstructs ((code · scale_fp8) is exact, then
-          // · gs, here gs / unit), the source magnitude, and their difference.
+          // In stats units: the source magnitude, and the magnitude an engine reconstructs
+          // ((code · scale_fp8) is exact, then · gs, here gs / unit) minus it, rounded once.
           const xs = fround(Math.abs(v) * perUnit);
-          const ds = fround(fround((E2M1_TO_FLOAT[code & 7] as number) * scaleValue) * gsInUnits);
-          const es = fround(ds - xs);
+          const es = fma32((E2M1_TO_FLOAT[code & 7] as number) * scaleValue, gsInUnits, -xs);
           groupErr = fma32(es, es, groupErr);
           groupRef = fma32(xs, xs, groupRef);
           const a = Math.abs(es);
