@@ -1,6 +1,6 @@
 /**
  * Compares an Nvfp4Kernel against the TypeScript reference byte for byte (packed codes, block
- * scales, amax, global scale and the float64 stats). Shared by the vitest suites and the GPU check.
+ * scales, amax, global scale and the error stats). Shared by the vitest suites and the GPU check.
  */
 
 import { NonFiniteValueError } from "../src/nvfp4/errors.ts";

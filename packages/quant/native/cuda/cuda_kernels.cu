@@ -5,13 +5,13 @@
 //
 // amax: work items are (row, 512-byte chunk), one warp per item, one lane per 16 bytes (one
 // 128-bit load); block max → atomicMax on the float bits (valid because all values are ≥ 0); a
-// generic flat kernel handles cols that are not a multiple of 16. quantize: each block owns a range
-// of rows; a half-warp takes a chunk of 32 groups (the stats chunk), each lane two 16-element
-// groups (128-bit loads, 64-bit stores of packed codes, 1 byte of scale each). Codes come from one
-// comparison of |v| with a precomputed cut (no division per element, see "Codes without division"
-// and "One comparison per element" in docs/nvfp4-math.md), from a per-call table of all 128 scale
-// bytes kept in shared memory. The chunk's stats are folded into its first lane; the block adds
-// its rows' chunks in order, and the host adds the rows in order.
+// generic flat kernel handles cols that are not a multiple of 16. quantize: a warp takes a chunk
+// of 32 groups (the stats chunk) at a time, each lane one 16-element group (a 128-bit load, a
+// 64-bit store of packed codes, 1 byte of scale). Codes come from a rounded estimate of |v|/d (no
+// division, no table load per element; see "No comparison at all, almost always" in
+// docs/nvfp4-math.md), the scale byte from one 16-byte row of a per-block table in shared memory.
+// The chunk's float32 stats are folded into lane 0 and stored; the host adds each row's chunks in
+// order and the rows in order.
 #include <cuda_runtime.h>
 
 #include <algorithm>
