@@ -215,8 +215,8 @@ export function quantizeNvfp4(
             const q = fround(v / denom);
             code = (q < 0 ? 8 : 0) | e2m1MagnitudeCode(Math.abs(q));
           }
-          if (j % 2 === 0) packed[packedBase + (j >> 1)] = code;
-          else packed[packedBase + (j >> 1)] |= code << 4;
+          const at = packedBase + (j >> 1);
+          packed[at] = j % 2 === 0 ? code : (packed[at] as number) | (code << 4);
           // In stats units: the source magnitude, and the magnitude an engine reconstructs
           // ((code · scale_fp8) is exact, then · gs, here gs / unit) minus it, rounded once.
           const xs = fround(Math.abs(v) * perUnit);
