@@ -219,17 +219,19 @@ if (!simulate) {
 }
 
 // 2. DeepSeek-V4-like shapes: equality vs C++ (itself identical to TS) and throughput.
-const shapes: Array<[string, number, number]> = [
+const shapes: Array<[string, number, number, boolean?]> = [
   ["w1/w3 (expert gate/up) 3072x7168", 3072, 7168],
   ["w2 (expert down) 7168x3072", 7168, 3072],
   ["shared/attn 2048x7168", 2048, 7168],
   ["5 x w1/w3 stacked 15360x7168 (110 MB > L2)", 15360, 7168],
+  // DeepSeek-V4's own layout: E8M0 (power-of-two) block scales.
+  ["w1/w3 with E8M0 scales 3072x7168", 3072, 7168, true],
 ];
 const stackOf = 5;
 let firstTensor: Fp8BlockScaledTensor | undefined;
 const bench: Record<string, unknown>[] = [];
 const torchInputs: Record<string, unknown>[] = [];
-for (const [label, rows, cols] of shapes) {
+for (const [label, rows, cols, e8m0 = false] of shapes) {
   t0 = performance.now();
   const stacked = rows === stackOf * 3072 && firstTensor !== undefined;
   // The stacked shape repeats the first tensor (rows a multiple of the 128-row scale blocks).
@@ -247,7 +249,7 @@ for (const [label, rows, cols] of shapes) {
             ).flat(),
           ),
         }
-      : gaussianFp8Tensor(rows + cols, rows, cols);
+      : gaussianFp8Tensor(rows + cols, rows, cols, 128, e8m0);
   firstTensor ??= t;
   const genS = (performance.now() - t0) / 1000;
   const amax = kernel.amax(t);
@@ -340,7 +342,7 @@ for (const [label, rows, cols] of shapes) {
   log(JSON.stringify(entry));
   if (stacked) continue;
   // Inputs and our outputs for the PyTorch comparison.
-  const base = join(workDir, `${rows}x${cols}`);
+  const base = join(workDir, `${rows}x${cols}${e8m0 ? "-e8m0" : ""}`);
   writeFileSync(`${base}.data.bin`, t.data);
   writeFileSync(`${base}.scale.bin`, Buffer.from(t.scale.buffer, t.scale.byteOffset, t.scale.byteLength));
   writeFileSync(`${base}.packed.bin`, r.packed);

@@ -59,10 +59,15 @@ export function gaussianFp8Tensor(
   rows: number,
   cols: number,
   block = 128,
+  powerOfTwoScales = false,
 ): Fp8BlockScaledTensor {
   const rand = rng(seed);
   const scale = new Float32Array(scaleLength(rows, cols, block, block));
-  for (let i = 0; i < scale.length; i++) scale[i] = Math.fround(((0.02 * (0.5 + rand())) / 448) * 4);
+  for (let i = 0; i < scale.length; i++) {
+    const s = ((0.02 * (0.5 + rand())) / 448) * 4;
+    // DeepSeek-V4's own layout stores E8M0 scales: powers of two.
+    scale[i] = powerOfTwoScales ? 2 ** Math.round(Math.log2(s)) : Math.fround(s);
+  }
   const sc = Math.ceil(cols / block);
   const data = new Uint8Array(rows * cols);
   for (let r = 0; r < rows; r++) {
@@ -145,6 +150,8 @@ export function adversarialCases(): NamedTensor[] {
   add("45 groups per row (partial stats chunk)", randomTensor(7, 70, 720));
   add("ties", tieTensor(8, 64, 40));
   add("gaussian weights 256x1024", gaussianFp8Tensor(9, 256, 1024));
+  // Power-of-two (E8M0) scales make exact E2M1 midpoints common: the fast path's redo and compare modes.
+  add("gaussian weights, E8M0 scales 256x1024", gaussianFp8Tensor(43, 256, 1024, 128, true));
 
   const zeros = randomTensor(10, 64, 256);
   zeros.data.fill(0);

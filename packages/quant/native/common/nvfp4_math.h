@@ -21,7 +21,7 @@
 
 // Rare paths kept out of line on the GPU, so that their registers do not weigh on the hot loop.
 #if defined(__CUDACC__)
-#define NVFP4_HD_COLD __host__ __device__ __noinline__
+#define NVFP4_HD_COLD inline __host__ __device__ __noinline__
 #else
 #define NVFP4_HD_COLD inline
 #endif
@@ -433,6 +433,19 @@ struct alignas(16) ScaleRow {
 };
 constexpr int kScaleRows = kScaleBytes - 1;
 
+// The cuts of one scale byte (ScaleEntry::cut): what the fast path's exact redo of codes near a
+// rounding midpoint compares with.
+struct alignas(16) ScaleCuts {
+  float cut[8];
+};
+
+NVFP4_HD ScaleCuts make_scale_cuts(uint32_t scale_byte, float gs) {
+  ScaleCuts c;
+NVFP4_UNROLL
+  for (int k = 0; k < 8; k++) c.cut[k] = scale_cut(scale_byte, gs, k);
+  return c;
+}
+
 // amax_min_next: ScaleEntry::amax_min of byte i + 1.
 NVFP4_HD ScaleRow make_scale_row(uint32_t i, float amax_min_next, float gs) {
   return ScaleRow{amax_min_next, scale_inv_d64(i, gs), scale_inv_d64(i + 1u, gs), 0.0f};
@@ -471,6 +484,7 @@ struct FastGroupResult {
   uint32_t scale_byte;
   uint32_t codes_lo, codes_hi;  // elements 0..7 and 8..15, code j in bits 4j..4j+3
   float sum_sq_error, sum_sq_ref, max_abs_error;  // as GroupResult's
+  bool near;  // rounding the estimate was not enough: the codes were redone by comparisons
 };
 
 // Bit 7 of byte j: the sign bit of code j of one word of bytes, set iff v_j < 0 (byte sign XOR
@@ -547,21 +561,18 @@ struct FastGroupSums {
   float se, sr, max_e;
 };
 
-// quantize_group_fast's codes and stats again, each code by one exact compare: with
+// quantize_group_fast's codes and stats with each code by one exact compare: with
 // i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1]) (docs/nvfp4-math.md, "One comparison
-// per element"). For the rare group where some code lies near a rounding midpoint. The bytes come
-// by value: an array argument would live in local memory on the GPU, stored for every group.
-NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, uint32_t scale_byte,
-                                               float gs, float s120, float s120p, float k_index, float sv118,
-                                               float ds_mul) {
-  const uint32_t w[4] = {w0, w1, w2, w3};
+// per element").
+NVFP4_HD FastGroupSums codes_by_compare(const uint32_t* w, const ScaleCuts& c, float s120, float s120p, float k_index,
+                                        float sv118, float ds_mul) {
   FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
 NVFP4_UNROLL
   for (int j = 0; j < kGroupSize; j++) {
     const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
     uint32_t i = float_bits(mul_f32(b20, k_index)) >> 22;
     i = i < 6u ? i : 6u;
-    const uint32_t m22 = (i + (mul_f32(b20, s120) > scale_cut(scale_byte, gs, static_cast<int>(i) + 1) ? 1u : 0u)) << 22;
+    const uint32_t m22 = (i + (mul_f32(b20, s120) > c.cut[i + 1] ? 1u : 0u)) << 22;
     if (j < 8) {
       r.lo += code_nibble(m22, j);
     } else {
@@ -572,8 +583,17 @@ NVFP4_UNROLL
   return r;
 }
 
-NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* rows, const FastConstants& k,
-                                  FastGroupResult& out) {
+// The same, out of line, for the rare group of the rounding mode where some code lies near a
+// rounding midpoint. The bytes come by value: an array argument would live in local memory on
+// the GPU, stored for every group.
+NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const ScaleCuts& c,
+                                               float s120, float s120p, float k_index, float sv118, float ds_mul) {
+  const uint32_t w[4] = {w0, w1, w2, w3};
+  return codes_by_compare(w, c, s120, s120p, k_index, sv118, ds_mul);
+}
+
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* rows, const ScaleCuts* cuts,
+                                  const FastConstants& k, bool compare_each, FastGroupResult& out) {
   const float sa = abs_f32(s);
   if (!(sa >= k.s_lo && sa < k.s_hi)) return false;
   const float s120 = mul_f32(sa, 0x1p120f);
@@ -598,32 +618,29 @@ NVFP4_UNROLL
   if (scale_byte - 1u < 7u || inv_d64 < 0.0f) return false;
   const float k_index = mul_f32(sa, inv_d64);
   const float sv118 = mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), 0x1p118f);
-  uint32_t lo = 0, hi = 0;
-  float se = 0.0f, sr = 0.0f, max_e = 0.0f;
+  FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
   bool near = false;
+  if (compare_each) {
+    r = codes_by_compare(w, cuts[scale_byte], s120, s120p, k_index, sv118, k.ds_mul);
+  } else {
 NVFP4_UNROLL
-  for (int j = 0; j < kGroupSize; j++) {
-    const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
-    const float xs = mul_f32(b20, s120p);
-    const uint32_t u = float_bits(mul_f32(b20, k_index)) + ((1u << 21) + kNearBits);
-    const uint32_t m22 = u & 0xffc00000u;
-    near |= (u & 0x003fffe0u) == 0u;
-    if (j < 8) {
-      lo += code_nibble(m22, j);
-    } else {
-      hi += code_nibble(m22, j);
+    for (int j = 0; j < kGroupSize; j++) {
+      const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
+      const float xs = mul_f32(b20, s120p);
+      const uint32_t u = float_bits(mul_f32(b20, k_index)) + ((1u << 21) + kNearBits);
+      const uint32_t m22 = u & 0xffc00000u;
+      near |= (u & 0x003fffe0u) == 0u;
+      if (j < 8) {
+        r.lo += code_nibble(m22, j);
+      } else {
+        r.hi += code_nibble(m22, j);
+      }
+      fast_element_stats(m22, xs, sv118, k.ds_mul, r.se, r.sr, r.max_e);
     }
-    fast_element_stats(m22, xs, sv118, k.ds_mul, se, sr, max_e);
+    if (near) r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120, s120p, k_index, sv118, k.ds_mul);
   }
-  if (near) {
-    const FastGroupSums r =
-        redo_codes_exactly(w[0], w[1], w[2], w[3], scale_byte, k.gs, s120, s120p, k_index, sv118, k.ds_mul);
-    lo = r.lo;
-    hi = r.hi;
-    se = r.se;
-    sr = r.sr;
-    max_e = r.max_e;
-  }
+  const uint32_t lo = r.lo, hi = r.hi;
+  const float se = r.se, sr = r.sr, max_e = r.max_e;
   const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
   const uint32_t keep = scale_byte != 0u ? 0xffffffffu : 0u;  // scale byte 0: every code is 0
   out.scale_byte = scale_byte;
@@ -632,6 +649,7 @@ NVFP4_UNROLL
   out.sum_sq_error = se;
   out.sum_sq_ref = sr;
   out.max_abs_error = max_e;
+  out.near = near;
   return true;
 }
 

@@ -187,6 +187,7 @@ struct QuantizeContext {
   float gs, six_gs;
   const ScaleEntry* table;  // make_scale_table(gs)
   const ScaleRow* rows;     // make_scale_rows(table, gs)
+  const ScaleCuts* cuts;    // make_scale_cuts of every byte
   FastConstants fast;       // make_fast_constants(gs)
   uint8_t* packed;
   uint8_t* block_scales;
@@ -215,12 +216,14 @@ bool quantize_row_generic(const QuantizeContext& q, int64_t r, RowStats& out, fl
     for (int64_t g = first; g < last; g++) {
       const int64_t c0 = g * kGroupSize;
       uint8_t* codes = q.packed + (r * t.cols + c0) / 2;
-      // The GPU's fast path (same function), for groups inside one scale block.
+      // The GPU's fast path (same function), for groups inside one scale block, in its two modes
+      // in turn (rounded estimates, comparisons): the results are the same, and the tests check
+      // both on any machine.
       if (q.uniform) {
         uint32_t w[4];
         std::memcpy(w, row + c0, sizeof w);  // little-endian words, as the GPU loads them
         FastGroupResult f;
-        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.rows, q.fast, f)) {
+        if (quantize_group_fast(w, srow[c0 / t.block_cols], q.rows, q.cuts, q.fast, (g & 1) != 0, f)) {
           q.block_scales[r * q.groups + g] = static_cast<uint8_t>(f.scale_byte);
           std::memcpy(codes, &f.codes_lo, 4);
           std::memcpy(codes + 4, &f.codes_hi, 4);
@@ -536,6 +539,8 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   make_scale_table(gs, table);
   ScaleRow rows[kScaleRows];
   make_scale_rows(table, gs, rows);
+  ScaleCuts cuts[kScaleBytes];
+  for (int b = 0; b < kScaleBytes; b++) cuts[b] = make_scale_cuts(static_cast<uint32_t>(b), gs);
   QuantizeContext q;
   q.t = &t;
   q.scale_cols = t.scale_cols();
@@ -545,6 +550,7 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   q.six_gs = mul_f32(6.0f, gs);
   q.table = table;
   q.rows = rows;
+  q.cuts = cuts;
   make_fast_constants(gs, q.fast);
   q.packed = packed;
   q.block_scales = block_scales;

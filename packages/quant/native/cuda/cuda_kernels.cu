@@ -245,20 +245,23 @@ struct QuantizeArgs {
 struct LaneGroup {
   float err = 0.0f, ref = 0.0f;
   bool done = true;
+  bool near = false;  // the fast path's rounding mode had to redo this group's codes
 };
 
 __device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, float s, const QuantizeArgs& a,
-                                                                  const ScaleRow* rows, uint8_t* scale_out, uint2* codes_out,
+                                                                  const ScaleRow* rows, const ScaleCuts* cuts,
+                                                                  bool compare_each, uint8_t* scale_out, uint2* codes_out,
                                                                   float& max_es) {
   LaneGroup r;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  r.done = quantize_group_fast(w, s, rows, a.fast, f);
+  r.done = quantize_group_fast(w, s, rows, cuts, a.fast, compare_each, f);
   if (!r.done) return r;
   *scale_out = static_cast<uint8_t>(f.scale_byte);
   *codes_out = make_uint2(f.codes_lo, f.codes_hi);
   r.err = f.sum_sq_error;
   r.ref = f.sum_sq_ref;
+  r.near = f.near;
   max_es = max_f32(max_es, f.max_abs_error);
   return r;
 }
@@ -354,16 +357,24 @@ __device__ __forceinline__ LaneLoad load_lane(const ChunkCursor& c, const Quanti
   return l;
 }
 
+// What a chunk of the fast path left to do (warp-uniform).
+struct ChunkOutcome {
+  bool deferred;  // marked for the general path
+  bool near;      // some group's codes were redone (the rounding mode)
+};
+
 // Chunk f with the fast path: lane p's group from its loaded bytes; the chunk's sums folded into
 // lane 0 and stored, or, where the fast path declined a group, the chunk marked (-1: sums of
-// squares are ≥ 0) for the general path. Returns whether it was marked (warp-uniform).
-__device__ __forceinline__ bool quantize_chunk_on_fast_path(int32_t f, const LaneLoad& l, const QuantizeArgs& a,
-                                                            const ScaleRow* rows, float& max_es) {
+// squares are ≥ 0) for the general path.
+__device__ __forceinline__ ChunkOutcome quantize_chunk_on_fast_path(int32_t f, const LaneLoad& l, const QuantizeArgs& a,
+                                                                    const ScaleRow* rows, const ScaleCuts* cuts,
+                                                                    bool compare_each, float& max_es) {
   LaneGroup g;
   if (l.in_row) {
-    g = quantize_group_on_fast_path(l.q, l.s, a, rows, a.block_scales + l.group,
+    g = quantize_group_on_fast_path(l.q, l.s, a, rows, cuts, compare_each, a.block_scales + l.group,
                                     reinterpret_cast<uint2*>(a.packed) + l.group, max_es);
   }
+  const bool near = __any_sync(kFullMask, g.near);
   if (__all_sync(kFullMask, g.done)) {
     const float err = chunk_fold(g.err);
     const float ref = chunk_fold(g.ref);
@@ -371,10 +382,10 @@ __device__ __forceinline__ bool quantize_chunk_on_fast_path(int32_t f, const Lan
       a.chunk_err[f] = err;
       a.chunk_ref[f] = ref;
     }
-    return false;
+    return ChunkOutcome{false, near};
   }
   if ((threadIdx.x & 31) == 0) a.chunk_err[f] = -1.0f;
-  return true;
+  return ChunkOutcome{true, near};
 }
 
 // Chunk f with the general path (every group exact, whatever its scales and values).
@@ -402,10 +413,14 @@ __device__ __forceinline__ void quantize_chunk_on_general_path(int32_t f, const 
 template <bool kUniform>
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   __shared__ ScaleRow rows[kScaleRows];
-  for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) {
-    rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
+  __shared__ ScaleCuts cuts[kScaleBytes];  // for the redo of codes near a rounding midpoint
+  if (kUniform) {
+    for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) {
+      rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
+    }
+    for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) cuts[i] = make_scale_cuts(static_cast<uint32_t>(i), a.fast.gs);
+    __syncthreads();
   }
-  __syncthreads();
 
   const int32_t total = a.rows * a.chunks_per_row;
   const int32_t warps = static_cast<int32_t>(gridDim.x * (blockDim.x >> 5));
@@ -416,6 +431,12 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
     for (int32_t f = w0; f < total; f += warps) quantize_chunk_on_general_path(f, a, max_es, bad);
   } else {
     bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
+    // The fast path's mode, warp-uniform: codes from rounded estimates, redone by comparisons for
+    // the rare group near a rounding midpoint; or, once most chunks had such a group (scales that
+    // are powers of two, as DeepSeek-V4's E8M0 scales, make exact midpoints common), comparisons
+    // for every code. Same results either way.
+    bool compare_each = false;
+    int32_t chunks_seen = 0, chunks_near = 0;
     const int32_t step_rows = warps / a.chunks_per_row, step_chunks = warps % a.chunks_per_row;
     ChunkCursor c = chunk_cursor(w0, a);
     LaneLoad next = c.f < total ? load_lane(c, a) : LaneLoad();
@@ -424,7 +445,13 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
       const int32_t f = c.f;
       advance(c, warps, step_rows, step_chunks, a);
       if (c.f < total) next = load_lane(c, a);
-      deferred |= quantize_chunk_on_fast_path(f, cur, a, rows, max_es);
+      const ChunkOutcome o = quantize_chunk_on_fast_path(f, cur, a, rows, cuts, compare_each, max_es);
+      deferred |= o.deferred;
+      if (!compare_each) {
+        chunks_near += o.near ? 1 : 0;
+        chunks_seen++;
+        compare_each = chunks_seen >= 4 && 2 * chunks_near > chunks_seen;
+      }
     }
     if (deferred) {
       __syncwarp();  // the marks written by lane 0 are visible to the warp
