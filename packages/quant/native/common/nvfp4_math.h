@@ -521,6 +521,8 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 }
 
 // w: the group's 16 bytes (little-endian words), s: its scale (one block covers the group).
+// compare_each: take every code by the one-comparison rule instead of rounding the estimate (same
+// results; the GPU switches to it where near codes are common, e.g. with E8M0 scales).
 // Returns false, computing nothing that matters, when the group needs quantize_group on its
 // dequantized values: a NaN byte, |s| outside [s_lo, s_hi), a group amax above gamax_max, a
 // subnormal scale byte (1..7) or d < 2^-124. Otherwise
