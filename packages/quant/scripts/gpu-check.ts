@@ -291,27 +291,16 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
     if (!pipelineMatch) problems.push(`${label}: the pipeline differs from the single-call API`);
   }
   const others: Record<string, unknown> = {};
+  const timing = (addon: CudaAddon) => {
+    const ob = bench1(addon);
+    return { amaxMs: ob.amaxMs, quantizeMs: ob.quantizeMs, quantizeGBps: gbps(ob.quantizeMs) };
+  };
   for (const build of compareBuilds) {
-    const o = build.kernel.quantize(t, gs);
-    const same = sameResult(o, r);
+    const same = sameResult(build.kernel.quantize(t, gs), r);
     if (!same) problems.push(`${label}: build ${build.label} differs from the main build`);
-    const ob = bench1(build.addon);
-    others[build.label] = {
-      identical: same,
-      amaxMs: ob.amaxMs,
-      quantizeMs: ob.quantizeMs,
-      quantizeGBps: gbps(ob.quantizeMs),
-    };
+    others[build.label] = { identical: same, ...timing(build.addon) };
   }
-  for (const build of timedBuilds) {
-    const ob = bench1(build.addon);
-    others[build.label] = {
-      timedOnly: true,
-      amaxMs: ob.amaxMs,
-      quantizeMs: ob.quantizeMs,
-      quantizeGBps: gbps(ob.quantizeMs),
-    };
-  }
+  for (const build of timedBuilds) others[build.label] = { timedOnly: true, ...timing(build.addon) };
   const again = bench1(cuda); // the main build again, after the others: the spread is noise
   const entry = {
     label,

@@ -63,13 +63,6 @@ NVFP4_HD double add_f64(double a, double b) {
   return a + b;
 #endif
 }
-NVFP4_HD double sub_f64(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
 NVFP4_HD double mul_f64(double a, double b) {
 #if defined(__CUDA_ARCH__)
   return __dmul_rn(a, b);
@@ -78,13 +71,6 @@ NVFP4_HD double mul_f64(double a, double b) {
 #endif
 }
 
-NVFP4_HD float sub_f32(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
 NVFP4_HD float add_f32(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fadd_rn(a, b);
