@@ -332,9 +332,9 @@ __device__ __forceinline__ ChunkCursor chunk_cursor(int32_t f, const QuantizeArg
   return ChunkCursor{f, row, f - row * a.chunks_per_row};
 }
 
-__device__ __forceinline__ void advance(ChunkCursor& c, int32_t warps, int32_t step_rows, int32_t step_chunks,
+__device__ __forceinline__ void advance(ChunkCursor& c, int32_t step, int32_t step_rows, int32_t step_chunks,
                                         const QuantizeArgs& a) {
-  c.f += warps;
+  c.f += step;
   c.row += step_rows;
   c.chunk += step_chunks;
   if (c.chunk >= a.chunks_per_row) {
@@ -344,11 +344,13 @@ __device__ __forceinline__ void advance(ChunkCursor& c, int32_t warps, int32_t s
 }
 
 // Lane p's group of the chunk at c.
+// kWhole: every chunk holds 32 groups (cols % 512 == 0, as every DeepSeek shape): no bounds checks.
+template <bool kWhole>
 __device__ __forceinline__ LaneLoad load_lane(const ChunkCursor& c, const QuantizeArgs& a) {
   LaneLoad l;
   const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & 31);
   l.group = static_cast<int64_t>(c.row) * a.groups + group;
-  l.in_row = group < a.groups;
+  l.in_row = kWhole || group < a.groups;
   if (l.in_row) {
     const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
     l.q = __ldg(reinterpret_cast<const uint4*>(a.data) + l.group);
@@ -388,6 +390,73 @@ __device__ __forceinline__ ChunkOutcome quantize_chunk_on_fast_path(int32_t f, c
   return ChunkOutcome{true, near};
 }
 
+// Two groups of a half-warp's chunk, p and p + 16 (p = lane mod 16): their bytes and scales.
+struct PairLoad {
+  LaneLoad lo, hi;
+};
+
+template <bool kWhole>
+__device__ __forceinline__ PairLoad load_pair(const ChunkCursor& c, const QuantizeArgs& a) {
+  PairLoad l;
+  const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & 15);
+  const int64_t base = static_cast<int64_t>(c.row) * a.groups + group;
+  const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
+  l.lo.group = base;
+  l.hi.group = base + 16;
+  l.lo.in_row = kWhole || group < a.groups;
+  l.hi.in_row = kWhole || group + 16 < a.groups;
+  if (l.lo.in_row) {
+    l.lo.q = __ldg(reinterpret_cast<const uint4*>(a.data) + base);
+    l.lo.s = __ldg(srow + fast_div(static_cast<uint32_t>(group * kGroupSize), a.by_block_cols));
+  }
+  if (l.hi.in_row) {
+    l.hi.q = __ldg(reinterpret_cast<const uint4*>(a.data) + base + 16);
+    l.hi.s = __ldg(srow + fast_div(static_cast<uint32_t>((group + 16) * kGroupSize), a.by_block_cols));
+  }
+  return l;
+}
+
+// The chunk's 32-wide halving fold for a half-warp whose lane p holds groups p and p + 16: level
+// 1 is the lane's own addition, xor-shuffles 8, 4, 2, 1 inside the half-warp do the rest (lane 0
+// of the half-warp ends with the reference's tree). Every lane of the warp calls it.
+__device__ __forceinline__ float half_chunk_fold(float lo, float hi) {
+  float v = add_f32(lo, hi);
+#pragma unroll
+  for (int off = 8; off >= 1; off >>= 1) v = add_f32(v, __shfl_xor_sync(kFullMask, v, off));
+  return v;
+}
+
+// Chunk f of this half-warp with the fast path, two groups per lane; the chunk of the other half
+// is processed in the same steps. Where a group of either chunk is declined, both chunks are
+// marked for the general path.
+__device__ __forceinline__ ChunkOutcome quantize_chunk_pair_on_fast_path(int32_t f, const PairLoad& l,
+                                                                         const QuantizeArgs& a, const ScaleRow* rows,
+                                                                         const ScaleCuts* cuts, bool compare_each,
+                                                                         float& max_es) {
+  LaneGroup x, y;
+  if (l.lo.in_row) {
+    x = quantize_group_on_fast_path(l.lo.q, l.lo.s, a, rows, cuts, compare_each, a.block_scales + l.lo.group,
+                                    reinterpret_cast<uint2*>(a.packed) + l.lo.group, max_es);
+  }
+  if (l.hi.in_row) {
+    y = quantize_group_on_fast_path(l.hi.q, l.hi.s, a, rows, cuts, compare_each, a.block_scales + l.hi.group,
+                                    reinterpret_cast<uint2*>(a.packed) + l.hi.group, max_es);
+  }
+  const bool near = __any_sync(kFullMask, x.near || y.near);
+  const bool lead = (threadIdx.x & 15) == 0;
+  if (__all_sync(kFullMask, x.done && y.done)) {
+    const float err = half_chunk_fold(x.err, y.err);
+    const float ref = half_chunk_fold(x.ref, y.ref);
+    if (lead) {
+      a.chunk_err[f] = err;
+      a.chunk_ref[f] = ref;
+    }
+    return ChunkOutcome{false, near};
+  }
+  if (lead) a.chunk_err[f] = -1.0f;
+  return ChunkOutcome{true, near};
+}
+
 // Chunk f with the general path (every group exact, whatever its scales and values).
 __device__ __forceinline__ void quantize_chunk_on_general_path(int32_t f, const QuantizeArgs& a, float& max_es,
                                                                unsigned long long& bad) {
@@ -403,14 +472,14 @@ __device__ __forceinline__ void quantize_chunk_on_general_path(int32_t f, const 
   }
 }
 
-// Warp w of the grid takes chunks w, w + W, w + 2W, … (W warps in all): every warp gets the same
-// number of chunks, give or take one, so the grid ends together. Lane p takes group p of the
-// chunk, and the next chunk's bytes are loaded before this one is computed (two load slots,
-// used in turn). Uniform: block_cols % 16 == 0, one scale per group, the fast path; otherwise
-// every chunk takes the general path. A chunk the fast path declines is redone after the loop.
+// The chunks are dealt over the whole grid (W warps): in full rounds of 2W, a half-warp per chunk
+// and two groups per lane, then the remaining fewer than 2W chunks a warp each, one group per
+// lane. Every warp gets the same work, give or take a half round, so the grid ends together.
+// Uniform: block_cols % 16 == 0, one scale per group, the fast path; otherwise every chunk takes
+// the general path. A chunk the fast path declines is redone after the loop.
 // The host adds each row's chunk sums in order (float64) and the rows in order; each block writes
 // its max |es| and lowest bad index to its own slot. No atomics, no fences, no memsets.
-template <bool kUniform>
+template <bool kUniform, bool kWhole>
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   __shared__ ScaleRow rows[kScaleRows];
   __shared__ ScaleCuts cuts[kScaleBytes];  // for the redo of codes near a rounding midpoint
@@ -437,25 +506,46 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
     // for every code. Same results either way.
     bool compare_each = false;
     int32_t chunks_seen = 0, chunks_near = 0;
-    const int32_t step_rows = warps / a.chunks_per_row, step_chunks = warps % a.chunks_per_row;
-    ChunkCursor c = chunk_cursor(w0, a);
-    LaneLoad next = c.f < total ? load_lane(c, a) : LaneLoad();
-    while (c.f < total) {
-      const LaneLoad cur = next;
-      const int32_t f = c.f;
-      advance(c, warps, step_rows, step_chunks, a);
-      if (c.f < total) next = load_lane(c, a);
-      const ChunkOutcome o = quantize_chunk_on_fast_path(f, cur, a, rows, cuts, compare_each, max_es);
+    const auto track = [&](const ChunkOutcome& o) {
       deferred |= o.deferred;
       if (!compare_each) {
         chunks_near += o.near ? 1 : 0;
         chunks_seen++;
-        compare_each = chunks_seen >= 4 && 2 * chunks_near > chunks_seen;
+        compare_each = chunks_seen >= 2 && 2 * chunks_near > chunks_seen;
+      }
+    };
+    // 1. Full rounds: in round r, warp w takes chunks 2(rW + w) and 2(rW + w) + 1, one per
+    //    half-warp, two groups per lane (less work per group than one: the fold's first level and
+    //    the loop are shared).
+    const int32_t rounds = total / (2 * warps);
+    const int32_t half = static_cast<int32_t>((threadIdx.x >> 4) & 1);
+    {
+      const int32_t step = 2 * warps;
+      const int32_t step_rows = step / a.chunks_per_row, step_chunks = step % a.chunks_per_row;
+      ChunkCursor c = chunk_cursor(2 * w0 + half, a);
+      for (int32_t r = 0; r < rounds; r++) {
+        const PairLoad l = load_pair<kWhole>(c, a);
+        const int32_t f = c.f;
+        advance(c, step, step_rows, step_chunks, a);
+        track(quantize_chunk_pair_on_fast_path(f, l, a, rows, cuts, compare_each, max_es));
       }
     }
+    // 2. The rest (fewer than 2W chunks): warp w takes chunks 2RW + w and 2RW + w + W, one group
+    //    per lane, so the grid's last step is half as long.
+    const int32_t rest = 2 * rounds * warps;
+    for (int32_t f = rest + w0; f < total; f += warps) {
+      ChunkCursor c = chunk_cursor(f, a);
+      track(quantize_chunk_on_fast_path(f, load_lane<kWhole>(c, a), a, rows, cuts, compare_each, max_es));
+    }
     if (deferred) {
-      __syncwarp();  // the marks written by lane 0 are visible to the warp
-      for (int32_t f = w0; f < total; f += warps) {
+      __syncwarp();  // the marks written by the lead lanes are visible to the warp
+      for (int32_t r = 0; r < rounds; r++) {
+        for (int32_t h = 0; h < 2; h++) {
+          const int32_t f = 2 * (r * warps + w0) + h;
+          if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
+        }
+      }
+      for (int32_t f = rest + w0; f < total; f += warps) {
         if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
       }
     }
@@ -627,7 +717,7 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   // One resident wave: each block copies the scale rows into shared memory once.
   if (g_quantize_blocks_per_sm == 0) {
     NVFP4_CUDA_TRY(
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<true>, kQuantizeThreads, 0));
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<true, false>, kQuantizeThreads, 0));
     g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
   }
   blocks = static_cast<int>(std::min<int64_t>(stats_chunks(t), static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
@@ -651,10 +741,13 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.by_chunks_per_row = make_fast_div(static_cast<uint32_t>(cpr));
   a.six_gs = mul_f32(6.0f, gs);
   fill_gs_constants(gs, a);
-  if (t.block_cols % kGroupSize == 0) {
-    quantize_kernel<true><<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
+  const dim3 grid(static_cast<unsigned>(blocks));
+  if (t.block_cols % kGroupSize != 0) {
+    quantize_kernel<false, false><<<grid, kQuantizeThreads>>>(a);
+  } else if (a.groups % kStatsChunkGroups == 0) {
+    quantize_kernel<true, true><<<grid, kQuantizeThreads>>>(a);
   } else {
-    quantize_kernel<false><<<static_cast<unsigned>(blocks), kQuantizeThreads>>>(a);
+    quantize_kernel<true, false><<<grid, kQuantizeThreads>>>(a);
   }
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";
