@@ -5,9 +5,9 @@
 //
 // amax: work items are (row, 512-byte chunk), one warp per item, one lane per 16 bytes (one
 // 128-bit load); block max → atomicMax on the float bits (valid because all values are ≥ 0); a
-// generic flat kernel handles cols that are not a multiple of 16. quantize: a warp takes a chunk
-// of 32 groups (the stats chunk) at a time, each lane one 16-element group (a 128-bit load, a
-// 64-bit store of packed codes, 1 byte of scale). Codes come from a rounded estimate of |v|/d (no
+// generic flat kernel handles cols that are not a multiple of 16. quantize: a half-warp takes a
+// chunk of 32 groups (the stats chunk) at a time, each lane two 16-element groups (128-bit loads,
+// 64-bit stores of packed codes, 1 byte of scale each); the last chunks go a warp each. Codes come from a rounded estimate of |v|/d (no
 // division, no table load per element; see "No comparison at all, almost always" in
 // docs/nvfp4-math.md), the scale byte from one 16-byte row of a per-block table in shared memory.
 // The chunk's float32 stats are folded into lane 0 and stored; the host adds each row's chunks in
