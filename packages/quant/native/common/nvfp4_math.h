@@ -252,16 +252,11 @@ struct alignas(16) ScaleEntry {
   // cs[m] = e2m1(m) · scale_value (exact): times gs, the magnitude an engine reconstructs for code
   // m; times gs_units, that magnitude in stats units.
   float cs[8];
-  // 2^-6/d rounded where d ≥ 2^-124 is finite; 0 for scale byte 0, 0x7f and d = +Inf (every code
-  // 0); -1 where 0 < d < 2^-124 (quantize_group_fast then declines the group). Scaled by |s|, it
-  // turns the E4M3 bits of a byte into ≈ (|v|/d)·2^-126 (quantize_group_fast).
-  float inv_d64;
   // The smallest float32 group amax whose scale byte (group_scale_byte) is ≥ this byte: 0 for byte
   // 0, +Inf for 0x7f and for bytes no finite amax reaches. The scale byte is monotonic in the
   // group amax (a correctly rounded division, then a monotonic rounding), so "scale byte ≥ b" is
   // exactly "amax ≥ amax_min of b" (quantize_group_fast picks the byte with one such compare).
   float amax_min;
-  float inv_six_gs;  // fl(1 / fl(6·gs)), the same in every entry
   float per_unit;    // P = stats_per_unit(gs), the same in every entry
   float gs_units;    // gs·P = gs/u in [1, 2), exact; the same in every entry
 };
@@ -298,7 +293,9 @@ NVFP4_HD float round_down_f32(double t) {
   return f;
 }
 
-// ScaleEntry::inv_d64 of a scale byte.
+// fl(2^-6/d) where d ≥ 2^-124 is finite; 0 for scale byte 0, 0x7f and d = +Inf (every code 0);
+// -1 where 0 < d < 2^-124 (quantize_group_fast then declines the group). Scaled by |s|, it turns
+// the E4M3 bits of a byte into ≈ (|v|/d)·2^-126 (quantize_group_fast).
 NVFP4_HD float scale_inv_d64(uint32_t scale_byte, float gs) {
   if (scale_byte == 0u || scale_byte >= 0x7fu) return 0.0f;
   const float d = mul_f32(decode_e4m3(scale_byte), gs);
@@ -330,9 +327,7 @@ NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, float amax_min, Sc
   e.per_unit = stats_per_unit(gs);
   e.gs_units = mul_f32(gs, e.per_unit);
   for (uint32_t m = 0; m < 8u; m++) e.cs[m] = mul_f32(decode_e2m1_magnitude(m), scale_value);
-  e.inv_d64 = scale_inv_d64(scale_byte, gs);
   e.amax_min = amax_min;
-  e.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
 NVFP4_UNROLL
   for (int k = 0; k < 8; k++) e.cut[k] = scale_cut(scale_byte, gs, k);
 }
@@ -413,7 +408,7 @@ NVFP4_HD void quantize_group(const float* v, const ScaleEntry* table, float six_
 // i + 1 needs, in one 16-byte load.
 struct alignas(16) ScaleRow {
   float amax_min_next;  // ScaleEntry::amax_min of byte i + 1
-  float inv_d64_lo;     // ScaleEntry::inv_d64 of byte i
+  float inv_d64_lo;     // scale_inv_d64 of byte i
   float inv_d64_hi;     // ... of byte i + 1
   float pad;
 };
@@ -429,6 +424,12 @@ NVFP4_HD ScaleCuts make_scale_cuts(uint32_t scale_byte, float gs) {
   ScaleCuts c;
 NVFP4_UNROLL
   for (int k = 0; k < 8; k++) c.cut[k] = scale_cut(scale_byte, gs, k);
+  return c;
+}
+
+NVFP4_HD ScaleCuts scale_cuts_of(const ScaleEntry& e) {
+  ScaleCuts c;
+  for (int k = 0; k < 8; k++) c.cut[k] = e.cut[k];
   return c;
 }
 

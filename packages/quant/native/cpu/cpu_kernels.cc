@@ -187,7 +187,7 @@ struct QuantizeContext {
   float gs, six_gs;
   const ScaleEntry* table;  // make_scale_table(gs)
   const ScaleRow* rows;     // make_scale_rows(table, gs)
-  const ScaleCuts* cuts;    // make_scale_cuts of every byte
+  const ScaleCuts* cuts;    // the table's cuts, 32 bytes a byte
   FastConstants fast;       // make_fast_constants(gs)
   uint8_t* packed;
   uint8_t* block_scales;
@@ -540,7 +540,7 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   ScaleRow rows[kScaleRows];
   make_scale_rows(table, gs, rows);
   ScaleCuts cuts[kScaleBytes];
-  for (int b = 0; b < kScaleBytes; b++) cuts[b] = make_scale_cuts(static_cast<uint32_t>(b), gs);
+  for (int b = 0; b < kScaleBytes; b++) cuts[b] = scale_cuts_of(table[b]);
   QuantizeContext q;
   q.t = &t;
   q.scale_cols = t.scale_cols();

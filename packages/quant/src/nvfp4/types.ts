@@ -26,11 +26,11 @@ export interface Fp8BlockScaledTensor {
  * every implementation produces the same bits. Relative RMS error = sqrt(sumSqError / sumSqRef).
  */
 export interface Nvfp4ErrorStats {
-  /** Σ (nvfp4 − fp8)², nvfp4 = fround(fround(e2m1 · scale_fp8) · gs). */
+  /** Σ (nvfp4 − fp8)², nvfp4 = e2m1 · scale_fp8 · gs, each difference rounded once in float32. */
   sumSqError: number;
   /** Σ fp8², the source energy. */
   sumSqRef: number;
-  /** max |nvfp4 − fp8|. */
+  /** max |nvfp4 − fp8|, as rounded above. */
   maxAbsError: number;
   /** Number of elements (rows · cols). */
   count: number;
