@@ -87,6 +87,18 @@ NVFP4_HD float fma_f32(float a, float b, float c) {
   return fmaf(a, b, c);
 #endif
 }
+// a·b mod 2^32, one IMAD on the GPU. Opaque to the compiler there, so that a shift written as a
+// multiply stays one (it would otherwise turn (x & c) << k into (x << k) & (c << k), a second
+// mask on the integer pipe, which the FMA pipe's IMAD relieves).
+NVFP4_HD uint32_t mul_lo_u32(uint32_t a, uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  uint32_t r;
+  asm("mul.lo.u32 %0, %1, %2;" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return a * b;
+#endif
+}
 // High 32 bits of a·b (one IMAD.HI on the GPU).
 NVFP4_HD uint32_t mulhi_u32(uint32_t a, uint32_t b) {
 #if defined(__CUDA_ARCH__)
@@ -474,17 +486,21 @@ struct FastGroupResult {
   bool near;  // rounding the estimate was not enough: the codes were redone by comparisons
 };
 
-// Bit 7 of byte j: the sign bit of code j of one word of bytes, set iff v_j < 0 (byte sign XOR
-// scale sign, flip = 0x80808080 for a negative scale) and (b_j & 0x7f) ≠ 0. The other bits are
-// junk; sign_nibbles reads bit 7 only.
-NVFP4_HD uint32_t sign_flags(uint32_t w, uint32_t flip) { return ((w & 0x7f7f7f7fu) + 0x7f7f7f7fu) & (w ^ flip); }
-// The sign bits of 8 codes (bit 7 of the bytes of sign_flags a, then b) at bits 4j+3, as in the
-// packed codes: one PRMT spreads the even codes' flags over whole bytes, another the odd codes';
-// each packed byte takes its low nibble from the first and its high nibble from the second.
+// Bit 7 of byte j: the sign bit of code j of one word of bytes w (m7 = w & 0x7f7f7f7f), set iff
+// v_j < 0 (byte sign XOR scale sign, flip = 0x80808080 for a negative scale) and b_j & 0x7f ≠ 0
+// (m7 + 0x7f in a byte carries into its bit 7 exactly then, and never into the next byte). The
+// other bits are junk; sign_nibbles reads bit 7 only.
+NVFP4_HD uint32_t sign_flags(uint32_t w, uint32_t m7, uint32_t flip) { return (m7 + 0x7f7f7f7fu) & (w ^ flip); }
+// The sign bits of 8 codes at bits 4j+3, as in the packed codes, from the sign_flags a (codes
+// 0..3) and b (4..7), in a word whose other bits are junk (with_sign_bits takes them): one PRMT
+// spreads the even codes' flags over whole bytes, another the odd codes'; each packed byte takes
+// its low nibble from the first and its high nibble from the second (one bitwise select).
 NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
   const uint32_t even = prmt(a, b, 0xeca8u), odd = prmt(a, b, 0xfdb9u);
-  return ((even & 0x0f0f0f0fu) | (odd & 0xf0f0f0f0u)) & 0x88888888u;
+  return (even & 0x0f0f0f0fu) | (odd & 0xf0f0f0f0u);
 }
+// 8 magnitude codes (code j at bits 4j..4j+2) with the sign bits of sign_nibbles.
+NVFP4_HD uint32_t with_sign_bits(uint32_t codes, uint32_t nibbles) { return (nibbles & 0x88888888u) | codes; }
 
 // A code is decided by the estimate alone unless its bits lie within kNearBits of a rounding
 // midpoint (see quantize_group_fast); such a group's codes are redone with one exact compare each.
@@ -512,13 +528,15 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 // results; the GPU switches to it where near codes are common, e.g. with E8M0 scales).
 // Returns false, computing nothing that matters, when the group needs quantize_group on its
 // dequantized values: a NaN byte, |s| outside [s_lo, s_hi), a group amax above gamax_max, a
-// subnormal scale byte (1..7) or d < 2^-124. Otherwise
+// scale byte below 8 (subnormal, or 0 for a group with a non-zero byte) or d < 2^-124. Otherwise
 // the reference's results (docs/nvfp4-math.md, "The fast path"), by cheaper exact steps:
 // - |v| = fl(e4m3(b & 0x7f)·|s|) as fl((b << 20 read as float32, = e4m3·2^-120)·(|s|·2^120)), and
 //   xs = fl(|v|·P) as fl((b << 20)·(|s|·2^120·P)): |s|·2^120 and |s|·2^120·P are exact float32
 //   below 2^128, and |v|, |v|·P are normal (or 0), so scaling by P commutes with the rounding;
 // - group amax = the value of the largest b & 0x7f (|e4m3| grows with it, rounding is monotonic),
-//   found with 16-bit-lane max instructions before any |v| is computed;
+//   found with 16-bit-lane max instructions before any |v| is computed: the lanes' high bytes see
+//   the odd bytes of the words as they are and the even ones shifted up by 8 (the low bytes only
+//   break ties between equal high bytes, so they never change the high byte of a maximum);
 // - scale byte without a division or the E4M3 encoder: t = fl(fl(amax·fl(1/six_gs))·2^-120) is
 //   r·2^-120, r = amax/six_gs the exact quotient, within a relative 2^-22.9; the float32 bits of
 //   t, shifted right by 20, are the index i of the largest E4M3 value ≤ t·2^120 (E4M3 is
@@ -538,7 +556,8 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 //   16 codes are redone exactly: with i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1])
 //   (docs/nvfp4-math.md, "One comparison per element");
 // - sign bits from the bytes: a scale byte ≥ 8 gives d ≤ amax/3 and |s| ≥ 2^-117 makes every
-//   non-zero |v| ≥ 2^-126, so fl(|v|/d) ≠ 0 exactly for the non-zero bytes;
+//   non-zero |v| ≥ 2^-126, so fl(|v|/d) ≠ 0 exactly for the non-zero bytes; scale byte 0 (every
+//   code 0, signs included) is taken only for a group of zero bytes, which have no sign bits;
 // - ds = fl(fl(e2m1(m)·scale_value)·fl(gs·P)) as fl(fl((m << 22 read as float32)·
 //   (scale_value·2^118))·(fl(gs·P)·2^8)): the inner product, e2m1(m)·scale_value·2^-8, has at most
 //   6 significant bits and lies in {0} ∪ [2^-18, 10.5] (exact, as the reference's is), and the
@@ -587,24 +606,30 @@ NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* ro
   if (!(sa >= k.s_lo && sa < k.s_hi)) return false;
   const float s120 = mul_f32(sa, 0x1p120f);
   const float s120p = mul_f32(s120, k.per_unit);
-  // The largest b & 0x7f: even bytes in one set of 16-bit lanes, odd bytes in another.
-  uint32_t even = w[0] & 0x007f007fu, odd = w[0] & 0x7f007f00u;
+  uint32_t m7[4];  // the bytes without their sign bits
 NVFP4_UNROLL
-  for (int i = 1; i < 4; i++) {
-    even = max_u16x2(even, w[i] & 0x007f007fu);
-    odd = max_u16x2(odd, w[i] & 0x7f007f00u);
-  }
-  uint32_t mx = max_u16x2(even, odd >> 8);
-  mx = max_u16x2(mx, mx >> 16) & 0x7fu;
-  const float gamax = mul_f32(bits_float(mx << 20), s120);
-  if (mx == 0x7fu || !(gamax <= k.gamax_max)) return false;
+  for (int i = 0; i < 4; i++) m7[i] = w[i] & 0x7f7f7f7fu;
+  // The largest b & 0x7f, in the high byte of a 16-bit lane (the shifts are multiplies: the GPU's
+  // integer pipe is the busier one).
+  const uint32_t odd = max_u16x2(max_u16x2(m7[0], m7[1]), max_u16x2(m7[2], m7[3]));
+  const uint32_t even = max_u16x2(max_u16x2(mul_lo_u32(m7[0], 256u), mul_lo_u32(m7[1], 256u)),
+                                  max_u16x2(mul_lo_u32(m7[2], 256u), mul_lo_u32(m7[3], 256u)));
+  uint32_t mx = max_u16x2(odd, even);
+  mx = max_u16x2(mx, mx >> 16);
+  const uint32_t mx20 = (mx << 12) & 0x07f00000u;  // (b & 0x7f) << 20 of that byte
+  const float gamax = mul_f32(bits_float(mx20), s120);
+  if (mx20 == 0x07f00000u || !(gamax <= k.gamax_max)) return false;
   uint32_t scale_byte = float_bits(mul_f32(mul_f32(gamax, k.inv_six_gs), 0x1p-120f)) >> 20;
   scale_byte = scale_byte < 0x7eu ? scale_byte : 0x7eu;
   const ScaleRow row = rows[scale_byte];
   const bool up = gamax >= row.amax_min_next;
   scale_byte += up ? 1u : 0u;
   const float inv_d64 = up ? row.inv_d64_hi : row.inv_d64_lo;
-  if (scale_byte - 1u < 7u || inv_d64 < 0.0f) return false;
+  if ((scale_byte < 8u && (scale_byte | mx20) != 0u) || inv_d64 < 0.0f) return false;
+  // The sign bits now: two words live through the codes instead of four.
+  const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
+  const uint32_t signs_lo = sign_nibbles(sign_flags(w[0], m7[0], flip), sign_flags(w[1], m7[1], flip));
+  const uint32_t signs_hi = sign_nibbles(sign_flags(w[2], m7[2], flip), sign_flags(w[3], m7[3], flip));
   const float k_index = mul_f32(sa, inv_d64);
   const float sv118 = mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), 0x1p118f);
   FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
@@ -630,11 +655,9 @@ NVFP4_UNROLL
   }
   const uint32_t lo = r.lo, hi = r.hi;
   const float se = r.se, sr = r.sr, max_e = r.max_e;
-  const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
-  const uint32_t keep = scale_byte != 0u ? 0xffffffffu : 0u;  // scale byte 0: every code is 0
   out.scale_byte = scale_byte;
-  out.codes_lo = lo | (sign_nibbles(sign_flags(w[0], flip), sign_flags(w[1], flip)) & keep);
-  out.codes_hi = hi | (sign_nibbles(sign_flags(w[2], flip), sign_flags(w[3], flip)) & keep);
+  out.codes_lo = with_sign_bits(lo, signs_lo);
+  out.codes_hi = with_sign_bits(hi, signs_hi);
   out.sum_sq_error = se;
   out.sum_sq_ref = sr;
   out.max_abs_error = max_e;

@@ -241,11 +241,12 @@ struct QuantizeArgs {
 };
 
 // What one lane computed for one group: its stats (0 past the end of the row: the fold pads
-// with 0) and whether it is done (false: the chunk goes to the general path).
+// with 0) and flags, as bits that the two groups of a lane OR together (bools cost byte moves).
+constexpr uint32_t kDeclined = 1u;  // the fast path declined it: the chunk goes to the general path
+constexpr uint32_t kNear = 2u;      // the fast path's rounding mode had to redo its codes
 struct LaneGroup {
   float err = 0.0f, ref = 0.0f;
-  bool done = true;
-  bool near = false;  // the fast path's rounding mode had to redo this group's codes
+  uint32_t flags = 0u;
 };
 
 __device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, float s, const QuantizeArgs& a,
@@ -255,13 +256,15 @@ __device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, 
   LaneGroup r;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  r.done = quantize_group_fast(w, s, rows, cuts, a.fast, compare_each, f);
-  if (!r.done) return r;
+  if (!quantize_group_fast(w, s, rows, cuts, a.fast, compare_each, f)) {
+    r.flags = kDeclined;
+    return r;
+  }
   *scale_out = static_cast<uint8_t>(f.scale_byte);
   *codes_out = make_uint2(f.codes_lo, f.codes_hi);
   r.err = f.sum_sq_error;
   r.ref = f.sum_sq_ref;
-  r.near = f.near;
+  r.flags = f.near ? kNear : 0u;
   max_es = max_f32(max_es, f.max_abs_error);
   return r;
 }
@@ -376,8 +379,8 @@ __device__ __forceinline__ ChunkOutcome quantize_chunk_on_fast_path(int32_t f, c
     g = quantize_group_on_fast_path(l.q, l.s, a, rows, cuts, compare_each, a.block_scales + l.group,
                                     reinterpret_cast<uint2*>(a.packed) + l.group, max_es);
   }
-  const bool near = __any_sync(kFullMask, g.near);
-  if (__all_sync(kFullMask, g.done)) {
+  const bool near = __any_sync(kFullMask, g.flags & kNear);
+  if (!__any_sync(kFullMask, g.flags & kDeclined)) {
     const float err = chunk_fold(g.err);
     const float ref = chunk_fold(g.ref);
     if ((threadIdx.x & 31) == 0) {
@@ -442,9 +445,10 @@ __device__ __forceinline__ ChunkOutcome quantize_chunk_pair_on_fast_path(int32_t
     y = quantize_group_on_fast_path(l.hi.q, l.hi.s, a, rows, cuts, compare_each, a.block_scales + l.hi.group,
                                     reinterpret_cast<uint2*>(a.packed) + l.hi.group, max_es);
   }
-  const bool near = __any_sync(kFullMask, x.near || y.near);
+  const uint32_t flags = x.flags | y.flags;
+  const bool near = __any_sync(kFullMask, flags & kNear);
   const bool lead = (threadIdx.x & 15) == 0;
-  if (__all_sync(kFullMask, x.done && y.done)) {
+  if (!__any_sync(kFullMask, flags & kDeclined)) {
     const float err = half_chunk_fold(x.err, y.err);
     const float ref = half_chunk_fold(x.ref, y.ref);
     if (lead) {
