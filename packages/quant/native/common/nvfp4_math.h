@@ -432,13 +432,6 @@ struct alignas(16) ScaleCuts {
   float cut[8];
 };
 
-NVFP4_HD ScaleCuts make_scale_cuts(uint32_t scale_byte, float gs) {
-  ScaleCuts c;
-NVFP4_UNROLL
-  for (int k = 0; k < 8; k++) c.cut[k] = scale_cut(scale_byte, gs, k);
-  return c;
-}
-
 NVFP4_HD ScaleCuts scale_cuts_of(const ScaleEntry& e) {
   ScaleCuts c;
   for (int k = 0; k < 8; k++) c.cut[k] = e.cut[k];

@@ -490,10 +490,11 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
   __shared__ ScaleRow rows[kScaleRows];
   __shared__ ScaleCuts cuts[kScaleBytes];  // for the redo of codes near a rounding midpoint
   if (kUniform) {
-    for (int i = threadIdx.x; i < kScaleRows; i += blockDim.x) {
-      rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
-    }
-    for (int i = threadIdx.x; i < kScaleBytes; i += blockDim.x) cuts[i] = make_scale_cuts(static_cast<uint32_t>(i), a.fast.gs);
+    // One cut per thread (8 per scale byte), and the rows on the first threads besides.
+    static_assert(kQuantizeThreads == 8 * kScaleBytes, "one cut per thread");
+    const int i = static_cast<int>(threadIdx.x);
+    cuts[i >> 3].cut[i & 7] = scale_cut(static_cast<uint32_t>(i >> 3), a.fast.gs, i & 7);
+    if (i < kScaleRows) rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
     __syncthreads();
   }
 
