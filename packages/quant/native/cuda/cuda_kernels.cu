@@ -22,6 +22,7 @@
 
 #include "../common/nvfp4_math.h"
 #include "cuda_kernels.h"
+#include "cuda_status.h"
 
 namespace nvfp4 {
 namespace gpu {
@@ -605,18 +606,6 @@ struct Workspace {
   }
 };
 Workspace g_ws;
-
-#define NVFP4_CUDA_TRY(expr)                                   \
-  do {                                                         \
-    const cudaError_t err_ = (expr);                           \
-    if (err_ != cudaSuccess) return std::string(cudaGetErrorString(err_)); \
-  } while (0)
-
-#define NVFP4_RETURN_IF(expr)            \
-  do {                                   \
-    std::string e_ = (expr);             \
-    if (!e_.empty()) return e_;          \
-  } while (0)
 
 std::string ensure_device() {
   NVFP4_CUDA_TRY(cudaSetDevice(g_device));

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "cuda_kernels.h"
+#include "cuda_status.h"
 
 namespace nvfp4 {
 namespace pipeline {
@@ -23,18 +24,6 @@ constexpr size_t kGrowthStep = size_t{16} << 20;
 constexpr int kGroupSize = 16;
 
 size_t align_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
-#define PIPELINE_CUDA_TRY(expr)                                                  \
-  do {                                                                           \
-    const cudaError_t err_ = (expr);                                             \
-    if (err_ != cudaSuccess) return std::string(cudaGetErrorString(err_));       \
-  } while (0)
-
-#define PIPELINE_RETURN_IF(expr)   \
-  do {                             \
-    std::string e_ = (expr);       \
-    if (!e_.empty()) return e_;    \
-  } while (0)
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
@@ -130,11 +119,11 @@ struct Lane {
   // Copies t to the device; t_dev views the device copy. Enqueued on the per-thread stream: the
   // kernels that follow on the same stream see the data.
   std::string upload(const Fp8TensorView& t, const Layout& l, Fp8TensorView& t_dev) {
-    PIPELINE_CUDA_TRY(host_in.reserve(l.in_bytes));
-    PIPELINE_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
-    PIPELINE_CUDA_TRY(scratch.reserve(gpu::pipeline_scratch_bytes(t), false));
-    PIPELINE_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
-    PIPELINE_RETURN_IF(copy_in_chunks(l.scale_offset, t.scale, l.scale_bytes));
+    NVFP4_CUDA_TRY(host_in.reserve(l.in_bytes));
+    NVFP4_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
+    NVFP4_CUDA_TRY(scratch.reserve(gpu::pipeline_scratch_bytes(t), false));
+    NVFP4_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
+    NVFP4_RETURN_IF(copy_in_chunks(l.scale_offset, t.scale, l.scale_bytes));
     t_dev = t;
     t_dev.data = dev_in.ptr;
     t_dev.scale = reinterpret_cast<const float*>(dev_in.ptr + l.scale_offset);
@@ -142,9 +131,9 @@ struct Lane {
   }
 
   std::string download(const Layout& l, uint8_t* packed, uint8_t* block_scales) {
-    PIPELINE_CUDA_TRY(host_out.reserve(l.out_bytes));
-    PIPELINE_CUDA_TRY(cudaMemcpyAsync(host_out.ptr, dev_out.ptr, l.out_bytes, cudaMemcpyDeviceToHost, cudaStreamPerThread));
-    PIPELINE_CUDA_TRY(cudaStreamSynchronize(cudaStreamPerThread));
+    NVFP4_CUDA_TRY(host_out.reserve(l.out_bytes));
+    NVFP4_CUDA_TRY(cudaMemcpyAsync(host_out.ptr, dev_out.ptr, l.out_bytes, cudaMemcpyDeviceToHost, cudaStreamPerThread));
+    NVFP4_CUDA_TRY(cudaStreamSynchronize(cudaStreamPerThread));
     std::memcpy(packed, host_out.ptr, l.packed_bytes);
     std::memcpy(block_scales, host_out.ptr + l.block_scales_offset, l.block_scales_bytes);
     return "";
@@ -156,8 +145,8 @@ struct Lane {
     for (size_t done = 0; done < bytes; done += kUploadChunkBytes) {
       const size_t len = bytes - done < kUploadChunkBytes ? bytes - done : kUploadChunkBytes;
       std::memcpy(host_in.ptr + offset + done, from + done, len);
-      PIPELINE_CUDA_TRY(cudaMemcpyAsync(dev_in.ptr + offset + done, host_in.ptr + offset + done, len,
-                                        cudaMemcpyHostToDevice, cudaStreamPerThread));
+      NVFP4_CUDA_TRY(cudaMemcpyAsync(dev_in.ptr + offset + done, host_in.ptr + offset + done, len,
+                                     cudaMemcpyHostToDevice, cudaStreamPerThread));
     }
     return "";
   }
@@ -173,6 +162,20 @@ class Pipeline::LaneLease {
   Lane& lane() { return *lane_; }
   GpuCounters delta;
 
+  // The lane's device made current on this thread (device: which it is), t uploaded to it and,
+  // with out_bytes > 0, room for that much output reserved there; the time it took goes into
+  // delta.
+  std::string upload(const Fp8TensorView& t, const Layout& layout, size_t out_bytes, Fp8TensorView& t_dev,
+                     int& device) {
+    device = lane_->device;
+    NVFP4_CUDA_TRY(cudaSetDevice(lane_->device));
+    const auto t0 = Clock::now();
+    NVFP4_RETURN_IF(lane_->upload(t, layout, t_dev));
+    if (out_bytes > 0) NVFP4_CUDA_TRY(lane_->dev_out.reserve(out_bytes, false));
+    delta.upload_seconds = seconds_since(t0);
+    return "";
+  }
+
  private:
   Pipeline& pipeline_;
   Lane* lane_;
@@ -184,7 +187,7 @@ std::string Pipeline::open(int gpus, int lanes_per_gpu, std::unique_ptr<Pipeline
   if (gpus < 1) return "the pipeline needs at least one GPU";
   if (lanes_per_gpu < 1) return "the pipeline needs at least one lane per GPU";
   int count = 0;
-  PIPELINE_CUDA_TRY(cudaGetDeviceCount(&count));
+  NVFP4_CUDA_TRY(cudaGetDeviceCount(&count));
   if (gpus > count) {
     return "asked for " + std::to_string(gpus) + " GPUs but " + std::to_string(count) + " " +
            (count == 1 ? "is" : "are") + " present";
@@ -258,15 +261,11 @@ std::vector<GpuCounters> Pipeline::counters() {
 std::string Pipeline::amax(const Fp8TensorView& t, AmaxResult& out, int& device) {
   LaneLease lease(*this);
   Lane& lane = lease.lane();
-  device = lane.device;
-  PIPELINE_CUDA_TRY(cudaSetDevice(lane.device));
   const Layout layout(t);
   Fp8TensorView t_dev;
-  auto t0 = Clock::now();
-  PIPELINE_RETURN_IF(lane.upload(t, layout, t_dev));
-  lease.delta.upload_seconds = seconds_since(t0);
-  t0 = Clock::now();
-  PIPELINE_RETURN_IF(gpu::amax_on_current_device(t_dev, lane.scratch.ptr, out));
+  NVFP4_RETURN_IF(lease.upload(t, layout, 0, t_dev, device));
+  const auto t0 = Clock::now();
+  NVFP4_RETURN_IF(gpu::amax_on_current_device(t_dev, lane.scratch.ptr, out));
   lease.delta.kernel_seconds = seconds_since(t0);
   lease.delta.amax_calls = 1;
   lease.delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
@@ -277,16 +276,11 @@ std::string Pipeline::quantize(const Fp8TensorView& t, float gs, uint8_t* packed
                                QuantizeStats& out, int& device) {
   LaneLease lease(*this);
   Lane& lane = lease.lane();
-  device = lane.device;
-  PIPELINE_CUDA_TRY(cudaSetDevice(lane.device));
   const Layout layout(t);
   Fp8TensorView t_dev;
+  NVFP4_RETURN_IF(lease.upload(t, layout, layout.out_bytes, t_dev, device));
   auto t0 = Clock::now();
-  PIPELINE_RETURN_IF(lane.upload(t, layout, t_dev));
-  PIPELINE_CUDA_TRY(lane.dev_out.reserve(layout.out_bytes, false));
-  lease.delta.upload_seconds = seconds_since(t0);
-  t0 = Clock::now();
-  PIPELINE_RETURN_IF(gpu::quantize_on_current_device(t_dev, gs, lane.dev_out.ptr,
+  NVFP4_RETURN_IF(gpu::quantize_on_current_device(t_dev, gs, lane.dev_out.ptr,
                                                      lane.dev_out.ptr + layout.block_scales_offset,
                                                      lane.scratch.ptr, out));
   lease.delta.kernel_seconds = seconds_since(t0);
@@ -295,7 +289,7 @@ std::string Pipeline::quantize(const Fp8TensorView& t, float gs, uint8_t* packed
   // A NaN/Inf input leaves the outputs unspecified; the caller raises the error.
   if (out.non_finite.index >= 0) return "";
   t0 = Clock::now();
-  PIPELINE_RETURN_IF(lane.download(layout, packed, block_scales));
+  NVFP4_RETURN_IF(lane.download(layout, packed, block_scales));
   lease.delta.download_seconds = seconds_since(t0);
   return "";
 }

@@ -37,6 +37,9 @@ type TensorArgs = [
   blockCols: number,
 ];
 
+/** A quantize call's tensor, global scale and caller-owned outputs (packed codes, block scales). */
+type QuantizeArgs = [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array];
+
 /** simd "generic" runs the portable code even where AVX2 is available (tests compare both). */
 type CpuThreadArgs = [threads: number, minElementsPerThread: number, simd?: "auto" | "generic"];
 
@@ -47,13 +50,9 @@ export interface CpuAddon {
   /** The code "auto" runs on this CPU: "avx2" (x86-64 with AVX2) or "generic". */
   simd: "avx2" | "generic";
   amax(...args: [...TensorArgs, ...CpuThreadArgs]): NativeAmaxResult;
-  quantize(
-    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array, ...CpuThreadArgs]
-  ): NativeQuantizeStats;
+  quantize(...args: [...QuantizeArgs, ...CpuThreadArgs]): NativeQuantizeStats;
   amaxAsync(...args: [...TensorArgs, ...CpuThreadArgs]): Promise<NativeAmaxResult>;
-  quantizeAsync(
-    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array, ...CpuThreadArgs]
-  ): Promise<NativeQuantizeStats>;
+  quantizeAsync(...args: [...QuantizeArgs, ...CpuThreadArgs]): Promise<NativeQuantizeStats>;
 }
 
 export interface CudaProbe {
@@ -83,13 +82,9 @@ export interface CudaAddon {
   kind: "cuda";
   probe(device?: number): CudaProbe;
   amax(...args: TensorArgs): NativeAmaxResult;
-  quantize(
-    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array]
-  ): NativeQuantizeStats;
+  quantize(...args: QuantizeArgs): NativeQuantizeStats;
   amaxAsync(...args: TensorArgs): Promise<NativeAmaxResult>;
-  quantizeAsync(
-    ...args: [...TensorArgs, gs: number, packed: Uint8Array, blockScales: Uint8Array]
-  ): Promise<NativeQuantizeStats>;
+  quantizeAsync(...args: QuantizeArgs): Promise<NativeQuantizeStats>;
   benchmark(...args: [...TensorArgs, gs: number, iterations: number]): CudaBenchmarkResult;
   /** Frees the addon's reusable device workspace. */
   releaseWorkspace(): void;
@@ -139,6 +134,7 @@ export interface CudaPipelineCounters extends CudaPipelineGpu {
 
 /** Opaque native pipeline; only the addon's pipeline* functions understand it. */
 export type CudaPipelineHandle = { readonly __brand: "CudaPipelineHandle" };
+type PipelineQuantizeArgs = [...QuantizeArgs, handle: CudaPipelineHandle];
 
 /** Which GPU ran a pipeline call. */
 type OnDevice = { device: number };
@@ -159,24 +155,8 @@ export interface CudaPipelineAddon {
   pipelineAmaxAsync(
     ...args: [...TensorArgs, handle: CudaPipelineHandle]
   ): Promise<NativeAmaxResult & OnDevice>;
-  pipelineQuantize(
-    ...args: [
-      ...TensorArgs,
-      gs: number,
-      packed: Uint8Array,
-      blockScales: Uint8Array,
-      handle: CudaPipelineHandle,
-    ]
-  ): NativeQuantizeStats & OnDevice;
-  pipelineQuantizeAsync(
-    ...args: [
-      ...TensorArgs,
-      gs: number,
-      packed: Uint8Array,
-      blockScales: Uint8Array,
-      handle: CudaPipelineHandle,
-    ]
-  ): Promise<NativeQuantizeStats & OnDevice>;
+  pipelineQuantize(...args: PipelineQuantizeArgs): NativeQuantizeStats & OnDevice;
+  pipelineQuantizeAsync(...args: PipelineQuantizeArgs): Promise<NativeQuantizeStats & OnDevice>;
 }
 
 export function hasCudaPipeline(addon: CudaAddon): addon is CudaAddon & CudaPipelineAddon {
