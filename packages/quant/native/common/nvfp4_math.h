@@ -247,30 +247,32 @@ NVFP4_HD float decode_e2m1_magnitude(uint32_t m) {
 constexpr int kScaleBytes = 128;
 
 // ---- error statistics: units -----------------------------------------------------------------
-// Errors and values are squared in "stats units" u = 2^E, E the exponent of gs (docs/nvfp4-math.md,
-// "Error statistics"): every |v| of a tensor is at most amax ≈ 2688·gs < 2^13·u, so float32 squares
-// and sums neither overflow nor underflow. Twin of nvfp4StatsUnit in src/nvfp4/reference.ts.
-NVFP4_HD int stats_unit_exponent(float gs) { return static_cast<int>((float_bits(gs) >> 23) & 0xffu) - 127; }
-// P = 1/u as a float32 (2^-127, for gs ≥ 2^127, is a subnormal: still exact).
+// Errors and values are squared in "stats units" u = 2^(E+8), E the exponent of gs
+// (docs/nvfp4-math.md, "Error statistics"): every |v| of a tensor is at most amax ≈ 2688·gs < 2^5·u,
+// so float32 squares and sums neither overflow nor, for any value that matters, underflow; and the
+// reconstruction step d = fl(scale·gs) is below 896·2^E, so d/u < 4, which the GPU's fast path
+// needs (quantize_group_fast). Twin of nvfp4StatsUnit in src/nvfp4/reference.ts.
+NVFP4_HD int stats_unit_exponent(float gs) { return static_cast<int>((float_bits(gs) >> 23) & 0xffu) - 127 + 8; }
+// P = 1/u as a float32, exact: 2^-(E+8) is normal for E ≤ 118 and a subnormal (down to 2^-135)
+// above.
 NVFP4_HD float stats_per_unit(float gs) {
-  const int biased = 127 - stats_unit_exponent(gs);  // ≥ 0 for a normal gs
-  return bits_float(biased >= 1 ? static_cast<uint32_t>(biased) << 23 : 0x00400000u);
+  const int biased = 127 - stats_unit_exponent(gs);  // ≥ -8 for a finite gs
+  return bits_float(biased >= 1 ? static_cast<uint32_t>(biased) << 23 : 0x00400000u >> -biased);
 }
 
 struct alignas(16) ScaleEntry {
   // cut[0]: fl(|v|/d) ≠ 0 iff |v| > cut[0]; cut[k], k = 1..7: magnitude code ≥ k iff |v| > cut[k].
   // All FLT_MAX for scale byte 0 (every code 0) and 0x7f, so no finite |v| passes.
   float cut[8];
-  // cs[m] = e2m1(m) · scale_value (exact): times gs, the magnitude an engine reconstructs for code
-  // m; times gs_units, that magnitude in stats units.
-  float cs[8];
+  // fl(d·P), d = fl(scale_value·gs) the step the codes were chosen with: times e2m1(m), the
+  // magnitude an engine reconstructs for code m, in stats units.
+  float d_units;
   // The smallest float32 group amax whose scale byte (group_scale_byte) is ≥ this byte: 0 for byte
   // 0, +Inf for 0x7f and for bytes no finite amax reaches. The scale byte is monotonic in the
   // group amax (a correctly rounded division, then a monotonic rounding), so "scale byte ≥ b" is
   // exactly "amax ≥ amax_min of b" (quantize_group_fast picks the byte with one such compare).
   float amax_min;
   float per_unit;    // P = stats_per_unit(gs), the same in every entry
-  float gs_units;    // gs·P = gs/u in [1, 2), exact; the same in every entry
 };
 
 // Scale byte of a group: e4m3_rne_satfinite(fl(group_amax / fl(6·gs))), 0 for an all-zero group.
@@ -337,8 +339,7 @@ NVFP4_HD float scale_cut(uint32_t scale_byte, float gs, int k) {
 NVFP4_HD void make_scale_entry(uint32_t scale_byte, float gs, float amax_min, ScaleEntry& e) {
   const float scale_value = scale_byte >= 0x7fu ? 0.0f : decode_e4m3(scale_byte);
   e.per_unit = stats_per_unit(gs);
-  e.gs_units = mul_f32(gs, e.per_unit);
-  for (uint32_t m = 0; m < 8u; m++) e.cs[m] = mul_f32(decode_e2m1_magnitude(m), scale_value);
+  e.d_units = mul_f32(mul_f32(scale_value, gs), e.per_unit);
   e.amax_min = amax_min;
 NVFP4_UNROLL
   for (int k = 0; k < 8; k++) e.cut[k] = scale_cut(scale_byte, gs, k);
@@ -372,7 +373,7 @@ struct GroupResult {
 
 // v: the 16 dequantized float32 values (all finite). table: make_scale_table(gs). The code of v is
 // sign | magnitude with sign = (v < 0 and fl(|v|/d) ≠ 0), as e2m1_rne(fl(v/d)) gives.
-// Stats, in units u: xs = fl(|v|·P), es = fl(cs[m]·(gs/u) − xs) with one rounding (the
+// Stats, in units u: xs = fl(|v|·P), es = fl(e2m1(m)·fl(d·P) − xs) with one rounding (the
 // reference's e has the same magnitude), squared and summed by one fused multiply-add per element,
 // in element order.
 NVFP4_HD float group_amax_of(const float* v) {
@@ -395,7 +396,7 @@ NVFP4_UNROLL
     const uint32_t m = magnitude_code(x, e);
     codes |= static_cast<uint64_t>(m | (v[j] < 0.0f && x > e.cut[0] ? 8u : 0u)) << (4 * j);
     const float xs = mul_f32(x, e.per_unit);
-    const float es = fma_f32(e.cs[m], e.gs_units, -xs);
+    const float es = fma_f32(decode_e2m1_magnitude(m), e.d_units, -xs);
     se = fma_f32(es, es, se);
     sr = fma_f32(xs, xs, sr);
     max_e = max_f32(max_e, abs_f32(es));
@@ -451,25 +452,25 @@ NVFP4_HD void make_scale_rows(const ScaleEntry* table, float gs, ScaleRow* rows)
 struct FastConstants {
   float gs;
   float per_unit;     // P
-  float s_lo, s_hi;   // the block scales it takes: s_lo ≤ |s| < s_hi
+  float s_lo, s_hi;   // the block scales it takes: s_lo ≤ s < s_hi (positive ones only)
   float gamax_max;    // and group amaxes ≤ this
   float inv_six_gs;   // fl(1 / fl(6·gs))
-  float ds_mul;       // fl(gs·P)·2^8
 };
 
 NVFP4_HD void make_fast_constants(float gs, FastConstants& k) {
   k.gs = gs;
   k.per_unit = stats_per_unit(gs);
-  // u = 2^E; |s| ≥ 2^-117 and |s|/u ≥ 2^-117 keep every non-zero |v| and |v|/u normal; |s| < 2^8
-  // and |s|/u < 2^8 keep |s|·2^120 and |s|·2^120/u below 2^128. Powers of two: exact.
+  // u = 2^e; |s| ≥ 2^-117 and |s|/u ≥ 2^-117 keep every non-zero |v| and |v|/u normal; |s| < 2^8
+  // and |s|/u < 2^8 keep |s|·2^120 and |s|·2^120/u below 2^128. Powers of two: exact. (For
+  // e > 127, gs ≥ 2^120, max(1, u) is +Inf: no scale qualifies.)
   const int e = stats_unit_exponent(gs);
   const float u_lo = e >= 0 ? 1.0f : bits_float(static_cast<uint32_t>(127 + e) << 23);  // min(1, u)
-  const float u_hi = e <= 0 ? 1.0f : bits_float(static_cast<uint32_t>(127 + e) << 23);  // max(1, u)
+  const float u_hi = e <= 0 ? 1.0f : e <= 127 ? bits_float(static_cast<uint32_t>(127 + e) << 23)
+                                              : bits_float(0x7f800000u);  // max(1, u)
   k.s_lo = mul_f32(0x1p-117f, u_hi);
   k.s_hi = mul_f32(256.0f, u_lo);
   k.gamax_max = mul_f32(2944.0f, gs);  // 2944 = 448 · 6.57…: see quantize_group_fast
   k.inv_six_gs = div_f32(1.0f, mul_f32(6.0f, gs));
-  k.ds_mul = mul_f32(mul_f32(gs, k.per_unit), 256.0f);
 }
 
 struct FastGroupResult {
@@ -480,30 +481,28 @@ struct FastGroupResult {
 };
 
 // Bit 7 of byte j: the sign bit of code j of one word of bytes w (m7 = w & 0x7f7f7f7f), set iff
-// v_j < 0 (byte sign XOR scale sign, flip = 0x80808080 for a negative scale) and b_j & 0x7f ≠ 0
+// b_j is negative (bit 7; the fast path takes positive block scales only) and b_j & 0x7f ≠ 0
 // (m7 + 0x7f in a byte carries into its bit 7 exactly then, and never into the next byte). The
 // other bits are junk; sign_nibbles reads bit 7 only.
-NVFP4_HD uint32_t sign_flags(uint32_t w, uint32_t m7, uint32_t flip) { return (m7 + 0x7f7f7f7fu) & (w ^ flip); }
-// The sign bits of 8 codes at bits 4j+3, as in the packed codes, from the sign_flags a (codes
-// 0..3) and b (4..7), in a word whose other bits are junk (with_sign_bits takes them): one PRMT
-// spreads the even codes' flags over whole bytes, another the odd codes'; each packed byte takes
-// its low nibble from the first and its high nibble from the second (one bitwise select).
+NVFP4_HD uint32_t sign_flags(uint32_t w, uint32_t m7) { return (m7 + 0x7f7f7f7fu) & w; }
+// The sign bits of 8 codes at bits 4j+3, as in the packed codes, the other bits 0, from the
+// sign_flags a (codes 0..3) and b (4..7): one PRMT spreads the even codes' flags over whole bytes,
+// another the odd codes'; each packed byte takes bit 3 from the first and bit 7 from the second.
+// The magnitude codes (at most 7 a nibble) are then added onto it, carry-free.
 NVFP4_HD uint32_t sign_nibbles(uint32_t a, uint32_t b) {
   const uint32_t even = prmt(a, b, 0xeca8u), odd = prmt(a, b, 0xfdb9u);
-  return (even & 0x0f0f0f0fu) | (odd & 0xf0f0f0f0u);
+  return (even & 0x08080808u) | (odd & 0x80808080u);
 }
-// 8 magnitude codes (code j at bits 4j..4j+2) with the sign bits of sign_nibbles.
-NVFP4_HD uint32_t with_sign_bits(uint32_t codes, uint32_t nibbles) { return (nibbles & 0x88888888u) | codes; }
 
 // A code is decided by the estimate alone unless its bits lie within kNearBits of a rounding
 // midpoint (see quantize_group_fast); such a group's codes are redone with one exact compare each.
 constexpr uint32_t kNearBits = 16;
 
 // The stats of one element of the fast path: es from the code (m22 = m << 22), and the sums.
-// (m22 read as float32)·(scale_value·2^118) = e2m1(m)·scale_value·2^-8 is exact, so one fused
-// multiply-add with fl(gs·P)·2^8 rounds e2m1(m)·scale_value·gs/u − xs once, as the reference does.
-NVFP4_HD void fast_element_stats(uint32_t m22, float xs, float sv118, float ds_mul, float& se, float& sr, float& max_e) {
-  const float es = fma_f32(mul_f32(bits_float(m22), sv118), ds_mul, -xs);
+// m22 read as float32 is e2m1(m)·2^-126 and d126 = fl(d·P)·2^126 (exact), so one fused
+// multiply-add rounds e2m1(m)·fl(d·P) − xs once, as the reference does.
+NVFP4_HD void fast_element_stats(uint32_t m22, float xs, float d126, float& se, float& sr, float& max_e) {
+  const float es = fma_f32(bits_float(m22), d126, -xs);
   se = fma_f32(es, es, se);
   sr = fma_f32(xs, xs, sr);
   max_e = max_f32(max_e, abs_f32(es));
@@ -519,9 +518,10 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 // w: the group's 16 bytes (little-endian words), s: its scale (one block covers the group).
 // compare_each: take every code by the one-comparison rule instead of rounding the estimate (same
 // results; the GPU switches to it where near codes are common, e.g. with E8M0 scales).
-// Returns false, computing nothing that matters, when the group needs quantize_group on its
-// dequantized values: a NaN byte, |s| outside [s_lo, s_hi), a group amax above gamax_max, a
-// scale byte below 8 (subnormal, or 0 for a group with a non-zero byte) or d < 2^-124. Otherwise
+// Returns false, its outputs junk, when the group needs quantize_group on its
+// dequantized values: a NaN byte, s outside [s_lo, s_hi) (a negative s included), a group amax
+// above gamax_max, a scale byte below 8 (subnormal, or 0 for a group with a non-zero byte) or
+// d < 2^-124. Otherwise (s > 0, so |s| = s below)
 // the reference's results (docs/nvfp4-math.md, "The fast path"), by cheaper exact steps:
 // - |v| = fl(e4m3(b & 0x7f)·|s|) as fl((b << 20 read as float32, = e4m3·2^-120)·(|s|·2^120)), and
 //   xs = fl(|v|·P) as fl((b << 20)·(|s|·2^120·P)): |s|·2^120 and |s|·2^120·P are exact float32
@@ -549,14 +549,14 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 //   16 codes are redone exactly: with i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1])
 //   (docs/nvfp4-math.md, "One comparison per element");
 // - sign bits from the bytes: a scale byte ≥ 8 gives d ≤ amax/3 and |s| ≥ 2^-117 makes every
-//   non-zero |v| ≥ 2^-126, so fl(|v|/d) ≠ 0 exactly for the non-zero bytes; scale byte 0 (every
-//   code 0, signs included) is taken only for a group of zero bytes, which have no sign bits;
-// - ds = fl(fl(e2m1(m)·scale_value)·fl(gs·P)) as fl(fl((m << 22 read as float32)·
-//   (scale_value·2^118))·(fl(gs·P)·2^8)): the inner product, e2m1(m)·scale_value·2^-8, has at most
-//   6 significant bits and lies in {0} ∪ [2^-18, 10.5] (exact, as the reference's is), and the
-//   outer one rounds the same real number, once;
-// - es = fl(ds − xs), and the sums: one fused multiply-add per element, in element order.
-// A group's packed magnitude codes (elements 0..7 and 8..15) and its stats.
+//   non-zero |v| ≥ 2^-126, so fl(|v|/d) ≠ 0 exactly for the non-zero bytes, and s > 0 makes v
+//   negative exactly for the bytes with bit 7 set; scale byte 0 (every code 0, signs included) is
+//   taken only for a group of zero bytes, which have no sign bits;
+// - es = fl(e2m1(m)·D − xs), D = fl(d·P), as one fused multiply-add of (m << 22 read as float32)
+//   = e2m1(m)·2^-126 and D·2^126: a scale byte ≥ 8 gives d ≥ 2^-6·gs, and d ≤ 448·gs, so D lies in
+//   [2^-14, 4) (u = 2^(E+8)) and D·2^126 is a normal float32, exact; the sums: one fused
+//   multiply-add per element, in element order.
+// A group's packed codes (elements 0..7 and 8..15) and its stats.
 struct FastGroupSums {
   uint32_t lo, hi;
   float se, sr, max_e;
@@ -564,10 +564,10 @@ struct FastGroupSums {
 
 // quantize_group_fast's codes and stats with each code by one exact compare: with
 // i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1]) (docs/nvfp4-math.md, "One comparison
-// per element").
+// per element"). The codes are added onto signs_lo and signs_hi (sign_nibbles).
 NVFP4_HD FastGroupSums codes_by_compare(const uint32_t* w, const ScaleCuts& c, float s120, float s120p, float k_index,
-                                        float sv118, float ds_mul) {
-  FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
+                                        float d126, uint32_t signs_lo, uint32_t signs_hi) {
+  FastGroupSums r{signs_lo, signs_hi, 0.0f, 0.0f, 0.0f};
 NVFP4_UNROLL
   for (int j = 0; j < kGroupSize; j++) {
     const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
@@ -579,7 +579,7 @@ NVFP4_UNROLL
     } else {
       r.hi += code_nibble(m22, j);
     }
-    fast_element_stats(m22, mul_f32(b20, s120p), sv118, ds_mul, r.se, r.sr, r.max_e);
+    fast_element_stats(m22, mul_f32(b20, s120p), d126, r.se, r.sr, r.max_e);
   }
   return r;
 }
@@ -588,16 +588,21 @@ NVFP4_UNROLL
 // rounding midpoint. The bytes come by value: an array argument would live in local memory on
 // the GPU, stored for every group.
 NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const ScaleCuts& c,
-                                               float s120, float s120p, float k_index, float sv118, float ds_mul) {
+                                               float s120, float s120p, float k_index, float d126,
+                                               uint32_t signs_lo, uint32_t signs_hi) {
   const uint32_t w[4] = {w0, w1, w2, w3};
-  return codes_by_compare(w, c, s120, s120p, k_index, sv118, ds_mul);
+  return codes_by_compare(w, c, s120, s120p, k_index, d126, signs_lo, signs_hi);
 }
 
-NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRow* rows, const ScaleCuts* cuts,
+// rows: the search rows (make_scale_rows), indexed by a scale byte: a pointer, or the GPU's
+// reader of its shared-memory copy. Branch-free: a group that the fast path declines runs through
+// the same steps on junk (every table index stays in range) and the result says false, so the
+// common case pays for no branches.
+template <typename ScaleRows>
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRows& rows, const ScaleCuts* cuts,
                                   const FastConstants& k, bool compare_each, FastGroupResult& out) {
-  const float sa = abs_f32(s);
-  if (!(sa >= k.s_lo && sa < k.s_hi)) return false;
-  const float s120 = mul_f32(sa, 0x1p120f);
+  const bool s_in_range = s >= k.s_lo && s < k.s_hi;  // false for negative scales and NaN
+  const float s120 = mul_f32(s, 0x1p120f);
   const float s120p = mul_f32(s120, k.per_unit);
   uint32_t m7[4];  // the bytes without their sign bits
 NVFP4_UNROLL
@@ -611,24 +616,24 @@ NVFP4_UNROLL
   mx = max_u16x2(mx, mx >> 16);
   const uint32_t mx20 = (mx << 12) & 0x07f00000u;  // (b & 0x7f) << 20 of that byte
   const float gamax = mul_f32(bits_float(mx20), s120);
-  if (mx20 == 0x07f00000u || !(gamax <= k.gamax_max)) return false;
   uint32_t scale_byte = float_bits(mul_f32(mul_f32(gamax, k.inv_six_gs), 0x1p-120f)) >> 20;
   scale_byte = scale_byte < 0x7eu ? scale_byte : 0x7eu;
   const ScaleRow row = rows[scale_byte];
   const bool up = gamax >= row.amax_min_next;
   scale_byte += up ? 1u : 0u;
   const float inv_d64 = up ? row.inv_d64_hi : row.inv_d64_lo;
-  if ((scale_byte < 8u && (scale_byte | mx20) != 0u) || inv_d64 < 0.0f) return false;
-  // The sign bits now: two words live through the codes instead of four.
-  const uint32_t flip = float_bits(s) >> 31 ? 0x80808080u : 0u;
-  const uint32_t signs_lo = sign_nibbles(sign_flags(w[0], m7[0], flip), sign_flags(w[1], m7[1], flip));
-  const uint32_t signs_hi = sign_nibbles(sign_flags(w[2], m7[2], flip), sign_flags(w[3], m7[3], flip));
-  const float k_index = mul_f32(sa, inv_d64);
-  const float sv118 = mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), 0x1p118f);
-  FastGroupSums r{0u, 0u, 0.0f, 0.0f, 0.0f};
+  const bool taken = s_in_range && mx20 != 0x07f00000u && gamax <= k.gamax_max &&
+                     !(scale_byte < 8u && (scale_byte | mx20) != 0u) && inv_d64 >= 0.0f;
+  // The sign bits now, as the codes' starting words: two words live through the codes instead of four.
+  const uint32_t signs_lo = sign_nibbles(sign_flags(w[0], m7[0]), sign_flags(w[1], m7[1]));
+  const uint32_t signs_hi = sign_nibbles(sign_flags(w[2], m7[2]), sign_flags(w[3], m7[3]));
+  const float k_index = mul_f32(s, inv_d64);
+  // fl(d·P)·2^126 with d = fl(scale_value·gs) (scale_value = (scale_byte << 20 read as float32)·2^120).
+  const float d126 = mul_f32(mul_f32(mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), k.gs), k.per_unit), 0x1p126f);
+  FastGroupSums r{signs_lo, signs_hi, 0.0f, 0.0f, 0.0f};
   bool near = false;
   if (compare_each) {
-    r = codes_by_compare(w, cuts[scale_byte], s120, s120p, k_index, sv118, k.ds_mul);
+    r = codes_by_compare(w, cuts[scale_byte], s120, s120p, k_index, d126, signs_lo, signs_hi);
   } else {
 NVFP4_UNROLL
     for (int j = 0; j < kGroupSize; j++) {
@@ -642,20 +647,20 @@ NVFP4_UNROLL
       } else {
         r.hi += code_nibble(m22, j);
       }
-      fast_element_stats(m22, xs, sv118, k.ds_mul, r.se, r.sr, r.max_e);
+      fast_element_stats(m22, xs, d126, r.se, r.sr, r.max_e);
     }
-    if (near) r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120, s120p, k_index, sv118, k.ds_mul);
+    if (near) {
+      r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120, s120p, k_index, d126, signs_lo, signs_hi);
+    }
   }
-  const uint32_t lo = r.lo, hi = r.hi;
-  const float se = r.se, sr = r.sr, max_e = r.max_e;
   out.scale_byte = scale_byte;
-  out.codes_lo = with_sign_bits(lo, signs_lo);
-  out.codes_hi = with_sign_bits(hi, signs_hi);
-  out.sum_sq_error = se;
-  out.sum_sq_ref = sr;
-  out.max_abs_error = max_e;
+  out.codes_lo = r.lo;
+  out.codes_hi = r.hi;
+  out.sum_sq_error = r.se;
+  out.sum_sq_ref = r.sr;
+  out.max_abs_error = r.max_e;
   out.near = near;
-  return true;
+  return taken;
 }
 
 // Halving fold of b[0..width) in float32 (width a power of two), the tree a CUDA warp's

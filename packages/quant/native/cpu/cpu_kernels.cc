@@ -333,7 +333,8 @@ NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats&
   const __m256 k2p120 = _mm256_set1_ps(0x1p120f);
   const __m256 kAbsF = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   const __m256 per_unit = _mm256_set1_ps(q.fast.per_unit);
-  const __m256 gs_units = _mm256_set1_ps(q.table[0].gs_units);
+  // e2m1(m) for m = 0..7, the codes' magnitudes.
+  const __m256 e2m1_table = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
   __m128i nan_bytes = _mm_setzero_si128();
   __m256 not_finite = _mm256_setzero_ps();
   bool bad_scale = false;
@@ -446,14 +447,14 @@ NVFP4_AVX2 bool quantize_row_avx2(const QuantizeContext& q, int64_t r, RowStats&
       const __m128i nib = _mm_and_si128(_mm_or_si128(c8, _mm_srli_epi16(c8, 4)), _mm_set1_epi16(0x00ff));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(prow + c0 / 2), _mm_packus_epi16(nib, nib));
 
-      // In stats units: xs = fl(|v|·P), es = fl(cs[m]·(gs/u) − xs), one rounding.
-      const __m256 cs_table = _mm256_loadu_ps(e.cs);
+      // In stats units: xs = fl(|v|·P), es = fl(e2m1(m)·fl(d·P) − xs), one rounding.
+      const __m256 d_units = _mm256_set1_ps(e.d_units);
       float* xg = xbuf + gi * kGroupSize;
       float* eg = ebuf + gi * kGroupSize;
       const __m256 xs_lo = _mm256_mul_ps(_mm256_castsi256_ps(xb_lo), per_unit);
       const __m256 xs_hi = _mm256_mul_ps(_mm256_castsi256_ps(xb_hi), per_unit);
-      const __m256 es_lo = _mm256_fmsub_ps(_mm256_permutevar8x32_ps(cs_table, mg_lo), gs_units, xs_lo);
-      const __m256 es_hi = _mm256_fmsub_ps(_mm256_permutevar8x32_ps(cs_table, mg_hi), gs_units, xs_hi);
+      const __m256 es_lo = _mm256_fmsub_ps(_mm256_permutevar8x32_ps(e2m1_table, mg_lo), d_units, xs_lo);
+      const __m256 es_hi = _mm256_fmsub_ps(_mm256_permutevar8x32_ps(e2m1_table, mg_hi), d_units, xs_hi);
       vmaxf = _mm256_max_ps(vmaxf, _mm256_max_ps(_mm256_and_ps(es_lo, kAbsF), _mm256_and_ps(es_hi, kAbsF)));
       _mm256_store_ps(xg, xs_lo);
       _mm256_store_ps(xg + 8, xs_hi);

@@ -5,11 +5,12 @@
 //
 // amax: work items are (row, 512-byte chunk), one warp per item, one lane per 16 bytes (one
 // 128-bit load); block max → atomicMax on the float bits (valid because all values are ≥ 0); a
-// generic flat kernel handles cols that are not a multiple of 16. quantize: a half-warp takes a
-// chunk of 32 groups (the stats chunk) at a time, each lane two 16-element groups (128-bit loads,
-// 64-bit stores of packed codes, 1 byte of scale each); the last chunks go a warp each. Codes come from a rounded estimate of |v|/d (no
-// division, no table load per element; see "No comparison at all, almost always" in
-// docs/nvfp4-math.md), the scale byte from one 16-byte row of a per-block table in shared memory.
+// generic flat kernel handles cols that are not a multiple of 16. quantize: a team of 8 lanes takes
+// a chunk of 32 groups (the stats chunk) at a time, each lane four 16-element groups (128-bit
+// loads, 64-bit stores of packed codes, 1 byte of scale each); the last chunks go to teams of 16
+// and then to whole warps. Codes come from a rounded estimate of |v|/d (no division, no table load
+// per element; see "No comparison at all, almost always" in docs/nvfp4-math.md), the scale byte
+// from one 16-byte row of a per-block table in shared memory.
 // The chunk's float32 stats are folded into lane 0 and stored; the host adds each row's chunks in
 // order and the rows in order.
 #include <cuda_runtime.h>
@@ -29,11 +30,15 @@ namespace gpu {
 namespace {
 
 constexpr int kThreads = 256;
-// One block of 32 warps per SM: each block builds the scale tables in shared memory, so fewer,
+// One block of 20 warps per SM: each block builds the scale tables in shared memory, so fewer,
 // larger blocks build them fewer times (on an H100, 4 blocks of 256 threads were 3–10% slower).
-constexpr int kQuantizeThreads = 1024;
+// 20 warps leave each thread 96 registers: a lane's four groups of the fast path need about 80,
+// and with them 640 threads were 2–6% faster than 768 (80 registers) and 1024 (64, spilling).
+constexpr int kQuantizeThreads = 640;
 constexpr int kQuantizeBlocksPerSm = 1;
 constexpr int kMaxWarpsPerBlock = 32;  // block_max_min's slots
+// Groups a lane takes at a time on the fast path, in its main phase (see TeamLoad).
+constexpr int kTeamGroups = 4;
 constexpr unsigned kFullMask = 0xffffffffu;
 
 // The amax pass's results, zeroed by one memset before each launch. The maximum is published with
@@ -252,23 +257,32 @@ struct LaneGroup {
   uint32_t flags = 0u;
 };
 
+// The block's scale tables, built by each block at its start. At namespace scope, so that the fast
+// path indexes the shared array itself: through a pointer argument, the compiler re-derived the
+// shared window's base (four instructions) for every group.
+__shared__ ScaleRow g_scale_rows[kScaleRows];
+__shared__ ScaleCuts g_scale_cuts[kScaleBytes];  // for the redo of codes near a rounding midpoint
+
+// quantize_group_fast's view of the search rows.
+struct SharedScaleRows {
+  __device__ __forceinline__ ScaleRow operator[](uint32_t i) const { return g_scale_rows[i]; }
+};
+
+// The group's outputs are stored whether the fast path took it or not, with no branch around the
+// stores: a declined group's chunk is marked and rewritten by the general path.
 __device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, float s, const QuantizeArgs& a,
-                                                                  const ScaleRow* rows, const ScaleCuts* cuts,
                                                                   bool compare_each, uint8_t* scale_out, uint2* codes_out,
                                                                   float& max_es) {
-  LaneGroup r;
   const uint32_t w[4] = {q.x, q.y, q.z, q.w};
   FastGroupResult f;
-  if (!quantize_group_fast(w, s, rows, cuts, a.fast, compare_each, f)) {
-    r.flags = kDeclined;
-    return r;
-  }
+  const bool taken = quantize_group_fast(w, s, SharedScaleRows{}, g_scale_cuts, a.fast, compare_each, f);
   *scale_out = static_cast<uint8_t>(f.scale_byte);
   *codes_out = make_uint2(f.codes_lo, f.codes_hi);
+  LaneGroup r;
   r.err = f.sum_sq_error;
   r.ref = f.sum_sq_ref;
-  r.flags = f.near ? kNear : 0u;
-  max_es = max_f32(max_es, f.max_abs_error);
+  r.flags = !taken ? kDeclined : f.near ? kNear : 0u;
+  if (taken) max_es = max_f32(max_es, f.max_abs_error);
   return r;
 }
 
@@ -319,12 +333,12 @@ __device__ __forceinline__ float chunk_fold(float v) {
   return v;
 }
 
-// One lane's group of a chunk: its 16 bytes and its block scale, loaded ahead of use.
-struct LaneLoad {
-  uint4 q = make_uint4(0, 0, 0, 0);
-  float s = 0.0f;
-  int64_t group = 0;  // row-major group index
-  bool in_row = false;
+// How the kernel reads a tensor, from the most general layout to the most specialised.
+enum class ChunkLayout {
+  kMixedScales,  // block_cols % 16 ≠ 0: a group can straddle scale blocks; the general path only
+  kUniform,      // one scale per group (the fast path); a row's last chunk may be partial
+  kWhole,        // and every chunk holds 32 groups (cols % 512 == 0): no bounds checks
+  kBlocks128,    // and the scale blocks are 128 columns wide (DeepSeek's): group g's scale is g/8
 };
 
 // A warp's walk over its chunks f = w, w + W, …: (row, chunk in row) advanced by adding W's
@@ -349,114 +363,99 @@ __device__ __forceinline__ void advance(ChunkCursor& c, int32_t step, int32_t st
   }
 }
 
-// Lane p's group of the chunk at c.
-// kWhole: every chunk holds 32 groups (cols % 512 == 0, as every DeepSeek shape): no bounds checks.
-template <bool kWhole>
-__device__ __forceinline__ LaneLoad load_lane(const ChunkCursor& c, const QuantizeArgs& a) {
-  LaneLoad l;
-  const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & 31);
+// The fast path works by teams: a team of 32/G lanes takes one chunk, lane p of the team groups
+// p + (32/G)·k, k < G, so a warp of G teams takes G chunks a step. The more groups a lane holds,
+// the less of each step's work (addresses, the fold's shuffles, the votes, the loop) falls on a
+// group.
+template <int G>
+struct TeamLoad {
+  static constexpr int kLanes = kStatsChunkGroups / G;
+  uint4 q[G];
+  float s[G];
+  int64_t group;    // row-major index of the lane's group k = 0
+  uint32_t in_row;  // bit k: group k lies inside its row
+};
+
+// The lane's groups of the chunk at c: their bytes and block scales, loaded ahead of use.
+template <int G, ChunkLayout kLayout>
+__device__ __forceinline__ TeamLoad<G> load_team(const ChunkCursor& c, const QuantizeArgs& a) {
+  constexpr int kLanes = TeamLoad<G>::kLanes;
+  TeamLoad<G> l;
+  const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & (kLanes - 1));
+  const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
+  // 128-column blocks: (group + kLanes·k)/8 = group/8 + kLanes/8·k, kLanes being a multiple of 8,
+  // so the G scales lie at constant offsets from one address.
+  const float* s128 = srow + (group >> 3);
   l.group = static_cast<int64_t>(c.row) * a.groups + group;
-  l.in_row = kWhole || group < a.groups;
-  if (l.in_row) {
-    const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
-    l.q = __ldg(reinterpret_cast<const uint4*>(a.data) + l.group);
-    l.s = __ldg(srow + fast_div(static_cast<uint32_t>(group * kGroupSize), a.by_block_cols));
+  l.in_row = 0u;
+#pragma unroll
+  for (int k = 0; k < G; k++) {
+    const int32_t gk = group + kLanes * k;
+    l.q[k] = make_uint4(0, 0, 0, 0);
+    l.s[k] = 0.0f;
+    if (kLayout >= ChunkLayout::kWhole || gk < a.groups) {
+      l.in_row |= 1u << k;
+      l.q[k] = __ldg(reinterpret_cast<const uint4*>(a.data) + l.group + kLanes * k);
+      l.s[k] = kLayout == ChunkLayout::kBlocks128
+                   ? __ldg(s128 + kLanes / 8 * k)
+                   : __ldg(srow + fast_div(static_cast<uint32_t>(gk * kGroupSize), a.by_block_cols));
+    }
   }
   return l;
 }
 
-// What a chunk of the fast path left to do (warp-uniform).
+// The chunk's 32-wide halving fold (the reference's tree) for a team whose lane p holds groups
+// p + (32/G)·k in v[k]: the levels 16, …, 32/G are the lane's own additions, xor-shuffles inside
+// the team do the rest, and the team's first lane ends with the sum. Every lane of the warp calls it.
+template <int G>
+__device__ __forceinline__ float team_fold(float (&v)[G]) {
+#pragma unroll
+  for (int width = G / 2; width >= 1; width /= 2) {
+#pragma unroll
+    for (int k = 0; k < width; k++) v[k] = add_f32(v[k], v[k + width]);
+  }
+#pragma unroll
+  for (int off = TeamLoad<G>::kLanes / 2; off >= 1; off >>= 1) v[0] = add_f32(v[0], __shfl_xor_sync(kFullMask, v[0], off));
+  return v[0];
+}
+
+// What a step of the fast path left to do (warp-uniform).
 struct ChunkOutcome {
-  bool deferred;  // marked for the general path
+  bool deferred;  // its chunks are marked for the general path
   bool near;      // some group's codes were redone (the rounding mode)
 };
 
-// Chunk f with the fast path: lane p's group from its loaded bytes; the chunk's sums folded into
-// lane 0 and stored, or, where the fast path declined a group, the chunk marked (-1: sums of
-// squares are ≥ 0) for the general path.
-__device__ __forceinline__ ChunkOutcome quantize_chunk_on_fast_path(int32_t f, const LaneLoad& l, const QuantizeArgs& a,
-                                                                    const ScaleRow* rows, const ScaleCuts* cuts,
-                                                                    bool compare_each, float& max_es) {
-  LaneGroup g;
-  if (l.in_row) {
-    g = quantize_group_on_fast_path(l.q, l.s, a, rows, cuts, compare_each, a.block_scales + l.group,
-                                    reinterpret_cast<uint2*>(a.packed) + l.group, max_es);
-  }
-  const bool near = __any_sync(kFullMask, g.flags & kNear);
-  if (!__any_sync(kFullMask, g.flags & kDeclined)) {
-    const float err = chunk_fold(g.err);
-    const float ref = chunk_fold(g.ref);
-    if ((threadIdx.x & 31) == 0) {
-      a.chunk_err[f] = err;
-      a.chunk_ref[f] = ref;
-    }
-    return ChunkOutcome{false, near};
-  }
-  if ((threadIdx.x & 31) == 0) a.chunk_err[f] = -1.0f;
-  return ChunkOutcome{true, near};
-}
-
-// Two groups of a half-warp's chunk, p and p + 16 (p = lane mod 16): their bytes and scales.
-struct PairLoad {
-  LaneLoad lo, hi;
-};
-
-template <bool kWhole>
-__device__ __forceinline__ PairLoad load_pair(const ChunkCursor& c, const QuantizeArgs& a) {
-  PairLoad l;
-  const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & 15);
-  const int64_t base = static_cast<int64_t>(c.row) * a.groups + group;
-  const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
-  l.lo.group = base;
-  l.hi.group = base + 16;
-  l.lo.in_row = kWhole || group < a.groups;
-  l.hi.in_row = kWhole || group + 16 < a.groups;
-  if (l.lo.in_row) {
-    l.lo.q = __ldg(reinterpret_cast<const uint4*>(a.data) + base);
-    l.lo.s = __ldg(srow + fast_div(static_cast<uint32_t>(group * kGroupSize), a.by_block_cols));
-  }
-  if (l.hi.in_row) {
-    l.hi.q = __ldg(reinterpret_cast<const uint4*>(a.data) + base + 16);
-    l.hi.s = __ldg(srow + fast_div(static_cast<uint32_t>((group + 16) * kGroupSize), a.by_block_cols));
-  }
-  return l;
-}
-
-// The chunk's 32-wide halving fold for a half-warp whose lane p holds groups p and p + 16: level
-// 1 is the lane's own addition, xor-shuffles 8, 4, 2, 1 inside the half-warp do the rest (lane 0
-// of the half-warp ends with the reference's tree). Every lane of the warp calls it.
-__device__ __forceinline__ float half_chunk_fold(float lo, float hi) {
-  float v = add_f32(lo, hi);
-#pragma unroll
-  for (int off = 8; off >= 1; off >>= 1) v = add_f32(v, __shfl_xor_sync(kFullMask, v, off));
-  return v;
-}
-
-// Chunk f of this half-warp with the fast path, two groups per lane; the chunk of the other half
-// is processed in the same steps. Where a group of either chunk is declined, both chunks are
-// marked for the general path.
-__device__ __forceinline__ ChunkOutcome quantize_chunk_pair_on_fast_path(int32_t f, const PairLoad& l,
-                                                                         const QuantizeArgs& a, const ScaleRow* rows,
-                                                                         const ScaleCuts* cuts, bool compare_each,
+// Chunk f of this lane's team with the fast path; the other teams' chunks are processed in the
+// same steps. The chunk's sums are folded into the team's first lane and stored, or, where the
+// fast path declined a group of any team, every team's chunk is marked (-1: sums of squares are
+// ≥ 0) for the general path.
+template <int G>
+__device__ __forceinline__ ChunkOutcome quantize_team_chunk_on_fast_path(int32_t f, const TeamLoad<G>& l,
+                                                                         const QuantizeArgs& a, bool compare_each,
                                                                          float& max_es) {
-  LaneGroup x, y;
-  if (l.lo.in_row) {
-    x = quantize_group_on_fast_path(l.lo.q, l.lo.s, a, rows, cuts, compare_each, a.block_scales + l.lo.group,
-                                    reinterpret_cast<uint2*>(a.packed) + l.lo.group, max_es);
+  constexpr int kLanes = TeamLoad<G>::kLanes;
+  float err[G], ref[G];
+  uint32_t flags = 0u;
+#pragma unroll
+  for (int k = 0; k < G; k++) {
+    LaneGroup g;
+    if ((l.in_row >> k) & 1u) {
+      const int64_t group = l.group + kLanes * k;
+      g = quantize_group_on_fast_path(l.q[k], l.s[k], a, compare_each, a.block_scales + group,
+                                      reinterpret_cast<uint2*>(a.packed) + group, max_es);
+    }
+    err[k] = g.err;
+    ref[k] = g.ref;
+    flags |= g.flags;
   }
-  if (l.hi.in_row) {
-    y = quantize_group_on_fast_path(l.hi.q, l.hi.s, a, rows, cuts, compare_each, a.block_scales + l.hi.group,
-                                    reinterpret_cast<uint2*>(a.packed) + l.hi.group, max_es);
-  }
-  const uint32_t flags = x.flags | y.flags;
   const bool near = __any_sync(kFullMask, flags & kNear);
-  const bool lead = (threadIdx.x & 15) == 0;
+  const bool lead = (threadIdx.x & (kLanes - 1)) == 0;
   if (!__any_sync(kFullMask, flags & kDeclined)) {
-    const float err = half_chunk_fold(x.err, y.err);
-    const float ref = half_chunk_fold(x.ref, y.ref);
+    const float e = team_fold<G>(err);
+    const float r = team_fold<G>(ref);
     if (lead) {
-      a.chunk_err[f] = err;
-      a.chunk_ref[f] = ref;
+      a.chunk_err[f] = e;
+      a.chunk_ref[f] = r;
     }
     return ChunkOutcome{false, near};
   }
@@ -479,23 +478,95 @@ __device__ __forceinline__ void quantize_chunk_on_general_path(int32_t f, const 
   }
 }
 
-// The chunks are dealt over the whole grid (W warps): in full rounds of 2W, a half-warp per chunk
-// and two groups per lane, then the remaining fewer than 2W chunks a warp each, one group per
-// lane. Every warp gets the same work, give or take a half round, so the grid ends together.
-// Uniform: block_cols % 16 == 0, one scale per group, the fast path; otherwise every chunk takes
-// the general path. A chunk the fast path declines is redone after the loop.
+// The fast path's mode and what it left to redo, warp-uniform. The mode: codes from rounded
+// estimates, redone by comparisons for the rare group near a rounding midpoint; or, once most
+// steps had such a group (scales that are powers of two, as DeepSeek-V4's E8M0 scales, make exact
+// midpoints common), comparisons for every code. Same results either way.
+struct FastPathState {
+  bool deferred = false;  // some chunk of this warp awaits the general path
+  bool compare_each = false;
+  int32_t steps_seen = 0, steps_near = 0;
+
+  __device__ __forceinline__ void track(const ChunkOutcome& o) {
+    deferred |= o.deferred;
+    if (!compare_each) {
+      steps_near += o.near ? 1 : 0;
+      steps_seen++;
+      compare_each = steps_seen >= 2 && 2 * steps_near > steps_seen;
+    }
+  }
+};
+
+// A phase of the chunk walk: in round r < rounds, team t of warp w takes chunk
+// start + G·(r·W + w) + t. Phases of G = kTeamGroups, kTeamGroups/2, …, 1 groups a lane follow each
+// other: every phase but the last takes whole rounds of G·W chunks; the last, fewer than 2W
+// chunks, one a warp.
+struct Phase {
+  int32_t start, rounds;
+};
+
+template <int G>
+__device__ __forceinline__ Phase phase_from(int32_t start, int32_t total, int32_t w0, int32_t warps) {
+  if (G > 1) return Phase{start, (total - start) / (G * warps)};
+  const int32_t left = total - start - w0;
+  return Phase{start, left > 0 ? (left + warps - 1) / warps : 0};
+}
+
+template <int G, ChunkLayout kLayout>
+__device__ __forceinline__ void quantize_phases_on_fast_path(int32_t start, int32_t total, int32_t w0, int32_t warps,
+                                                             const QuantizeArgs& a, FastPathState& st, float& max_es) {
+  const Phase p = phase_from<G>(start, total, w0, warps);
+  const int32_t team = static_cast<int32_t>(threadIdx.x & 31) / TeamLoad<G>::kLanes;
+  const int32_t step = G * warps;
+  const int32_t step_rows = step / a.chunks_per_row, step_chunks = step % a.chunks_per_row;
+  ChunkCursor c = chunk_cursor(p.start + G * w0 + team, a);
+  for (int32_t r = 0; r < p.rounds; r++) {
+    const TeamLoad<G> l = load_team<G, kLayout>(c, a);
+    const int32_t f = c.f;
+    advance(c, step, step_rows, step_chunks, a);
+    st.track(quantize_team_chunk_on_fast_path<G>(f, l, a, st.compare_each, max_es));
+  }
+  if constexpr (G > 1) {
+    quantize_phases_on_fast_path<G / 2, kLayout>(start + G * p.rounds * warps, total, w0, warps, a, st, max_es);
+  }
+}
+
+// The marked chunks of the phases, warp by warp, with the general path.
+template <int G>
+__device__ __forceinline__ void redo_phases_on_general_path(int32_t start, int32_t total, int32_t w0, int32_t warps,
+                                                            const QuantizeArgs& a, float& max_es,
+                                                            unsigned long long& bad) {
+  const Phase p = phase_from<G>(start, total, w0, warps);
+  for (int32_t r = 0; r < p.rounds; r++) {
+    for (int32_t t = 0; t < G; t++) {
+      const int32_t f = p.start + G * (r * warps + w0) + t;
+      if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
+    }
+  }
+  if constexpr (G > 1) redo_phases_on_general_path<G / 2>(start + G * p.rounds * warps, total, w0, warps, a, max_es, bad);
+}
+
+// The chunks are dealt over the whole grid (W warps) in phases (quantize_phases_on_fast_path):
+// full rounds of 4W chunks (teams of 8 lanes, four groups a lane), then at most one of 2W (teams
+// of 16, two groups a lane), then the fewer than 2W left, one a warp (one group a lane), so that
+// the grid's last step is short, every warp gets the same work, give or take a chunk, and the
+// grid ends together.
+// Uniform layouts (block_cols % 16 == 0, one scale per group) take the fast path; otherwise
+// every chunk takes the general path. A chunk the fast path declines is redone after the loop.
 // The host adds each row's chunk sums in order (float64) and the rows in order; each block writes
 // its max |es| and lowest bad index to its own slot. No atomics, no fences, no memsets.
-template <bool kUniform, bool kWhole>
+template <ChunkLayout kLayout>
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
-  __shared__ ScaleRow rows[kScaleRows];
-  __shared__ ScaleCuts cuts[kScaleBytes];  // for the redo of codes near a rounding midpoint
-  if (kUniform) {
-    // One cut per thread (8 per scale byte), and the rows on the first threads besides.
-    static_assert(kQuantizeThreads == 8 * kScaleBytes, "one cut per thread");
-    const int i = static_cast<int>(threadIdx.x);
-    cuts[i >> 3].cut[i & 7] = scale_cut(static_cast<uint32_t>(i >> 3), a.fast.gs, i & 7);
-    if (i < kScaleRows) rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
+  constexpr bool kFast = kLayout != ChunkLayout::kMixedScales;
+  if (kFast) {
+    // The cuts one a thread (8 per scale byte), the rows on the last threads besides (which have
+    // one cut fewer where the cuts do not divide evenly).
+    for (int i = static_cast<int>(threadIdx.x); i < 8 * kScaleBytes; i += kQuantizeThreads) {
+      g_scale_cuts[i >> 3].cut[i & 7] = scale_cut(static_cast<uint32_t>(i >> 3), a.fast.gs, i & 7);
+    }
+    static_assert(kQuantizeThreads >= kScaleRows, "a row per thread");
+    const int i = static_cast<int>(threadIdx.x) - (kQuantizeThreads - kScaleRows);
+    if (i >= 0) g_scale_rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
     __syncthreads();
   }
 
@@ -506,58 +577,14 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
   const int32_t w0 = static_cast<int32_t>((threadIdx.x >> 5) * gridDim.x + blockIdx.x);
   float max_es = 0.0f;
   unsigned long long bad = ULLONG_MAX;
-  if (!kUniform) {
+  if (!kFast) {
     for (int32_t f = w0; f < total; f += warps) quantize_chunk_on_general_path(f, a, max_es, bad);
   } else {
-    bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
-    // The fast path's mode, warp-uniform: codes from rounded estimates, redone by comparisons for
-    // the rare group near a rounding midpoint; or, once most chunks had such a group (scales that
-    // are powers of two, as DeepSeek-V4's E8M0 scales, make exact midpoints common), comparisons
-    // for every code. Same results either way.
-    bool compare_each = false;
-    int32_t chunks_seen = 0, chunks_near = 0;
-    const auto track = [&](const ChunkOutcome& o) {
-      deferred |= o.deferred;
-      if (!compare_each) {
-        chunks_near += o.near ? 1 : 0;
-        chunks_seen++;
-        compare_each = chunks_seen >= 2 && 2 * chunks_near > chunks_seen;
-      }
-    };
-    // 1. Full rounds: in round r, warp w takes chunks 2(rW + w) and 2(rW + w) + 1, one per
-    //    half-warp, two groups per lane (less work per group than one: the fold's first level and
-    //    the loop are shared).
-    const int32_t rounds = total / (2 * warps);
-    const int32_t half = static_cast<int32_t>((threadIdx.x >> 4) & 1);
-    {
-      const int32_t step = 2 * warps;
-      const int32_t step_rows = step / a.chunks_per_row, step_chunks = step % a.chunks_per_row;
-      ChunkCursor c = chunk_cursor(2 * w0 + half, a);
-      for (int32_t r = 0; r < rounds; r++) {
-        const PairLoad l = load_pair<kWhole>(c, a);
-        const int32_t f = c.f;
-        advance(c, step, step_rows, step_chunks, a);
-        track(quantize_chunk_pair_on_fast_path(f, l, a, rows, cuts, compare_each, max_es));
-      }
-    }
-    // 2. The rest (fewer than 2W chunks): warp w takes chunks 2RW + w and 2RW + w + W, one group
-    //    per lane, so the grid's last step is half as long.
-    const int32_t rest = 2 * rounds * warps;
-    for (int32_t f = rest + w0; f < total; f += warps) {
-      ChunkCursor c = chunk_cursor(f, a);
-      track(quantize_chunk_on_fast_path(f, load_lane<kWhole>(c, a), a, rows, cuts, compare_each, max_es));
-    }
-    if (deferred) {
+    FastPathState st;
+    quantize_phases_on_fast_path<kTeamGroups, kLayout>(0, total, w0, warps, a, st, max_es);
+    if (st.deferred) {
       __syncwarp();  // the marks written by the lead lanes are visible to the warp
-      for (int32_t r = 0; r < rounds; r++) {
-        for (int32_t h = 0; h < 2; h++) {
-          const int32_t f = 2 * (r * warps + w0) + h;
-          if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
-        }
-      }
-      for (int32_t f = rest + w0; f < total; f += warps) {
-        if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
-      }
+      redo_phases_on_general_path<kTeamGroups>(0, total, w0, warps, a, max_es, bad);
     }
   }
   block_max_min(max_es, bad);
@@ -715,7 +742,7 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   // One resident wave: each block copies the scale rows into shared memory once.
   if (g_quantize_blocks_per_sm == 0) {
     NVFP4_CUDA_TRY(
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<true, false>, kQuantizeThreads, 0));
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<ChunkLayout::kUniform>, kQuantizeThreads, 0));
     g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
   }
   blocks = static_cast<int>(std::min<int64_t>(stats_chunks(t), static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
@@ -741,11 +768,13 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   fill_gs_constants(gs, a);
   const dim3 grid(static_cast<unsigned>(blocks));
   if (t.block_cols % kGroupSize != 0) {
-    quantize_kernel<false, false><<<grid, kQuantizeThreads>>>(a);
-  } else if (a.groups % kStatsChunkGroups == 0) {
-    quantize_kernel<true, true><<<grid, kQuantizeThreads>>>(a);
+    quantize_kernel<ChunkLayout::kMixedScales><<<grid, kQuantizeThreads>>>(a);
+  } else if (a.groups % kStatsChunkGroups != 0) {
+    quantize_kernel<ChunkLayout::kUniform><<<grid, kQuantizeThreads>>>(a);
+  } else if (t.block_cols != 128) {
+    quantize_kernel<ChunkLayout::kWhole><<<grid, kQuantizeThreads>>>(a);
   } else {
-    quantize_kernel<true, false><<<grid, kQuantizeThreads>>>(a);
+    quantize_kernel<ChunkLayout::kBlocks128><<<grid, kQuantizeThreads>>>(a);
   }
   NVFP4_CUDA_TRY(cudaGetLastError());
   return "";

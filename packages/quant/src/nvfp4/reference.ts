@@ -127,13 +127,15 @@ export function fma32(a: number, b: number, c: number): number {
 }
 
 /**
- * The stats unit of a global scale: 2^E with E the exponent of gs (gs is a normal float32, so
+ * The stats unit of a global scale: 2^(E+8) with E the exponent of gs (gs is a normal float32, so
  * gs / 2^E lies in [1, 2)). Errors and values are squared in units of it, so the float32 sums
- * neither overflow nor underflow for any tensor (every |v| ≤ amax ≈ 2688·gs).
+ * neither overflow nor underflow for any tensor (every |v| ≤ amax ≈ 2688·gs < 2^5·u); and the
+ * reconstruction step in units, fround(scale·gs)/u, stays below 4, which the GPU's fast path needs
+ * (docs/nvfp4-math.md, "Error statistics").
  */
 export function nvfp4StatsUnit(gs: number): number {
   f32[0] = gs;
-  return 2 ** ((((u32[0] as number) >>> 23) & 0xff) - 127);
+  return 2 ** ((((u32[0] as number) >>> 23) & 0xff) - 127 + 8);
 }
 
 /**
@@ -148,10 +150,11 @@ export function nvfp4StatsUnit(gs: number): number {
  * Same order as ModelOpt's NVFP4QTensor.get_weights_scaling_factor / quantize.
  *
  * Error statistics (docs/nvfp4-math.md, "Error statistics"), in stats units u = nvfp4StatsUnit(gs):
- *   xs = fround(|v| / u),  es = fround(e2m1(code) · scale_fp8 · (gs / u) − xs) (one rounding:
- *   e2m1 · scale_fp8 is exact); per group a float32 fused multiply-add chain over j = 0…15 of es² (and
- *   of xs²); per chunk of 32 groups a float32 halving fold; rows and the tensor in float64; then
- *   times u² (and max |es| times u).
+ *   xs = fround(|v| / u),  es = fround(e2m1(code) · fround(denom / u) − xs) (one rounding: the
+ *   value an engine reconstructs, e2m1 · scale_fp8 · gs, with the step denom the codes were chosen
+ *   with); per group a float32 fused multiply-add chain over j = 0…15 of es² (and of xs²); per
+ *   chunk of 32 groups a float32 halving fold; rows and the tensor in float64; then times u² (and
+ *   max |es| times u).
  */
 export function quantizeNvfp4(
   t: Fp8BlockScaledTensor,
@@ -166,8 +169,7 @@ export function quantizeNvfp4(
   const gs = globalScale;
   const sixGs = fround(6 * gs);
   const unit = nvfp4StatsUnit(gs);
-  const perUnit = 1 / unit; // a power of two: exact
-  const gsInUnits = fround(gs * perUnit); // in [1, 2), exact
+  const perUnit = fround(1 / unit); // a power of two: exact
   const groupsPerRow = cols / NVFP4_GROUP_SIZE;
   const chunkCount = Math.ceil(groupsPerRow / NVFP4_STATS_CHUNK_GROUPS);
 
@@ -205,6 +207,7 @@ export function quantizeNvfp4(
         blockScales[r * groupsPerRow + g] = scaleByte;
         const scaleValue = E4M3_TO_FLOAT[scaleByte] as number;
         const denom = fround(scaleValue * gs);
+        const denomInUnits = fround(denom * perUnit);
         const packedBase = (rowBase + c0) >> 1;
         let groupErr = 0;
         let groupRef = 0;
@@ -218,9 +221,9 @@ export function quantizeNvfp4(
           const at = packedBase + (j >> 1);
           packed[at] = j % 2 === 0 ? code : (packed[at] as number) | (code << 4);
           // In stats units: the source magnitude, and the magnitude an engine reconstructs
-          // ((code · scale_fp8) is exact, then · gs, here gs / unit) minus it, rounded once.
+          // (e2m1(code) · denom, here denom / unit) minus it, rounded once.
           const xs = fround(Math.abs(v) * perUnit);
-          const es = fma32((E2M1_TO_FLOAT[code & 7] as number) * scaleValue, gsInUnits, -xs);
+          const es = fma32(E2M1_TO_FLOAT[code & 7] as number, denomInUnits, -xs);
           groupErr = fma32(es, es, groupErr);
           groupRef = fma32(xs, xs, groupRef);
           const a = Math.abs(es);
