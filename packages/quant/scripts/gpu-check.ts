@@ -113,9 +113,11 @@ const loadBuilds = (option: string) =>
 const compareBuilds = loadBuilds("compare-native-dirs");
 const timedBuilds = loadBuilds("time-native-dirs");
 
-// --profile-only: one quantize of one DeepSeek-sized tensor, for `ncu` (no checks).
+// --profile-only: one quantize of one DeepSeek-sized tensor, for `ncu` (no checks);
+// --profile-shape ROWSxCOLS (default 3072x7168) and --profile-e8m0 (power-of-two block scales).
 if (process.argv.includes("--profile-only")) {
-  const t = gaussianFp8Tensor(5, 3072, 7168);
+  const [rows, cols] = arg("profile-shape", "3072x7168").split("x").map(Number) as [number, number];
+  const t = gaussianFp8Tensor(5, rows, cols, 128, process.argv.includes("--profile-e8m0"));
   const gs = nvfp4GlobalScale(kernel.amax(t));
   cuda.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, 1);
   process.exit(0);

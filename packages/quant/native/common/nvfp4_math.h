@@ -301,10 +301,16 @@ NVFP4_HD float scale_amax_min(uint32_t scale_byte, float six_gs) {
 
 // Largest float32 ≤ t, for t ≥ 0 (FLT_MAX when t is above it).
 NVFP4_HD float round_down_f32(double t) {
+#if defined(__CUDA_ARCH__)
+  // Rounding toward zero is rounding down for t ≥ 0, and gives FLT_MAX for any finite t above it;
+  // the min caps +Inf.
+  return fminf(__double2float_rz(t), kFloat32Max);
+#else
   if (!(t < static_cast<double>(kFloat32Max))) return kFloat32Max;
   float f = static_cast<float>(t);  // nearest; then step down if it went above
   if (static_cast<double>(f) > t) f = bits_float(float_bits(f) - 1u);
   return f;
+#endif
 }
 
 // fl(2^-6/d) where d ≥ 2^-124 is finite; 0 for scale byte 0, 0x7f and d = +Inf (every code 0);
@@ -427,15 +433,17 @@ struct alignas(16) ScaleRow {
 };
 constexpr int kScaleRows = kScaleBytes - 1;
 
-// The cuts of one scale byte (ScaleEntry::cut): what the fast path's exact redo of codes near a
-// rounding midpoint compares with.
-struct alignas(16) ScaleCuts {
-  float cut[8];
+// The cuts of one scale byte in stats units, cut[k] = ScaleEntry::cut[k]·P (k < 8; exact for the
+// scale bytes the fast path takes: every cut[k ≥ 1] is then a normal float above 2^-17), and
+// cut[8] = +Inf: what the fast path's one-comparison rule compares xs = |v|·P with.
+struct ScaleUnitCuts {
+  float cut[9];
 };
 
-NVFP4_HD ScaleCuts scale_cuts_of(const ScaleEntry& e) {
-  ScaleCuts c;
-  for (int k = 0; k < 8; k++) c.cut[k] = e.cut[k];
+NVFP4_HD ScaleUnitCuts scale_unit_cuts_of(const ScaleEntry& e) {
+  ScaleUnitCuts c;
+  for (int k = 0; k < 8; k++) c.cut[k] = mul_f32(e.cut[k], e.per_unit);
+  c.cut[8] = bits_float(0x7f800000u);
   return c;
 }
 
@@ -477,7 +485,6 @@ struct FastGroupResult {
   uint32_t scale_byte;
   uint32_t codes_lo, codes_hi;  // elements 0..7 and 8..15, code j in bits 4j..4j+3
   float sum_sq_error, sum_sq_ref, max_abs_error;  // as GroupResult's
-  bool near;  // rounding the estimate was not enough: the codes were redone by comparisons
 };
 
 // Bit 7 of byte j: the sign bit of code j of one word of bytes w (m7 = w & 0x7f7f7f7f), set iff
@@ -517,7 +524,8 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 
 // w: the group's 16 bytes (little-endian words), s: its scale (one block covers the group).
 // compare_each: take every code by the one-comparison rule instead of rounding the estimate (same
-// results; the GPU switches to it where near codes are common, e.g. with E8M0 scales).
+// results; the GPU takes it for steps with power-of-two block scales, e.g. E8M0 ones, which make
+// near codes common).
 // Returns false, its outputs junk, when the group needs quantize_group on its
 // dequantized values: a NaN byte, s outside [s_lo, s_hi) (a negative s included), a group amax
 // above gamax_max, a scale byte below 8 (subnormal, or 0 for a group with a non-zero byte) or
@@ -562,24 +570,26 @@ struct FastGroupSums {
   float se, sr, max_e;
 };
 
-// quantize_group_fast's codes and stats with each code by one exact compare: with
-// i = min(bits(t) >> 22, 6), the code is i + (|v| > cut[i + 1]) (docs/nvfp4-math.md, "One comparison
-// per element"). The codes are added onto signs_lo and signs_hi (sign_nibbles).
-NVFP4_HD FastGroupSums codes_by_compare(const uint32_t* w, const ScaleCuts& c, float s120, float s120p, float k_index,
+// quantize_group_fast's codes and stats with each code by one exact compare: with i = bits(t) >> 22
+// (at most 7, |v|/d being below 6.6), the code is i + (|v| > cut[i + 1]) (docs/nvfp4-math.md, "One
+// comparison per element"), compared here as xs = |v|·P against the cut in stats units (both
+// exact, so the same decision); cut[8] = +Inf keeps code 7 where i = 7. The codes are added onto
+// signs_lo and signs_hi (sign_nibbles).
+NVFP4_HD FastGroupSums codes_by_compare(const uint32_t* w, const ScaleUnitCuts& c, float s120p, float k_index,
                                         float d126, uint32_t signs_lo, uint32_t signs_hi) {
   FastGroupSums r{signs_lo, signs_hi, 0.0f, 0.0f, 0.0f};
 NVFP4_UNROLL
   for (int j = 0; j < kGroupSize; j++) {
     const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
-    uint32_t i = float_bits(mul_f32(b20, k_index)) >> 22;
-    i = i < 6u ? i : 6u;
-    const uint32_t m22 = (i + (mul_f32(b20, s120) > c.cut[i + 1] ? 1u : 0u)) << 22;
+    const float xs = mul_f32(b20, s120p);
+    const uint32_t i22 = float_bits(mul_f32(b20, k_index)) & 0xffc00000u;  // i << 22
+    const uint32_t m22 = i22 + (xs > c.cut[(i22 >> 22) + 1] ? (1u << 22) : 0u);
     if (j < 8) {
       r.lo += code_nibble(m22, j);
     } else {
       r.hi += code_nibble(m22, j);
     }
-    fast_element_stats(m22, mul_f32(b20, s120p), d126, r.se, r.sr, r.max_e);
+    fast_element_stats(m22, xs, d126, r.se, r.sr, r.max_e);
   }
   return r;
 }
@@ -587,11 +597,11 @@ NVFP4_UNROLL
 // The same, out of line, for the rare group of the rounding mode where some code lies near a
 // rounding midpoint. The bytes come by value: an array argument would live in local memory on
 // the GPU, stored for every group.
-NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, const ScaleCuts& c,
-                                               float s120, float s120p, float k_index, float d126,
+NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3,
+                                               const ScaleUnitCuts& c, float s120p, float k_index, float d126,
                                                uint32_t signs_lo, uint32_t signs_hi) {
   const uint32_t w[4] = {w0, w1, w2, w3};
-  return codes_by_compare(w, c, s120, s120p, k_index, d126, signs_lo, signs_hi);
+  return codes_by_compare(w, c, s120p, k_index, d126, signs_lo, signs_hi);
 }
 
 // rows: the search rows (make_scale_rows), indexed by a scale byte: a pointer, or the GPU's
@@ -599,7 +609,7 @@ NVFP4_HD_COLD FastGroupSums redo_codes_exactly(uint32_t w0, uint32_t w1, uint32_
 // the same steps on junk (every table index stays in range) and the result says false, so the
 // common case pays for no branches.
 template <typename ScaleRows>
-NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRows& rows, const ScaleCuts* cuts,
+NVFP4_HD bool quantize_group_fast(const uint32_t* w, float s, const ScaleRows& rows, const ScaleUnitCuts* cuts,
                                   const FastConstants& k, bool compare_each, FastGroupResult& out) {
   const bool s_in_range = s >= k.s_lo && s < k.s_hi;  // false for negative scales and NaN
   const float s120 = mul_f32(s, 0x1p120f);
@@ -633,7 +643,7 @@ NVFP4_UNROLL
   FastGroupSums r{signs_lo, signs_hi, 0.0f, 0.0f, 0.0f};
   bool near = false;
   if (compare_each) {
-    r = codes_by_compare(w, cuts[scale_byte], s120, s120p, k_index, d126, signs_lo, signs_hi);
+    r = codes_by_compare(w, cuts[scale_byte], s120p, k_index, d126, signs_lo, signs_hi);
   } else {
 NVFP4_UNROLL
     for (int j = 0; j < kGroupSize; j++) {
@@ -650,7 +660,7 @@ NVFP4_UNROLL
       fast_element_stats(m22, xs, d126, r.se, r.sr, r.max_e);
     }
     if (near) {
-      r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120, s120p, k_index, d126, signs_lo, signs_hi);
+      r = redo_codes_exactly(w[0], w[1], w[2], w[3], cuts[scale_byte], s120p, k_index, d126, signs_lo, signs_hi);
     }
   }
   out.scale_byte = scale_byte;
@@ -659,7 +669,6 @@ NVFP4_UNROLL
   out.sum_sq_error = r.se;
   out.sum_sq_ref = r.sr;
   out.max_abs_error = r.max_e;
-  out.near = near;
   return taken;
 }
 

@@ -187,7 +187,7 @@ struct QuantizeContext {
   float gs, six_gs;
   const ScaleEntry* table;  // make_scale_table(gs)
   const ScaleRow* rows;     // make_scale_rows(table, gs)
-  const ScaleCuts* cuts;    // the table's cuts, 32 bytes a byte
+  const ScaleUnitCuts* cuts;  // the table's cuts in stats units
   FastConstants fast;       // make_fast_constants(gs)
   uint8_t* packed;
   uint8_t* block_scales;
@@ -540,8 +540,8 @@ QuantizeStats cpu_quantize(const Fp8TensorView& t, float gs, uint8_t* packed, ui
   make_scale_table(gs, table);
   ScaleRow rows[kScaleRows];
   make_scale_rows(table, gs, rows);
-  ScaleCuts cuts[kScaleBytes];
-  for (int b = 0; b < kScaleBytes; b++) cuts[b] = scale_cuts_of(table[b]);
+  ScaleUnitCuts cuts[kScaleBytes];
+  for (int b = 0; b < kScaleBytes; b++) cuts[b] = scale_unit_cuts_of(table[b]);
   QuantizeContext q;
   q.t = &t;
   q.scale_cols = t.scale_cols();

@@ -229,6 +229,19 @@ FastDiv make_fast_div(uint32_t d) {
 }
 __device__ __forceinline__ uint32_t fast_div(uint32_t n, FastDiv d) { return (__umulhi(n, d.magic) + n) >> d.shift; }
 
+// A phase of the fast path's chunk walk, planned on the host (plan_phases): in round r < rounds,
+// team t of warp w takes chunk start + G·(r·W + w) + t, G = kTeamGroups >> (phase index), W the
+// grid's warps. Every phase but the last takes whole rounds of G·W chunks; the last (G = 1) the
+// fewer than 2W chunks left, one a warp, so that warp w takes start + w and start + w + W where
+// they are below the total. step_rows, step_chunks: G·W's quotient and remainder by
+// chunks_per_row (the cursor's step). Planned once a launch: integer divisions are long on the GPU.
+struct PhasePlan {
+  int32_t start, rounds, step_rows, step_chunks;
+};
+__host__ __device__ constexpr int log2_of(int n) { return n <= 1 ? 0 : 1 + log2_of(n / 2); }
+constexpr int kPhases = log2_of(kTeamGroups) + 1;
+__host__ __device__ constexpr int phase_index(int g) { return log2_of(kTeamGroups) - log2_of(g); }
+
 struct QuantizeArgs {
   const uint8_t* data;
   const float* scale;
@@ -239,6 +252,8 @@ struct QuantizeArgs {
   float* block_max_err;                 // gridDim.x: max |es|
   unsigned long long* block_first_bad;  // gridDim.x; ULLONG_MAX: none
   int32_t rows, cols, groups, chunks_per_row, scale_cols;
+  int32_t warps;  // of the grid
+  PhasePlan phases[kPhases];
   FastDiv by_block_rows, by_block_cols, by_chunks_per_row;
   float six_gs;
   FastConstants fast;
@@ -249,19 +264,17 @@ struct QuantizeArgs {
 };
 
 // What one lane computed for one group: its stats (0 past the end of the row: the fold pads
-// with 0) and flags, as bits that the two groups of a lane OR together (bools cost byte moves).
-constexpr uint32_t kDeclined = 1u;  // the fast path declined it: the chunk goes to the general path
-constexpr uint32_t kNear = 2u;      // the fast path's rounding mode had to redo its codes
+// with 0), and whether the fast path declined it (its chunk then goes to the general path).
 struct LaneGroup {
   float err = 0.0f, ref = 0.0f;
-  uint32_t flags = 0u;
+  bool declined = false;
 };
 
 // The block's scale tables, built by each block at its start. At namespace scope, so that the fast
 // path indexes the shared array itself: through a pointer argument, the compiler re-derived the
 // shared window's base (four instructions) for every group.
 __shared__ ScaleRow g_scale_rows[kScaleRows];
-__shared__ ScaleCuts g_scale_cuts[kScaleBytes];  // for the redo of codes near a rounding midpoint
+__shared__ ScaleUnitCuts g_scale_cuts[kScaleBytes];  // for codes by comparison (E8M0 scales, near codes)
 
 // quantize_group_fast's view of the search rows.
 struct SharedScaleRows {
@@ -281,7 +294,7 @@ __device__ __forceinline__ LaneGroup quantize_group_on_fast_path(const uint4 q, 
   LaneGroup r;
   r.err = f.sum_sq_error;
   r.ref = f.sum_sq_ref;
-  r.flags = !taken ? kDeclined : f.near ? kNear : 0u;
+  r.declined = !taken;
   if (taken) max_es = max_f32(max_es, f.max_abs_error);
   return r;
 }
@@ -363,6 +376,14 @@ __device__ __forceinline__ void advance(ChunkCursor& c, int32_t step, int32_t st
   }
 }
 
+// The rounds of phase p for warp w0 (only the last phase's depend on the warp).
+template <int G>
+__device__ __forceinline__ int32_t phase_rounds(const PhasePlan& p, int32_t w0, const QuantizeArgs& a) {
+  if (G > 1) return p.rounds;
+  const int32_t left = a.rows * a.chunks_per_row - p.start - w0;  // < 2W
+  return left > a.warps ? 2 : left > 0 ? 1 : 0;
+}
+
 // The fast path works by teams: a team of 32/G lanes takes one chunk, lane p of the team groups
 // p + (32/G)·k, k < G, so a warp of G teams takes G chunks a step. The more groups a lane holds,
 // the less of each step's work (addresses, the fold's shuffles, the votes, the loop) falls on a
@@ -419,23 +440,24 @@ __device__ __forceinline__ float team_fold(float (&v)[G]) {
   return v[0];
 }
 
-// What a step of the fast path left to do (warp-uniform).
-struct ChunkOutcome {
-  bool deferred;  // its chunks are marked for the general path
-  bool near;      // some group's codes were redone (the rounding mode)
-};
-
 // Chunk f of this lane's team with the fast path; the other teams' chunks are processed in the
 // same steps. The chunk's sums are folded into the team's first lane and stored, or, where the
 // fast path declined a group of any team, every team's chunk is marked (-1: sums of squares are
-// ≥ 0) for the general path.
+// ≥ 0) for the general path; returns whether it did (warp-uniform).
+// The step's mode, warp-uniform too: codes from rounded estimates, redone by comparisons for the
+// rare group near a rounding midpoint; or, where a block scale of the step is a power of two (as
+// DeepSeek-V4's E8M0 scales are), comparisons for every code, since such scales make exact
+// midpoints common (13% of groups). Same results either way.
 template <int G>
-__device__ __forceinline__ ChunkOutcome quantize_team_chunk_on_fast_path(int32_t f, const TeamLoad<G>& l,
-                                                                         const QuantizeArgs& a, bool compare_each,
-                                                                         float& max_es) {
+__device__ __forceinline__ bool quantize_team_chunk_on_fast_path(int32_t f, const TeamLoad<G>& l, const QuantizeArgs& a,
+                                                                 float& max_es) {
   constexpr int kLanes = TeamLoad<G>::kLanes;
+  bool power_of_two = false;
+#pragma unroll
+  for (int k = 0; k < G; k++) power_of_two |= ((l.in_row >> k) & 1u) != 0u && (float_bits(l.s[k]) & 0x7fffffu) == 0u;
+  const bool compare_each = __any_sync(kFullMask, power_of_two);
   float err[G], ref[G];
-  uint32_t flags = 0u;
+  bool declined = false;
 #pragma unroll
   for (int k = 0; k < G; k++) {
     LaneGroup g;
@@ -446,21 +468,20 @@ __device__ __forceinline__ ChunkOutcome quantize_team_chunk_on_fast_path(int32_t
     }
     err[k] = g.err;
     ref[k] = g.ref;
-    flags |= g.flags;
+    declined |= g.declined;
   }
-  const bool near = __any_sync(kFullMask, flags & kNear);
   const bool lead = (threadIdx.x & (kLanes - 1)) == 0;
-  if (!__any_sync(kFullMask, flags & kDeclined)) {
+  if (!__any_sync(kFullMask, declined)) {
     const float e = team_fold<G>(err);
     const float r = team_fold<G>(ref);
     if (lead) {
       a.chunk_err[f] = e;
       a.chunk_ref[f] = r;
     }
-    return ChunkOutcome{false, near};
+    return false;
   }
   if (lead) a.chunk_err[f] = -1.0f;
-  return ChunkOutcome{true, near};
+  return true;
 }
 
 // Chunk f with the general path (every group exact, whatever its scales and values).
@@ -478,72 +499,36 @@ __device__ __forceinline__ void quantize_chunk_on_general_path(int32_t f, const 
   }
 }
 
-// The fast path's mode and what it left to redo, warp-uniform. The mode: codes from rounded
-// estimates, redone by comparisons for the rare group near a rounding midpoint; or, once most
-// steps had such a group (scales that are powers of two, as DeepSeek-V4's E8M0 scales, make exact
-// midpoints common), comparisons for every code. Same results either way.
-struct FastPathState {
-  bool deferred = false;  // some chunk of this warp awaits the general path
-  bool compare_each = false;
-  int32_t steps_seen = 0, steps_near = 0;
-
-  __device__ __forceinline__ void track(const ChunkOutcome& o) {
-    deferred |= o.deferred;
-    if (!compare_each) {
-      steps_near += o.near ? 1 : 0;
-      steps_seen++;
-      compare_each = steps_seen >= 2 && 2 * steps_near > steps_seen;
-    }
-  }
-};
-
-// A phase of the chunk walk: in round r < rounds, team t of warp w takes chunk
-// start + G·(r·W + w) + t. Phases of G = kTeamGroups, kTeamGroups/2, …, 1 groups a lane follow each
-// other: every phase but the last takes whole rounds of G·W chunks; the last, fewer than 2W
-// chunks, one a warp.
-struct Phase {
-  int32_t start, rounds;
-};
-
-template <int G>
-__device__ __forceinline__ Phase phase_from(int32_t start, int32_t total, int32_t w0, int32_t warps) {
-  if (G > 1) return Phase{start, (total - start) / (G * warps)};
-  const int32_t left = total - start - w0;
-  return Phase{start, left > 0 ? (left + warps - 1) / warps : 0};
-}
-
+// The fast path by phases of G = kTeamGroups, kTeamGroups/2, …, 1 groups a lane (PhasePlan).
 template <int G, ChunkLayout kLayout>
-__device__ __forceinline__ void quantize_phases_on_fast_path(int32_t start, int32_t total, int32_t w0, int32_t warps,
-                                                             const QuantizeArgs& a, FastPathState& st, float& max_es) {
-  const Phase p = phase_from<G>(start, total, w0, warps);
+__device__ __forceinline__ void quantize_phases_on_fast_path(int32_t w0, const QuantizeArgs& a, bool& deferred,
+                                                             float& max_es) {
+  const PhasePlan& p = a.phases[phase_index(G)];
+  const int32_t rounds = phase_rounds<G>(p, w0, a);
   const int32_t team = static_cast<int32_t>(threadIdx.x & 31) / TeamLoad<G>::kLanes;
-  const int32_t step = G * warps;
-  const int32_t step_rows = step / a.chunks_per_row, step_chunks = step % a.chunks_per_row;
   ChunkCursor c = chunk_cursor(p.start + G * w0 + team, a);
-  for (int32_t r = 0; r < p.rounds; r++) {
+  for (int32_t r = 0; r < rounds; r++) {
     const TeamLoad<G> l = load_team<G, kLayout>(c, a);
     const int32_t f = c.f;
-    advance(c, step, step_rows, step_chunks, a);
-    st.track(quantize_team_chunk_on_fast_path<G>(f, l, a, st.compare_each, max_es));
+    advance(c, G * a.warps, p.step_rows, p.step_chunks, a);
+    deferred |= quantize_team_chunk_on_fast_path<G>(f, l, a, max_es);
   }
-  if constexpr (G > 1) {
-    quantize_phases_on_fast_path<G / 2, kLayout>(start + G * p.rounds * warps, total, w0, warps, a, st, max_es);
-  }
+  if constexpr (G > 1) quantize_phases_on_fast_path<G / 2, kLayout>(w0, a, deferred, max_es);
 }
 
 // The marked chunks of the phases, warp by warp, with the general path.
 template <int G>
-__device__ __forceinline__ void redo_phases_on_general_path(int32_t start, int32_t total, int32_t w0, int32_t warps,
-                                                            const QuantizeArgs& a, float& max_es,
+__device__ __forceinline__ void redo_phases_on_general_path(int32_t w0, const QuantizeArgs& a, float& max_es,
                                                             unsigned long long& bad) {
-  const Phase p = phase_from<G>(start, total, w0, warps);
-  for (int32_t r = 0; r < p.rounds; r++) {
+  const PhasePlan& p = a.phases[phase_index(G)];
+  const int32_t rounds = phase_rounds<G>(p, w0, a);
+  for (int32_t r = 0; r < rounds; r++) {
     for (int32_t t = 0; t < G; t++) {
-      const int32_t f = p.start + G * (r * warps + w0) + t;
+      const int32_t f = p.start + G * (r * a.warps + w0) + t;
       if (a.chunk_err[f] < 0.0f) quantize_chunk_on_general_path(f, a, max_es, bad);
     }
   }
-  if constexpr (G > 1) redo_phases_on_general_path<G / 2>(start + G * p.rounds * warps, total, w0, warps, a, max_es, bad);
+  if constexpr (G > 1) redo_phases_on_general_path<G / 2>(w0, a, max_es, bad);
 }
 
 // The chunks are dealt over the whole grid (W warps) in phases (quantize_phases_on_fast_path):
@@ -559,19 +544,21 @@ template <ChunkLayout kLayout>
 __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quantize_kernel(const QuantizeArgs a) {
   constexpr bool kFast = kLayout != ChunkLayout::kMixedScales;
   if (kFast) {
-    // The cuts one a thread (8 per scale byte), the rows on the last threads besides (which have
-    // one cut fewer where the cuts do not divide evenly).
+    // The cuts one a thread (8 per scale byte, in stats units as scale_unit_cuts_of makes them),
+    // the rows on the last threads besides (which have one cut fewer where the cuts do not divide
+    // evenly), the +Inf ninth cuts on the first.
     for (int i = static_cast<int>(threadIdx.x); i < 8 * kScaleBytes; i += kQuantizeThreads) {
-      g_scale_cuts[i >> 3].cut[i & 7] = scale_cut(static_cast<uint32_t>(i >> 3), a.fast.gs, i & 7);
+      g_scale_cuts[i >> 3].cut[i & 7] = mul_f32(scale_cut(static_cast<uint32_t>(i >> 3), a.fast.gs, i & 7), a.fast.per_unit);
     }
-    static_assert(kQuantizeThreads >= kScaleRows, "a row per thread");
+    static_assert(kQuantizeThreads >= kScaleBytes, "a ninth cut and a row per thread");
+    if (threadIdx.x < kScaleBytes) g_scale_cuts[threadIdx.x].cut[8] = bits_float(0x7f800000u);
     const int i = static_cast<int>(threadIdx.x) - (kQuantizeThreads - kScaleRows);
     if (i >= 0) g_scale_rows[i] = make_scale_row(static_cast<uint32_t>(i), a.amax_min[i + 1], a.fast.gs);
     __syncthreads();
   }
 
   const int32_t total = a.rows * a.chunks_per_row;
-  const int32_t warps = static_cast<int32_t>(gridDim.x * (blockDim.x >> 5));
+  const int32_t warps = a.warps;
   // Warps are numbered across the blocks first, so that the last, partial step's chunks (on the
   // warps numbered below the rest) are spread over every SM instead of piling onto the first.
   const int32_t w0 = static_cast<int32_t>((threadIdx.x >> 5) * gridDim.x + blockIdx.x);
@@ -580,11 +567,11 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
   if (!kFast) {
     for (int32_t f = w0; f < total; f += warps) quantize_chunk_on_general_path(f, a, max_es, bad);
   } else {
-    FastPathState st;
-    quantize_phases_on_fast_path<kTeamGroups, kLayout>(0, total, w0, warps, a, st, max_es);
-    if (st.deferred) {
+    bool deferred = false;  // warp-uniform: some chunk of this warp awaits the general path
+    quantize_phases_on_fast_path<kTeamGroups, kLayout>(w0, a, deferred, max_es);
+    if (deferred) {
       __syncwarp();  // the marks written by the lead lanes are visible to the warp
-      redo_phases_on_general_path<kTeamGroups>(0, total, w0, warps, a, max_es, bad);
+      redo_phases_on_general_path<kTeamGroups>(w0, a, max_es, bad);
     }
   }
   block_max_min(max_es, bad);
@@ -731,6 +718,17 @@ void fill_gs_constants(float gs, QuantizeArgs& a) {
   a.fast = fast;
 }
 
+void plan_phases(QuantizeArgs& a) {
+  const int32_t total = a.rows * a.chunks_per_row;
+  int32_t start = 0;
+  for (int i = 0; i < kPhases; i++) {
+    const int32_t g = kTeamGroups >> i;
+    const int32_t step = g * a.warps;
+    a.phases[i] = PhasePlan{start, g > 1 ? (total - start) / step : 0, step / a.chunks_per_row, step % a.chunks_per_row};
+    start += g * a.phases[i].rounds * a.warps;
+  }
+}
+
 // d_stats: stats_scratch_bytes(t) of scratch. `blocks` gets the grid size (0: nothing launched),
 // which finish_quantize needs.
 std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, void* d_stats,
@@ -764,6 +762,8 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   a.by_block_rows = make_fast_div(static_cast<uint32_t>(t.block_rows));
   a.by_block_cols = make_fast_div(static_cast<uint32_t>(t.block_cols));
   a.by_chunks_per_row = make_fast_div(static_cast<uint32_t>(cpr));
+  a.warps = blocks * (kQuantizeThreads / 32);
+  plan_phases(a);
   a.six_gs = mul_f32(6.0f, gs);
   fill_gs_constants(gs, a);
   const dim3 grid(static_cast<unsigned>(blocks));
