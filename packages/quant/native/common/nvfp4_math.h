@@ -99,6 +99,18 @@ NVFP4_HD uint32_t mul_lo_u32(uint32_t a, uint32_t b) {
   return a * b;
 #endif
 }
+// a & m, opaque to the compiler on the GPU, so that a later shift of the result stays one
+// instruction on the masked value (the compiler turns (t & 0xffc00000) >> 20 into a shift and a
+// second mask).
+NVFP4_HD uint32_t and_u32(uint32_t a, uint32_t m) {
+#if defined(__CUDA_ARCH__)
+  uint32_t r;
+  asm("and.b32 %0, %1, %2;" : "=r"(r) : "r"(a), "r"(m));
+  return r;
+#else
+  return a & m;
+#endif
+}
 // High 32 bits of a·b (one IMAD.HI on the GPU).
 NVFP4_HD uint32_t mulhi_u32(uint32_t a, uint32_t b) {
 #if defined(__CUDA_ARCH__)
@@ -424,12 +436,14 @@ NVFP4_HD void quantize_group(const float* v, const ScaleEntry* table, float six_
 // everywhere, so the GPU's arithmetic is checked on any machine).
 
 // Row i of the scale-byte search (i = the estimate, 0..0x7e): what picking between bytes i and
-// i + 1 needs, in one 16-byte load.
-struct alignas(16) ScaleRow {
+// i + 1 needs, and what the picked byte's codes and stats need.
+struct alignas(32) ScaleRow {
   float amax_min_next;  // ScaleEntry::amax_min of byte i + 1
   float inv_d64_lo;     // scale_inv_d64 of byte i
   float inv_d64_hi;     // ... of byte i + 1
-  float pad;
+  float d126_lo;        // scale_d126 of byte i
+  float d126_hi;        // ... of byte i + 1
+  float pad[3];
 };
 constexpr int kScaleRows = kScaleBytes - 1;
 
@@ -447,9 +461,18 @@ NVFP4_HD ScaleUnitCuts scale_unit_cuts_of(const ScaleEntry& e) {
   return c;
 }
 
+// fl(d·P)·2^126, d = fl(scale_value·gs), P = stats_per_unit(gs): the factor that turns a code's
+// bits m << 22 into its reconstructed magnitude in stats units (fast_element_stats). Exact for the
+// scale bytes the fast path takes (≥ 8: fl(d·P) then lies in [2^-14, 4), see quantize_group_fast).
+NVFP4_HD float scale_d126(uint32_t scale_byte, float gs) {
+  const float scale_value = scale_byte >= 0x7fu ? 0.0f : decode_e4m3(scale_byte);
+  return mul_f32(mul_f32(mul_f32(scale_value, gs), stats_per_unit(gs)), 0x1p126f);
+}
+
 // amax_min_next: ScaleEntry::amax_min of byte i + 1.
 NVFP4_HD ScaleRow make_scale_row(uint32_t i, float amax_min_next, float gs) {
-  return ScaleRow{amax_min_next, scale_inv_d64(i, gs), scale_inv_d64(i + 1u, gs), 0.0f};
+  return ScaleRow{amax_min_next,          scale_inv_d64(i, gs), scale_inv_d64(i + 1u, gs),
+                  scale_d126(i, gs),      scale_d126(i + 1u, gs), {0.0f, 0.0f, 0.0f}};
 }
 
 NVFP4_HD void make_scale_rows(const ScaleEntry* table, float gs, ScaleRow* rows) {
@@ -542,7 +565,7 @@ NVFP4_HD uint32_t code_nibble(uint32_t m22, int j) {
 //   r·2^-120, r = amax/six_gs the exact quotient, within a relative 2^-22.9; the float32 bits of
 //   t, shifted right by 20, are the index i of the largest E4M3 value ≤ t·2^120 (E4M3 is
 //   float32's fields with bias 7), capped at 0x7e; the reference's byte is i or i + 1, and it is
-//   i + 1 iff amax ≥ amax_min of i + 1 (one ScaleRow load gives that and both inv_d64);
+//   i + 1 iff amax ≥ amax_min of i + 1 (one ScaleRow gives that, and both bytes' inv_d64 and d126);
 // - codes from an estimate: t = fl(fl(b << 20 read as float32)·K), K = fl(|s|·inv_d64), is
 //   (|v|/d)·2^-126 within a relative 2^-22 (four roundings; within 2 ulp where subnormal), i.e.
 //   within 4 units of its float32 bits. E2M1 is float32's fields with bias 1, so the bits of
@@ -582,8 +605,10 @@ NVFP4_UNROLL
   for (int j = 0; j < kGroupSize; j++) {
     const float b20 = bits_float(((w[j >> 2] >> (8 * (j & 3))) & 0x7fu) << 20);
     const float xs = mul_f32(b20, s120p);
-    const uint32_t i22 = float_bits(mul_f32(b20, k_index)) & 0xffc00000u;  // i << 22
-    const uint32_t m22 = i22 + (xs > c.cut[(i22 >> 22) + 1] ? (1u << 22) : 0u);
+    const uint32_t i22 = and_u32(float_bits(mul_f32(b20, k_index)), 0xffc00000u);  // i << 22
+    // cut[i + 1], at byte offset i·4 = i22 >> 20 from cut + 1
+    const float next_cut = *reinterpret_cast<const float*>(reinterpret_cast<const char*>(c.cut + 1) + (i22 >> 20));
+    const uint32_t m22 = i22 + (xs > next_cut ? (1u << 22) : 0u);
     if (j < 8) {
       r.lo += code_nibble(m22, j);
     } else {
@@ -632,14 +657,13 @@ NVFP4_UNROLL
   const bool up = gamax >= row.amax_min_next;
   scale_byte += up ? 1u : 0u;
   const float inv_d64 = up ? row.inv_d64_hi : row.inv_d64_lo;
+  const float d126 = up ? row.d126_hi : row.d126_lo;
   const bool taken = s_in_range && mx20 != 0x07f00000u && gamax <= k.gamax_max &&
                      !(scale_byte < 8u && (scale_byte | mx20) != 0u) && inv_d64 >= 0.0f;
   // The sign bits now, as the codes' starting words: two words live through the codes instead of four.
   const uint32_t signs_lo = sign_nibbles(sign_flags(w[0], m7[0]), sign_flags(w[1], m7[1]));
   const uint32_t signs_hi = sign_nibbles(sign_flags(w[2], m7[2]), sign_flags(w[3], m7[3]));
   const float k_index = mul_f32(s, inv_d64);
-  // fl(d·P)·2^126 with d = fl(scale_value·gs) (scale_value = (scale_byte << 20 read as float32)·2^120).
-  const float d126 = mul_f32(mul_f32(mul_f32(mul_f32(bits_float(scale_byte << 20), 0x1p120f), k.gs), k.per_unit), 0x1p126f);
   FastGroupSums r{signs_lo, signs_hi, 0.0f, 0.0f, 0.0f};
   bool near = false;
   if (compare_each) {

@@ -10,7 +10,8 @@
 // loads, 64-bit stores of packed codes, 1 byte of scale each); the last chunks go to teams of 16
 // and then to whole warps. Codes come from a rounded estimate of |v|/d (no division, no table load
 // per element; see "No comparison at all, almost always" in docs/nvfp4-math.md), the scale byte
-// from one 16-byte row of a per-block table in shared memory.
+// from one 32-byte row of a per-block table in shared memory (which also holds the byte's factors
+// for the codes and the stats).
 // The chunk's float32 stats are folded into lane 0 and stored; the host adds each row's chunks in
 // order and the rows in order.
 #include <cuda_runtime.h>
@@ -391,6 +392,7 @@ __device__ __forceinline__ int32_t phase_rounds(const PhasePlan& p, int32_t w0, 
 template <int G>
 struct TeamLoad {
   static constexpr int kLanes = kStatsChunkGroups / G;
+  static_assert(kLanes >= 4, "load_team's offsets of 128-column scale blocks");
   uint4 q[G];
   float s[G];
   int64_t group;    // row-major index of the lane's group k = 0
@@ -404,8 +406,9 @@ __device__ __forceinline__ TeamLoad<G> load_team(const ChunkCursor& c, const Qua
   TeamLoad<G> l;
   const int32_t group = c.chunk * kStatsChunkGroups + static_cast<int32_t>(threadIdx.x & (kLanes - 1));
   const float* srow = a.scale + static_cast<int64_t>(fast_div(static_cast<uint32_t>(c.row), a.by_block_rows)) * a.scale_cols;
-  // 128-column blocks: (group + kLanes·k)/8 = group/8 + kLanes/8·k, kLanes being a multiple of 8,
-  // so the G scales lie at constant offsets from one address.
+  // 128-column blocks: group g's scale is column g/8, and with group = 32·chunk + p, p < kLanes,
+  // (group + kLanes·k)/8 = group/8 + (kLanes·k)/8 (kLanes ≥ 4: p and kLanes·k mod 8 never carry
+  // past 8), so the G scales lie at constant offsets from one address.
   const float* s128 = srow + (group >> 3);
   l.group = static_cast<int64_t>(c.row) * a.groups + group;
   l.in_row = 0u;
@@ -418,7 +421,7 @@ __device__ __forceinline__ TeamLoad<G> load_team(const ChunkCursor& c, const Qua
       l.in_row |= 1u << k;
       l.q[k] = __ldg(reinterpret_cast<const uint4*>(a.data) + l.group + kLanes * k);
       l.s[k] = kLayout == ChunkLayout::kBlocks128
-                   ? __ldg(s128 + kLanes / 8 * k)
+                   ? __ldg(s128 + kLanes * k / 8)
                    : __ldg(srow + fast_div(static_cast<uint32_t>(gk * kGroupSize), a.by_block_cols));
     }
   }
