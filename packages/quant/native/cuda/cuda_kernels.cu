@@ -549,9 +549,13 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
   if (kFast) {
     // The cuts one a thread (8 per scale byte, in stats units as scale_unit_cuts_of makes them),
     // the rows on the last threads besides (which have one cut fewer where the cuts do not divide
-    // evenly), the +Inf ninth cuts on the first.
+    // evenly), the +Inf ninth cuts on the first. Cut k of byte i % 128 for i = 128·k + byte: a
+    // warp computes one k, so scale_cut's choice of bound does not diverge (with the bytes of a
+    // warp consecutive instead, the eight bounds ran one after another: 1.1 µs a launch).
+    static_assert(kScaleBytes % 32 == 0, "one k a warp");
     for (int i = static_cast<int>(threadIdx.x); i < 8 * kScaleBytes; i += kQuantizeThreads) {
-      g_scale_cuts[i >> 3].cut[i & 7] = mul_f32(scale_cut(static_cast<uint32_t>(i >> 3), a.fast.gs, i & 7), a.fast.per_unit);
+      const int k = i / kScaleBytes, byte = i % kScaleBytes;
+      g_scale_cuts[byte].cut[k] = mul_f32(scale_cut(static_cast<uint32_t>(byte), a.fast.gs, k), a.fast.per_unit);
     }
     static_assert(kQuantizeThreads >= kScaleBytes, "a ninth cut and a row per thread");
     if (threadIdx.x < kScaleBytes) g_scale_cuts[threadIdx.x].cut[8] = bits_float(0x7f800000u);
