@@ -278,6 +278,7 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
       ? {
           amaxMs: Number.NaN,
           quantizeMs: hostCallMs,
+          quantizeSerialMs: hostCallMs,
           uploadMs: Number.NaN,
           downloadMs: Number.NaN,
           iterations: 0,
@@ -295,7 +296,12 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
   const others: Record<string, unknown> = {};
   const timing = (addon: CudaAddon) => {
     const ob = bench1(addon);
-    return { amaxMs: ob.amaxMs, quantizeMs: ob.quantizeMs, quantizeGBps: gbps(ob.quantizeMs) };
+    return {
+      amaxMs: ob.amaxMs,
+      quantizeMs: ob.quantizeMs,
+      quantizeGBps: gbps(ob.quantizeMs),
+      quantizeSerialGBps: gbps(ob.quantizeSerialMs),
+    };
   };
   for (const build of compareBuilds) {
     const same = sameResult(build.kernel.quantize(t, gs), r);
@@ -314,9 +320,12 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
     totalKernelMs: b.amaxMs + b.quantizeMs,
     amaxGBps: gbps(b.amaxMs),
     quantizeGBps: gbps(b.quantizeMs),
+    quantizeSerialMs: b.quantizeSerialMs,
+    quantizeSerialGBps: gbps(b.quantizeSerialMs),
     twoPassGBps: gbps(b.amaxMs + b.quantizeMs),
     quantizeMsAgain: again.quantizeMs,
     quantizeGBpsAgain: gbps(again.quantizeMs),
+    quantizeSerialGBpsAgain: gbps(again.quantizeSerialMs),
     amaxMsAgain: again.amaxMs,
     otherBuilds: others,
     identicalThroughPipeline: pipelineMatch,
@@ -365,12 +374,16 @@ writeFileSync(join(outDir, "gpu-check.json"), `${JSON.stringify(result, null, 2)
 const f = (ms: number, gb: number) => `${ms.toFixed(4)} ms ${gb.toFixed(0)} GB/s`;
 for (const e of bench) {
   const n = (k: string) => e[k] as number;
-  const others = e.otherBuilds as Record<string, { quantizeMs: number; quantizeGBps: number }>;
+  const others = e.otherBuilds as Record<
+    string,
+    { quantizeMs: number; quantizeGBps: number; quantizeSerialGBps: number }
+  >;
+  const serial = (gb: number) => (Number.isNaN(gb) ? "" : ` serial ${gb.toFixed(0)}`);
   log(
-    `TABLE ${e.label} | amax ${f(n("amaxMs"), n("amaxGBps"))} | quantize ${f(n("quantizeMs"), n("quantizeGBps"))} (again ${f(n("quantizeMsAgain"), n("quantizeGBpsAgain"))}) | both ${f(n("totalKernelMs"), n("twoPassGBps"))}${Object.entries(
+    `TABLE ${e.label} | amax ${f(n("amaxMs"), n("amaxGBps"))} | quantize ${f(n("quantizeMs"), n("quantizeGBps"))}${serial(n("quantizeSerialGBps"))} (again ${f(n("quantizeMsAgain"), n("quantizeGBpsAgain"))}${serial(n("quantizeSerialGBpsAgain"))}) | both ${f(n("totalKernelMs"), n("twoPassGBps"))}${Object.entries(
       others,
     )
-      .map(([k, v]) => ` | ${k} ${f(v.quantizeMs, v.quantizeGBps)}`)
+      .map(([k, v]) => ` | ${k} ${f(v.quantizeMs, v.quantizeGBps)}${serial(v.quantizeSerialGBps)}`)
       .join("")}`,
   );
 }

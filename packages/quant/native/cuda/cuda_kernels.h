@@ -22,7 +22,9 @@ struct DeviceInfo {
 };
 
 struct BenchmarkResult {
-  double amax_ms = 0, quantize_ms = 0, upload_ms = 0, download_ms = 0;
+  // quantize_ms: launches that overlap the previous one's end (programmatic dependent launch);
+  // quantize_serial_ms: launches that start after it.
+  double amax_ms = 0, quantize_ms = 0, quantize_serial_ms = 0, upload_ms = 0, download_ms = 0;
   int iterations = 0;
 };
 

@@ -70,7 +70,10 @@ export interface CudaProbe {
 export interface CudaBenchmarkResult {
   /** Milliseconds per call, kernel only (CUDA events, data already on the device). */
   amaxMs: number;
+  /** Back to back, each launch overlapping the previous one's end (programmatic dependent launch). */
   quantizeMs: number;
+  /** Each launch starting after the previous one has ended, as a launch that follows a copy does. */
+  quantizeSerialMs: number;
   /** One pageable host→device copy of data+scale, and device→host of packed+scales+row stats. */
   uploadMs: number;
   downloadMs: number;
