@@ -279,6 +279,7 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
           amaxMs: Number.NaN,
           quantizeMs: hostCallMs,
           quantizeSerialMs: hostCallMs,
+          quantizeLanesMs: hostCallMs,
           uploadMs: Number.NaN,
           downloadMs: Number.NaN,
           iterations: 0,
@@ -301,6 +302,7 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
       quantizeMs: ob.quantizeMs,
       quantizeGBps: gbps(ob.quantizeMs),
       quantizeSerialGBps: gbps(ob.quantizeSerialMs),
+      quantizeLanesGBps: gbps(ob.quantizeLanesMs),
     };
   };
   for (const build of compareBuilds) {
@@ -322,10 +324,13 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
     quantizeGBps: gbps(b.quantizeMs),
     quantizeSerialMs: b.quantizeSerialMs,
     quantizeSerialGBps: gbps(b.quantizeSerialMs),
+    quantizeLanesMs: b.quantizeLanesMs,
+    quantizeLanesGBps: gbps(b.quantizeLanesMs),
     twoPassGBps: gbps(b.amaxMs + b.quantizeMs),
     quantizeMsAgain: again.quantizeMs,
     quantizeGBpsAgain: gbps(again.quantizeMs),
     quantizeSerialGBpsAgain: gbps(again.quantizeSerialMs),
+    quantizeLanesGBpsAgain: gbps(again.quantizeLanesMs),
     amaxMsAgain: again.amaxMs,
     otherBuilds: others,
     identicalThroughPipeline: pipelineMatch,
@@ -376,14 +381,19 @@ for (const e of bench) {
   const n = (k: string) => e[k] as number;
   const others = e.otherBuilds as Record<
     string,
-    { quantizeMs: number; quantizeGBps: number; quantizeSerialGBps: number }
+    { quantizeMs: number; quantizeGBps: number; quantizeSerialGBps: number; quantizeLanesGBps: number }
   >;
-  const serial = (gb: number) => (Number.isNaN(gb) ? "" : ` serial ${gb.toFixed(0)}`);
+  // Serialized launches and launches over three streams, where the build times them.
+  const more = (serialGBps: number, lanesGBps: number) =>
+    Number.isNaN(serialGBps) ? "" : ` serial ${serialGBps.toFixed(0)} lanes ${lanesGBps.toFixed(0)}`;
   log(
-    `TABLE ${e.label} | amax ${f(n("amaxMs"), n("amaxGBps"))} | quantize ${f(n("quantizeMs"), n("quantizeGBps"))}${serial(n("quantizeSerialGBps"))} (again ${f(n("quantizeMsAgain"), n("quantizeGBpsAgain"))}${serial(n("quantizeSerialGBpsAgain"))}) | both ${f(n("totalKernelMs"), n("twoPassGBps"))}${Object.entries(
+    `TABLE ${e.label} | amax ${f(n("amaxMs"), n("amaxGBps"))} | quantize ${f(n("quantizeMs"), n("quantizeGBps"))}${more(n("quantizeSerialGBps"), n("quantizeLanesGBps"))} (again ${f(n("quantizeMsAgain"), n("quantizeGBpsAgain"))}${more(n("quantizeSerialGBpsAgain"), n("quantizeLanesGBpsAgain"))}) | both ${f(n("totalKernelMs"), n("twoPassGBps"))}${Object.entries(
       others,
     )
-      .map(([k, v]) => ` | ${k} ${f(v.quantizeMs, v.quantizeGBps)}${serial(v.quantizeSerialGBps)}`)
+      .map(
+        ([k, v]) =>
+          ` | ${k} ${f(v.quantizeMs, v.quantizeGBps)}${more(v.quantizeSerialGBps, v.quantizeLanesGBps)}`,
+      )
       .join("")}`,
   );
 }

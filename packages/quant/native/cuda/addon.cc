@@ -101,6 +101,7 @@ Napi::Value Benchmark(const Napi::CallbackInfo& info) {
   o.Set("amaxMs", Napi::Number::New(env, b.amax_ms));
   o.Set("quantizeMs", Napi::Number::New(env, b.quantize_ms));
   o.Set("quantizeSerialMs", Napi::Number::New(env, b.quantize_serial_ms));
+  o.Set("quantizeLanesMs", Napi::Number::New(env, b.quantize_lanes_ms));
   o.Set("uploadMs", Napi::Number::New(env, b.upload_ms));
   o.Set("downloadMs", Napi::Number::New(env, b.download_ms));
   o.Set("iterations", Napi::Number::New(env, b.iterations));

@@ -751,7 +751,7 @@ void plan_phases(QuantizeArgs& a) {
 // d_stats: stats_scratch_bytes(t) of scratch. `blocks` gets the grid size (0: nothing launched),
 // which finish_quantize needs.
 std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, void* d_stats,
-                            int& blocks, bool overlap_previous) {
+                            int& blocks, cudaStream_t stream, bool overlap_previous) {
   blocks = 0;
   if (t.rows == 0 || t.cols == 0) return "";
   if (!fits_rows_kernels(t)) return "tensor too large for the CUDA kernels (cols, block size or rows·cols/512 ≥ 2^30)";
@@ -794,7 +794,7 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   cudaLaunchConfig_t config = {};
   config.gridDim = dim3(static_cast<unsigned>(blocks));
   config.blockDim = dim3(kQuantizeThreads);
-  config.stream = cudaStreamPerThread;
+  config.stream = stream;
   config.attrs = &overlap;
   config.numAttrs = 1;
   if (t.block_cols % kGroupSize != 0) {
@@ -917,7 +917,7 @@ std::string quantize_device(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   NVFP4_CUDA_TRY(g_ws.row_stats.reserve(stats_scratch_bytes(t)));
   void* row_stats = g_ws.row_stats.ptr;
   int blocks = 0;
-  NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, blocks, true));
+  NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, blocks, cudaStreamPerThread, true));
   return finish_quantize(t, gs, row_stats, blocks, out);
 }
 
@@ -942,7 +942,7 @@ std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uin
   auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
   auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
   int blocks = 0;
-  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, true));
+  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, true));
   NVFP4_RETURN_IF(finish_quantize(t_dev, gs, row_stats, blocks, out));
   if (out.non_finite.index >= 0) return "";
   const size_t n = static_cast<size_t>(t.rows * t.cols);
@@ -952,6 +952,60 @@ std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uin
   }
   return "";
 }
+
+namespace {
+
+// The pipeline's default lanes per GPU (DEFAULT_LANES_PER_GPU, src/nvfp4/cuda-pipeline.ts).
+constexpr int kBenchmarkLanes = 3;
+
+// A stream with its own outputs, like one of the pipeline's lanes.
+struct BenchmarkLane {
+  cudaStream_t stream = nullptr;
+  cudaEvent_t done = nullptr;
+  DeviceBuffer packed, block_scales, stats;
+  ~BenchmarkLane() {
+    if (done != nullptr) cudaEventDestroy(done);
+    if (stream != nullptr) cudaStreamDestroy(stream);
+    packed.release();
+    block_scales.release();
+    stats.release();
+  }
+};
+
+// Milliseconds a launch, of `iterations` launches dealt round-robin over kBenchmarkLanes streams:
+// a lane's launch waits for its own previous one only, as the pipeline's concurrent lanes' do.
+std::string time_quantize_on_lanes(const Fp8TensorView& t_dev, float gs, int iterations, cudaEvent_t e0, cudaEvent_t e1,
+                                   double& ms_per_launch) {
+  const size_t n = static_cast<size_t>(t_dev.rows * t_dev.cols);
+  BenchmarkLane lanes[kBenchmarkLanes];
+  for (BenchmarkLane& l : lanes) {
+    NVFP4_CUDA_TRY(cudaStreamCreateWithFlags(&l.stream, cudaStreamNonBlocking));
+    NVFP4_CUDA_TRY(cudaEventCreateWithFlags(&l.done, cudaEventDisableTiming));
+    NVFP4_CUDA_TRY(l.packed.reserve(n / 2 + 16));
+    NVFP4_CUDA_TRY(l.block_scales.reserve(n / kGroupSize + 16));
+    NVFP4_CUDA_TRY(l.stats.reserve(stats_scratch_bytes(t_dev)));
+  }
+  NVFP4_CUDA_TRY(cudaEventRecord(e0, cudaStreamPerThread));
+  for (BenchmarkLane& l : lanes) NVFP4_CUDA_TRY(cudaStreamWaitEvent(l.stream, e0, 0));
+  int blocks = 0;
+  for (int i = 0; i < iterations; i++) {
+    BenchmarkLane& l = lanes[i % kBenchmarkLanes];
+    NVFP4_RETURN_IF(launch_quantize(t_dev, gs, static_cast<uint8_t*>(l.packed.ptr), static_cast<uint8_t*>(l.block_scales.ptr),
+                                    l.stats.ptr, blocks, l.stream, false));
+  }
+  for (BenchmarkLane& l : lanes) {
+    NVFP4_CUDA_TRY(cudaEventRecord(l.done, l.stream));
+    NVFP4_CUDA_TRY(cudaStreamWaitEvent(cudaStreamPerThread, l.done, 0));
+  }
+  NVFP4_CUDA_TRY(cudaEventRecord(e1, cudaStreamPerThread));
+  NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
+  float ms = 0.0f;
+  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
+  ms_per_launch = ms / iterations;
+  return "";
+}
+
+}  // namespace
 
 std::string benchmark(const Fp8TensorView& t, float gs, int iterations, BenchmarkResult& out) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -976,7 +1030,7 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   // Warm-up (first launch loads the module).
   int blocks = 0;
   NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
-  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, false));
+  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, false));
   NVFP4_CUDA_TRY(cudaDeviceSynchronize());
   NVFP4_CUDA_TRY(cudaEventRecord(e0));
   for (int i = 0; i < iterations; i++) NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
@@ -989,13 +1043,14 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   for (const bool overlap : {true, false}) {
     NVFP4_CUDA_TRY(cudaEventRecord(e0));
     for (int i = 0; i < iterations; i++) {
-      NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, overlap));
+      NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, overlap));
     }
     NVFP4_CUDA_TRY(cudaEventRecord(e1));
     NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
     NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
     (overlap ? out.quantize_ms : out.quantize_serial_ms) = ms / iterations;
   }
+  NVFP4_RETURN_IF(time_quantize_on_lanes(t_dev, gs, iterations, e0, e1, out.quantize_lanes_ms));
   // Download timing into a scratch host buffer (pageable, like quantize_host).
   const size_t n = static_cast<size_t>(t.rows * t.cols);
   const size_t stats_bytes = 2 * sizeof(float) * static_cast<size_t>(stats_chunks(t));
@@ -1083,7 +1138,7 @@ std::string quantize_on_current_device(const Fp8TensorView& t, float gs, uint8_t
   void* stats = static_cast<uint8_t*>(d_scratch) + kPipelineStatsOffset;
   int blocks = 0;
   NVFP4_RETURN_IF(
-      launch_with_sm_count([&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, blocks, true); }));
+      launch_with_sm_count([&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, blocks, cudaStreamPerThread, true); }));
   return finish_quantize(t, gs, stats, blocks, out);
 }
 

@@ -23,8 +23,9 @@ struct DeviceInfo {
 
 struct BenchmarkResult {
   // quantize_ms: launches that overlap the previous one's end (programmatic dependent launch);
-  // quantize_serial_ms: launches that start after it.
-  double amax_ms = 0, quantize_ms = 0, quantize_serial_ms = 0, upload_ms = 0, download_ms = 0;
+  // quantize_serial_ms: launches that start after it; quantize_lanes_ms: launches dealt over three
+  // streams, as the pipeline's lanes of one GPU make them.
+  double amax_ms = 0, quantize_ms = 0, quantize_serial_ms = 0, quantize_lanes_ms = 0, upload_ms = 0, download_ms = 0;
   int iterations = 0;
 };
 

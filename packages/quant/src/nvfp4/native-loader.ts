@@ -74,6 +74,9 @@ export interface CudaBenchmarkResult {
   quantizeMs: number;
   /** Each launch starting after the previous one has ended, as a launch that follows a copy does. */
   quantizeSerialMs: number;
+  /** Launches dealt over three streams, each launch waiting for its own stream's previous one
+   * only, as the pipeline's lanes of one GPU launch them. */
+  quantizeLanesMs: number;
   /** One pageable host→device copy of data+scale, and device→host of packed+scales+row stats. */
   uploadMs: number;
   downloadMs: number;
