@@ -3,7 +3,7 @@
 # on tmpfs (/dev/shm), so reads and writes cost memory copies only. Per GPU count: wall time and the
 # manifest (SHA-256 of every shard) compared across counts; tmpfs-to-tmpfs cp and OpenSSL's
 # SHA-256 rate for context; the pipeline benchmark with per-GPU counters; one V8 CPU profile of
-# the converter's main thread (--gpus 4). Same carried files as gpu-convert-bench.sh:
+# the converter's main thread (with the largest GPU count). Same carried files as gpu-convert-bench.sh:
 #   bash packages/quant/bench/gpu-convert-ceiling.sh [SIZE=21GB] ["GPU counts"="1 2 4"]
 set -u
 SIZE=${1:-21GB}
@@ -21,7 +21,7 @@ SUMMARY=$OUT/summary.txt
 : > "$SUMMARY"
 say() { echo "$*" | tee -a "$SUMMARY"; }
 
-"${F[@]}" pipeline-bench --gpus 1,2,4 --rounds 10 --out "$OUT" > "$L/pipeline.log" 2>&1
+"${F[@]}" pipeline-bench --gpus "$(echo $GPUS | tr ' ' ',')" --rounds 10 --out "$OUT" > "$L/pipeline.log" 2>&1
 grep "GB/s\|IDENTICAL\|PROBLEMS" "$L/pipeline.log" | tee -a "$SUMMARY"
 say "openssl sha256, 16 MiB blocks: $(openssl speed -evp sha256 -bytes 16777216 -seconds 2 2>/dev/null | tail -1)"
 "${F[@]}" synth "$S/src" --family deepseek-v4 --size "$SIZE" > /dev/null 2>&1
@@ -38,8 +38,9 @@ run() {  # label, extra node flags, convert flags...
   rm -rf "$S/$label"/*.safetensors
 }
 for g in $GPUS; do run "g$g" "" --gpus "$g"; done
-run g4-budget2g "" --gpus 4 --memory-budget 2GiB
-run g4-prof "--cpu-prof --cpu-prof-dir=$OUT" --gpus 4
+MAX=$(echo $GPUS | tr ' ' '\n' | sort -n | tail -1)
+run "g$MAX-budget2g" "" --gpus "$MAX" --memory-budget 2GiB
+run "g$MAX-prof" "--cpu-prof --cpu-prof-dir=$OUT" --gpus "$MAX"
 tar czf "$OUT/logs.tgz" -C "$S" logs
 ls "$OUT"
 echo "== summary"; cat "$SUMMARY"
