@@ -627,15 +627,25 @@ struct DeviceBuffer {
   }
 };
 
+// Where a quantize launch writes: packed codes, scale bytes and its stats scratch.
+struct QuantizeOutputs {
+  DeviceBuffer packed, block_scales, stats;
+  std::string reserve(const Fp8TensorView& t);  // below, after stats_scratch_bytes
+  void release() {
+    packed.release();
+    block_scales.release();
+    stats.release();
+  }
+};
+
 struct Workspace {
-  DeviceBuffer data, scale, packed, block_scales, row_stats, scalars;
+  DeviceBuffer data, scale, scalars;
+  QuantizeOutputs out;
   void release() {
     data.release();
     scale.release();
-    packed.release();
-    block_scales.release();
-    row_stats.release();
     scalars.release();
+    out.release();
   }
 };
 Workspace g_ws;
@@ -756,7 +766,7 @@ std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed,
   if (t.rows == 0 || t.cols == 0) return "";
   if (!fits_rows_kernels(t)) return "tensor too large for the CUDA kernels (cols, block size or rows·cols/512 ≥ 2^30)";
   const int64_t cpr = stats_chunks_per_row(t);
-  // One resident wave: each block copies the scale rows into shared memory once.
+  // One resident wave: each block builds the scale tables in shared memory once.
   if (g_quantize_blocks_per_sm == 0) {
     NVFP4_CUDA_TRY(
         cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<ChunkLayout::kUniform>, kQuantizeThreads, 0));
@@ -865,11 +875,11 @@ std::string upload(const Fp8TensorView& t, Fp8TensorView& t_dev) {
   return "";
 }
 
-std::string reserve_outputs(const Fp8TensorView& t) {
+std::string QuantizeOutputs::reserve(const Fp8TensorView& t) {
   const size_t n = static_cast<size_t>(t.rows * t.cols);
-  NVFP4_CUDA_TRY(g_ws.packed.reserve(n / 2 + 16));
-  NVFP4_CUDA_TRY(g_ws.block_scales.reserve(n / kGroupSize + 16));
-  NVFP4_CUDA_TRY(g_ws.row_stats.reserve(stats_scratch_bytes(t)));
+  NVFP4_CUDA_TRY(packed.reserve(n / 2 + 16));
+  NVFP4_CUDA_TRY(block_scales.reserve(n / kGroupSize + 16));
+  NVFP4_CUDA_TRY(stats.reserve(stats_scratch_bytes(t)));
   return "";
 }
 
@@ -914,8 +924,8 @@ std::string quantize_device(const Fp8TensorView& t, float gs, uint8_t* d_packed,
                             QuantizeStats& out) {
   std::lock_guard<std::mutex> lock(g_mutex);
   NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(g_ws.row_stats.reserve(stats_scratch_bytes(t)));
-  void* row_stats = g_ws.row_stats.ptr;
+  NVFP4_CUDA_TRY(g_ws.out.stats.reserve(stats_scratch_bytes(t)));
+  void* row_stats = g_ws.out.stats.ptr;
   int blocks = 0;
   NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, blocks, cudaStreamPerThread, true));
   return finish_quantize(t, gs, row_stats, blocks, out);
@@ -937,10 +947,10 @@ std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uin
   NVFP4_RETURN_IF(ensure_device());
   Fp8TensorView t_dev;
   NVFP4_RETURN_IF(upload(t, t_dev));
-  NVFP4_RETURN_IF(reserve_outputs(t));
-  void* row_stats = g_ws.row_stats.ptr;
-  auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
-  auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
+  NVFP4_RETURN_IF(g_ws.out.reserve(t));
+  void* row_stats = g_ws.out.stats.ptr;
+  auto* d_packed = static_cast<uint8_t*>(g_ws.out.packed.ptr);
+  auto* d_scales = static_cast<uint8_t*>(g_ws.out.block_scales.ptr);
   int blocks = 0;
   NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, true));
   NVFP4_RETURN_IF(finish_quantize(t_dev, gs, row_stats, blocks, out));
@@ -958,17 +968,24 @@ namespace {
 // The pipeline's default lanes per GPU (DEFAULT_LANES_PER_GPU, src/nvfp4/cuda-pipeline.ts).
 constexpr int kBenchmarkLanes = 3;
 
+// Milliseconds from e0, recorded earlier, to the end of the work enqueued so far on the per-thread
+// stream (waits for it).
+std::string elapsed_ms(cudaEvent_t e0, cudaEvent_t e1, float& ms) {
+  NVFP4_CUDA_TRY(cudaEventRecord(e1, cudaStreamPerThread));
+  NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
+  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
+  return "";
+}
+
 // A stream with its own outputs, like one of the pipeline's lanes.
 struct BenchmarkLane {
   cudaStream_t stream = nullptr;
   cudaEvent_t done = nullptr;
-  DeviceBuffer packed, block_scales, stats;
+  QuantizeOutputs out;
   ~BenchmarkLane() {
     if (done != nullptr) cudaEventDestroy(done);
     if (stream != nullptr) cudaStreamDestroy(stream);
-    packed.release();
-    block_scales.release();
-    stats.release();
+    out.release();
   }
 };
 
@@ -976,31 +993,27 @@ struct BenchmarkLane {
 // a lane's launch waits for its own previous one only, as the pipeline's concurrent lanes' do.
 std::string time_quantize_on_lanes(const Fp8TensorView& t_dev, float gs, int iterations, cudaEvent_t e0, cudaEvent_t e1,
                                    double& ms_per_launch) {
-  const size_t n = static_cast<size_t>(t_dev.rows * t_dev.cols);
   BenchmarkLane lanes[kBenchmarkLanes];
   for (BenchmarkLane& l : lanes) {
     NVFP4_CUDA_TRY(cudaStreamCreateWithFlags(&l.stream, cudaStreamNonBlocking));
     NVFP4_CUDA_TRY(cudaEventCreateWithFlags(&l.done, cudaEventDisableTiming));
-    NVFP4_CUDA_TRY(l.packed.reserve(n / 2 + 16));
-    NVFP4_CUDA_TRY(l.block_scales.reserve(n / kGroupSize + 16));
-    NVFP4_CUDA_TRY(l.stats.reserve(stats_scratch_bytes(t_dev)));
+    NVFP4_RETURN_IF(l.out.reserve(t_dev));
   }
   NVFP4_CUDA_TRY(cudaEventRecord(e0, cudaStreamPerThread));
   for (BenchmarkLane& l : lanes) NVFP4_CUDA_TRY(cudaStreamWaitEvent(l.stream, e0, 0));
   int blocks = 0;
   for (int i = 0; i < iterations; i++) {
     BenchmarkLane& l = lanes[i % kBenchmarkLanes];
-    NVFP4_RETURN_IF(launch_quantize(t_dev, gs, static_cast<uint8_t*>(l.packed.ptr), static_cast<uint8_t*>(l.block_scales.ptr),
-                                    l.stats.ptr, blocks, l.stream, false));
+    NVFP4_RETURN_IF(launch_quantize(t_dev, gs, static_cast<uint8_t*>(l.out.packed.ptr),
+                                    static_cast<uint8_t*>(l.out.block_scales.ptr), l.out.stats.ptr, blocks, l.stream,
+                                    false));
   }
   for (BenchmarkLane& l : lanes) {
     NVFP4_CUDA_TRY(cudaEventRecord(l.done, l.stream));
     NVFP4_CUDA_TRY(cudaStreamWaitEvent(cudaStreamPerThread, l.done, 0));
   }
-  NVFP4_CUDA_TRY(cudaEventRecord(e1, cudaStreamPerThread));
-  NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
   float ms = 0.0f;
-  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
+  NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
   ms_per_launch = ms / iterations;
   return "";
 }
@@ -1016,17 +1029,15 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   NVFP4_CUDA_TRY(cudaEventCreate(&e1));
   float ms = 0.0f;
   Fp8TensorView t_dev;
-  NVFP4_RETURN_IF(reserve_outputs(t));
+  NVFP4_RETURN_IF(g_ws.out.reserve(t));
   NVFP4_CUDA_TRY(cudaEventRecord(e0));
   NVFP4_RETURN_IF(upload(t, t_dev));
-  NVFP4_CUDA_TRY(cudaEventRecord(e1));
-  NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
-  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
+  NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
   out.upload_ms = ms;
   auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
-  void* row_stats = g_ws.row_stats.ptr;
-  auto* d_packed = static_cast<uint8_t*>(g_ws.packed.ptr);
-  auto* d_scales = static_cast<uint8_t*>(g_ws.block_scales.ptr);
+  void* row_stats = g_ws.out.stats.ptr;
+  auto* d_packed = static_cast<uint8_t*>(g_ws.out.packed.ptr);
+  auto* d_scales = static_cast<uint8_t*>(g_ws.out.block_scales.ptr);
   // Warm-up (first launch loads the module).
   int blocks = 0;
   NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
@@ -1034,9 +1045,7 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
   NVFP4_CUDA_TRY(cudaDeviceSynchronize());
   NVFP4_CUDA_TRY(cudaEventRecord(e0));
   for (int i = 0; i < iterations; i++) NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
-  NVFP4_CUDA_TRY(cudaEventRecord(e1));
-  NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
-  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
+  NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
   out.amax_ms = ms / iterations;
   // Back to back, each launch overlapping the previous one's end (as consecutive quantize
   // launches do), then each waiting for it (as a launch after a copy does).
@@ -1045,9 +1054,7 @@ std::string benchmark(const Fp8TensorView& t, float gs, int iterations, Benchmar
     for (int i = 0; i < iterations; i++) {
       NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, overlap));
     }
-    NVFP4_CUDA_TRY(cudaEventRecord(e1));
-    NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
-    NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
+    NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
     (overlap ? out.quantize_ms : out.quantize_serial_ms) = ms / iterations;
   }
   NVFP4_RETURN_IF(time_quantize_on_lanes(t_dev, gs, iterations, e0, e1, out.quantize_lanes_ms));
