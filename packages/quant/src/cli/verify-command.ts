@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type Command, CommanderError } from "commander";
 import { z } from "zod";
+import { defaultPython } from "../python/python-env.ts";
 import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { parsePositiveInt } from "./options.ts";
@@ -69,7 +70,11 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
     .option("--expect-gaussian", "fail unless the median error is in NVFP4's band for Gaussian-like weights")
     .option("--generate-tokens <n>", "tokens to generate with vLLM (0 = skip)", parseNonNegative, 16)
     .option("--device <device>", "auto | cpu | cuda", "auto")
-    .option("--python <path>", "Python interpreter", process.env.FP4KIT_PYTHON ?? "python3")
+    .option(
+      "--python <path>",
+      "Python interpreter (default: FP4KIT_PYTHON, else the project environment of `npm run python-env`, else python3)",
+      defaultPython(),
+    )
     .option("--json", "print the script's JSON lines as they are")
     .addHelpText("after", HELP_AFTER)
     .action(async (dir: string, flags: VerifyFlags) => {
