@@ -1,4 +1,5 @@
 export * from "./agent.ts";
+export * from "./engines.ts";
 export * from "./metrics.ts";
 export * from "./runs.ts";
 export * from "./socket.ts";

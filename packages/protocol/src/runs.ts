@@ -1,4 +1,13 @@
 import { z } from "zod";
+import {
+  DEFAULT_ENGINE,
+  EngineSchema,
+  engineFormat,
+  formatNeedsInputScales,
+  OUTPUT_FORMAT_LABELS,
+  OutputFormatSchema,
+  unsupportedEngineChoice,
+} from "./engines.ts";
 
 /** Mirrors the RunKind/RunStatus enums of prisma/schema.prisma (a test in packages/db checks they agree). */
 export const RunKindSchema = z.enum(["INSPECT", "CONVERT", "CALIBRATE", "VERIFY"]);
@@ -25,14 +34,16 @@ const IgnoreRegexSchema = z
     { message: "not a valid regular expression" },
   );
 
-export const OutputFormatSchema = z.enum(["compressed-tensors", "modelopt"]);
-export type OutputFormat = z.infer<typeof OutputFormatSchema>;
-
 export const InspectOptionsSchema = z.object({}).strict();
 
 export const ConvertOptionsSchema = z
   .object({
-    format: OutputFormatSchema.default("compressed-tensors"),
+    /** The engine the output is for; it picks the format when none is given. */
+    engine: EngineSchema.default(DEFAULT_ENGINE),
+    /** Absent = the engine's format (ENGINE_PROFILES). */
+    format: OutputFormatSchema.optional(),
+    /** Write a combination the engine does not load (the reason becomes a warning). */
+    force: z.boolean().default(false),
     /** CPU threads for the native kernel (0 = all cores). */
     workers: z.number().int().min(0).max(512).default(0),
     /** GPUs to use (0 = CPU only). */
@@ -45,19 +56,39 @@ export const ConvertOptionsSchema = z
     ignore: z.array(IgnoreRegexSchema).max(64).default([]),
     /** Attention projections on NVFP4 too; absent = the family preset's default (on for V3/V3.2, off for V4). */
     quantizeAttention: z.boolean().optional(),
-    /** ModelOpt only: activation global scale when no calibration file exists (warned loudly). */
+    /** W4A4 formats only: activation global scale when no calibration file exists (warned loudly). */
     inputScale: z.number().positive().optional(),
-    /** ModelOpt only: JSON file of per-module input scales, under an allowed root. */
+    /** W4A4 formats only: JSON file of per-module input scales, under an allowed root. */
     calibrationFile: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
-    if (o.format === "modelopt" && o.inputScale === undefined && o.calibrationFile === undefined) {
+    const format = engineFormat(o.engine, o.format);
+    const scales = o.inputScale !== undefined || o.calibrationFile !== undefined;
+    if (formatNeedsInputScales(format) && !scales) {
       ctx.addIssue({
         code: "custom",
         path: ["format"],
-        message: "ModelOpt NVFP4 needs activation input scales: give calibrationFile or inputScale",
+        message: `${OUTPUT_FORMAT_LABELS[format]} needs activation input scales: give calibrationFile or inputScale`,
       });
+    }
+    if (!formatNeedsInputScales(format) && scales) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["inputScale"],
+        message: `input scales apply only to W4A4 formats; ${OUTPUT_FORMAT_LABELS[format]} is weight-only and has none`,
+      });
+    }
+    if (o.inputScale !== undefined && o.calibrationFile !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["inputScale"],
+        message: "give either a calibration file or one input scale for every module, not both",
+      });
+    }
+    const problem = unsupportedEngineChoice({ engine: o.engine, format });
+    if (problem !== undefined && !o.force) {
+      ctx.addIssue({ code: "custom", path: ["format"], message: problem });
     }
   });
 

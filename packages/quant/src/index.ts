@@ -1,6 +1,8 @@
 export * from "./cli/main.ts";
 export * from "./codecs/index.ts";
 export * from "./convert/index.ts";
+export * from "./engines/index.ts";
+export * from "./formats/index.ts";
 export * from "./inspect/index.ts";
 export * from "./nvfp4/index.ts";
 export * from "./quality/index.ts";
@@ -8,3 +10,4 @@ export * from "./rules/index.ts";
 export * from "./safetensors/index.ts";
 export * from "./synthetic/index.ts";
 export * from "./util/bytes.ts";
+export { FP4KIT_VERSION } from "./version.ts";

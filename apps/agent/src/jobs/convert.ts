@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { engineFormat } from "@fp4kit/protocol";
 import { type JobContext, type JobResult, JobStoppedError, type StopReason } from "./context.ts";
 import type { ConvertControlMessage, ConvertWorkerInput, ConvertWorkerMessage } from "./convert-messages.ts";
 
@@ -21,7 +22,9 @@ export function runConvert(
     options: job.options,
     calibrationFile: options.calibrationFile,
   };
-  ctx.system(`converting ${input.source} → ${input.dest} (${job.options.format})`);
+  ctx.system(
+    `converting ${input.source} → ${input.dest} (${engineFormat(job.options.engine, job.options.format)} for ${job.options.engine})`,
+  );
   const worker = new Worker(new URL("./convert-worker.mjs", import.meta.url), { workerData: input });
 
   return new Promise<JobResult>((resolve, reject) => {

@@ -1,6 +1,14 @@
 /** `fp4kit convert --src DIR --dst DIR`: FP8 checkpoint → NVFP4 checkpoint (Path A). */
 import { resolve } from "node:path";
-import type { OutputFormat } from "@fp4kit/protocol";
+import {
+  DEFAULT_ENGINE,
+  ENGINE_PROFILES,
+  type Engine,
+  EngineSchema,
+  OUTPUT_FORMAT_LABELS,
+  type OutputFormat,
+  OutputFormatSchema,
+} from "@fp4kit/protocol";
 import cliProgress from "cli-progress";
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type ConvertResult, convertCheckpoint } from "../convert/convert.ts";
@@ -16,7 +24,9 @@ import { parseFamily, parseRegex, parseSize } from "./options.ts";
 interface ConvertFlags {
   src: string;
   dst: string;
-  format: OutputFormat;
+  engine: Engine;
+  format?: OutputFormat;
+  force?: boolean;
   workers: number;
   gpus: number;
   shardSize: number;
@@ -42,13 +52,24 @@ What it does:
   anything not FP8 are copied bit for bit. On V4 the attention stays FP8 unless
   --quantize-attention. \`fp4kit inspect\` shows the plan without converting.
 
-Output formats:
-  compressed-tensors (default)  NVFP4A16, weight-only: <m>.weight_packed, <m>.weight_scale,
+Engines and formats:
+  --engine picks what the output is for and, unless --format is given, the format that engine
+  loads; targets and ignore lists name the modules both as the checkpoint does and as the engine
+  asks for them. Combinations no engine loads (V4 with NVFP4 attention, TensorRT-LLM with
+  compressed-tensors, ...) are refused with the reason unless --force.
+    vllm (default)   compressed-tensors (NVFP4A16); also loads compressed-tensors-w4a4 and modelopt
+    sglang           modelopt
+    trtllm           modelopt
+  compressed-tensors            NVFP4A16, weight-only: <m>.weight_packed, <m>.weight_scale,
                                 <m>.weight_global_scale (= 1/gs); kept FP8 weights stay FP8 block.
+  compressed-tensors-w4a4       NVFP4 W4A4: the same plus <m>.input_global_scale (= 1/input scale).
   modelopt                      NVFP4 W4A4: <m>.weight, <m>.weight_scale, <m>.weight_scale_2 (= gs),
-                                <m>.input_scale, plus hf_quant_config.json. Needs activation input
-                                scales: --calibration-file (JSON, see packages/quant/docs/output-formats.md)
-                                or --input-scale X (the same value everywhere: warned loudly).
+                                <m>.input_scale, plus hf_quant_config.json. On DeepSeek V4 this is
+                                NVIDIA's layout: routed experts NVFP4, everything else FP8 as in the
+                                source, moe_quant_algo NVFP4 (and quant_cfg.json for TensorRT-LLM).
+  W4A4 formats need activation input scales: --calibration-file (JSON, see
+  packages/quant/docs/output-formats.md) or --input-scale X (the same value everywhere: warned loudly).
+  Which engine version each output is proven against, and how: packages/quant/docs/engines.md.
   config.json's quantization_config is replaced to describe exactly what was written; every other
   non-tensor file is copied.
 
@@ -64,21 +85,27 @@ Beside the output:
 
 Examples:
   fp4kit convert --src ./DeepSeek-V4-Pro-FP8 --dst ./DeepSeek-V4-Pro-NVFP4
-  fp4kit convert --src ./ckpt --dst ./out --format modelopt --calibration-file calib.json
+  fp4kit convert --src ./ckpt --dst ./out --engine sglang --calibration-file calib.json
   fp4kit convert --src ./ckpt --dst ./out --ignore 'layers\\.0\\.' --shard-size 4GB --kernel cpu
 `;
 
 export function registerConvertCommand(program: Command, io: CliIo): void {
   program
     .command("convert")
-    .description("convert an FP8 checkpoint to NVFP4 (compressed-tensors NVFP4A16 or ModelOpt NVFP4)")
+    .description("convert an FP8 checkpoint to NVFP4 that vLLM, SGLang or TensorRT-LLM loads as it is")
     .requiredOption("--src <dir>", "FP8 checkpoint directory")
     .requiredOption("--dst <dir>", "output directory (created; re-running into it resumes)")
     .addOption(
-      new Option("--format <format>", "output format")
-        .choices(["compressed-tensors", "modelopt"])
-        .default("compressed-tensors"),
+      new Option("--engine <engine>", "inference engine the output is for")
+        .choices([...EngineSchema.options])
+        .default(DEFAULT_ENGINE),
     )
+    .addOption(
+      new Option("--format <format>", "output format (default: the engine's)").choices([
+        ...OutputFormatSchema.options,
+      ]),
+    )
+    .option("--force", "write a combination the engine does not load (the reason becomes a warning)")
     .option("--workers <n>", "CPU threads of the native kernel (0 = all cores)", parseCount, 0)
     .option(
       "--gpus <n>",
@@ -100,10 +127,13 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
     .option("--no-quantize-attention", "keep attention projections in FP8")
     .option(
       "--input-scale <x>",
-      "ModelOpt: one activation input scale for every module (uncalibrated!)",
+      "W4A4 formats: one activation input scale for every module (uncalibrated!)",
       parsePositive,
     )
-    .option("--calibration-file <file>", "ModelOpt: JSON with each module's activation amax or input scale")
+    .option(
+      "--calibration-file <file>",
+      "W4A4 formats: JSON with each module's activation amax or input scale",
+    )
     .addOption(
       new Option("--kernel <kernel>", "NVFP4 kernel: auto = fastest usable")
         .choices([...KERNEL_PREFERENCES])
@@ -133,7 +163,9 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
           {
             src: resolve(io.cwd, flags.src),
             dst: resolve(io.cwd, flags.dst),
+            engine: flags.engine,
             format: flags.format,
+            force: flags.force,
             workers: flags.workers,
             gpus: flags.gpus,
             shardSizeBytes: flags.shardSize,
@@ -238,7 +270,7 @@ function renderSummary(r: ConvertResult): string {
     undefined,
   );
   const lines = [
-    `converted ${r.family} → ${r.format === "compressed-tensors" ? "compressed-tensors NVFP4A16" : "ModelOpt NVFP4"} in ${r.dst}`,
+    `converted ${r.family} → ${OUTPUT_FORMAT_LABELS[r.format]} for ${ENGINE_PROFILES[r.engine].label} in ${r.dst}`,
     `  shards   ${r.shards.length}${resumed > 0 ? ` (${resumed} kept from an earlier run)` : ""}`,
     `  size     ${formatBytes(r.inputBytes)} FP8 → ${formatBytes(r.outputBytes)} (${(r.inputBytes / Math.max(r.outputBytes, 1)).toFixed(2)}× smaller)`,
     `  speed    ${formatBytes(r.convertedBytes)} converted in ${formatSeconds(r.seconds)} (${formatBytes(r.throughputBytesPerSec)}/s of FP8 input)`,

@@ -1,5 +1,5 @@
 /**
- * Activation input scales for ModelOpt NVFP4 (W4A4). Engines multiply activations by 1/input_scale
+ * Activation input scales of the W4A4 formats (ModelOpt NVFP4, compressed-tensors NVFP4). Engines multiply activations by 1/input_scale
  * before the FP4 quantization of the activations, so every quantized Linear needs one.
  *
  * Calibration file (JSON, documented in docs/output-formats.md):
@@ -11,8 +11,8 @@
  * kind "input_scale": the values are written as they are.
  */
 import { readFile } from "node:fs/promises";
-import type { OutputFormat } from "@fp4kit/protocol";
 import { z } from "zod";
+import type { OutputFormatModule } from "../formats/types.ts";
 import { NVFP4_GLOBAL_SCALE_DIVISOR } from "../nvfp4/reference.ts";
 import { ConvertError } from "./errors.ts";
 
@@ -26,7 +26,7 @@ export const CalibrationFileSchema = z
   .strict();
 export type CalibrationFile = z.infer<typeof CalibrationFileSchema>;
 
-/** Where the input scales of a ModelOpt output come from; recorded in the quality report. */
+/** Where the input scales of a W4A4 output come from; recorded in the quality report. */
 export type InputScaleSource =
   | { kind: "calibration"; file: string; values: "amax" | "input_scale"; modules: number }
   | { kind: "flag"; value: number; warning: string };
@@ -85,7 +85,7 @@ export async function loadCalibrationFile(
   if (missing.length > 0) {
     throw new ConvertError(
       "CALIBRATION",
-      `${path}: no ${file.kind} for module "${missing[0]}"${missing.length > 1 ? ` (and ${missing.length - 1} more quantized modules)` : ""}; ModelOpt NVFP4 needs an input scale for every quantized Linear`,
+      `${path}: no ${file.kind} for module "${missing[0]}"${missing.length > 1 ? ` (and ${missing.length - 1} more quantized modules)` : ""}; a W4A4 output needs an input scale for every quantized Linear`,
       { file: path, tensor: `${missing[0]}.weight` },
     );
   }
@@ -96,19 +96,19 @@ export async function loadCalibrationFile(
   };
 }
 
-/** The input scales of a ModelOpt output; none for compressed-tensors (weight-only). */
+/** The input scales of a W4A4 output; none for a weight-only format. */
 export async function resolveInputScales(
-  format: OutputFormat,
+  format: OutputFormatModule,
   source: { calibrationFile: string | undefined; inputScale: number | undefined },
   quantizedModules: readonly string[],
 ): Promise<InputScales | undefined> {
-  if (format !== "modelopt") return undefined;
+  if (!format.needsInputScales) return undefined;
   if (source.calibrationFile !== undefined)
     return loadCalibrationFile(source.calibrationFile, quantizedModules);
   if (source.inputScale !== undefined) return flagInputScales(source.inputScale);
   // The options schema already refuses this; kept so that no path writes ModelOpt without input scales.
   throw new ConvertError(
     "INVALID_OPTIONS",
-    "ModelOpt NVFP4 needs activation input scales: give a calibration file or an input scale",
+    `${format.id} needs activation input scales: give a calibration file or an input scale`,
   );
 }

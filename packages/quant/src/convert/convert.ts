@@ -5,7 +5,11 @@
  *   per shard: read + quantize + write, then manifest → config, index, other files, reports.
  */
 import { join } from "node:path";
-import type { OutputFormat } from "@fp4kit/protocol";
+import type { Engine, OutputFormat } from "@fp4kit/protocol";
+import { type EngineTarget, resolveEngineTarget } from "../engines/profile.ts";
+import { engineModules } from "../engines/vocabulary.ts";
+import { outputFormat } from "../formats/index.ts";
+import type { OutputFormatModule, QuantizationConfigs } from "../formats/types.ts";
 import type { Nvfp4Kernel, Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import {
   buildQualityReport,
@@ -41,10 +45,9 @@ import {
   type ResolvedConvertOptions,
   resolveConvertOptions,
 } from "./options.ts";
-import { type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
+import { type OutputLayout, type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
 import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
-import { buildQuantizationConfigs } from "./quant-config.ts";
 import { Sha256Worker } from "./sha256-worker.ts";
 import { type ShardWriterContext, writeShard } from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
@@ -71,6 +74,8 @@ export interface ConvertedShard {
 
 export interface ConvertResult {
   dst: string;
+  /** The engine the output is for, and the format written for it. */
+  engine: Engine;
   format: OutputFormat;
   family: ModelFamily;
   kernel: { name: Nvfp4KernelName; description: string; reason: string };
@@ -106,16 +111,23 @@ export async function convertCheckpoint(
   }
 
   const checkpoint = await Checkpoint.open(o.src);
+  const format = outputFormat(o.format);
   const plan = planCheckpoint(checkpoint, {
     family: o.family,
     quantizeAttention: o.quantizeAttention,
     ignore: o.ignore,
+    familyOptions: format.presetOptions,
   });
-  const layout = planOutputLayout(plan, o.format, o.shardSizeBytes);
-  const inputScales = await resolveInputScales(o.format, o, layout.modules.quantized);
+  const target = resolveEngineTarget(o, plan.family.family);
+  const layout = planOutputLayout(plan, format, o.shardSizeBytes);
+  const inputScales = await resolveInputScales(format, o, layout.modules.quantized);
   const configText = await readConfigText(checkpoint);
-  const planHash = computePlanHash(checkpoint, configText, layout, inputScales);
-  const warnings = conversionWarnings(o, layout, inputScales, configText !== undefined);
+  const configs = buildConfigs(format, target, checkpoint, plan, layout);
+  const planHash = computePlanHash(checkpoint, configText, layout, inputScales, configs);
+  const warnings = [
+    ...target.warnings,
+    ...conversionWarnings(o, layout, inputScales, configText !== undefined),
+  ];
   const progress = new ProgressTracker(
     { bytes: checkpoint.tensorBytes, tensors: plan.tensors.length },
     hooks.onProgress ?? (() => undefined),
@@ -158,6 +170,7 @@ export async function convertCheckpoint(
   progress.start();
   const context = shardWriterContext(
     o,
+    format,
     checkpoint,
     plan,
     todo,
@@ -191,13 +204,7 @@ export async function convertCheckpoint(
     warnings,
   );
   const qualityMarkdown = renderQualityMarkdown(quality);
-  await writeSideFiles(
-    checkpoint,
-    o.dst,
-    configText,
-    layout,
-    buildQuantizationConfigs(o.format, layout.modules, plan.fp8Block.used),
-  );
+  await writeSideFiles(checkpoint, o.dst, configText, layout, configs);
   await writeFileAtomic(join(o.dst, QUALITY_JSON_FILE), `${JSON.stringify(quality, null, 2)}\n`);
   await writeFileAtomic(join(o.dst, QUALITY_MARKDOWN_FILE), qualityMarkdown);
   manifest.complete = true;
@@ -210,6 +217,7 @@ export async function convertCheckpoint(
   const throughput = seconds > 0 ? convertedBytes / seconds : 0;
   return {
     dst: o.dst,
+    engine: o.engine,
     format: o.format,
     family: plan.family.family,
     kernel: { name: kernel.name, description: kernel.description, reason: selection.reason },
@@ -223,6 +231,7 @@ export async function convertCheckpoint(
     qualityMarkdown,
     warnings,
     summary: {
+      engine: o.engine,
       format: o.format,
       family: plan.family.family,
       kernel: kernel.description,
@@ -252,6 +261,7 @@ const CPU_KERNEL_CALLS_IN_FLIGHT = 2;
 /** Everything the shard writer shares across the shards of one run. */
 function shardWriterContext(
   o: ResolvedConvertOptions,
+  format: OutputFormatModule,
   checkpoint: Checkpoint,
   plan: CheckpointPlan,
   todo: readonly OutputShard[],
@@ -277,7 +287,7 @@ function shardWriterContext(
   const loader = new Fp8Loader(reader, scaleOf, consumers, budget / 2, pool);
   const compute = new ComputeQueue(o.computeConcurrency ?? kernel.concurrency ?? CPU_KERNEL_CALLS_IN_FLIGHT);
   const producer: UnitProducerContext = {
-    format: o.format,
+    format,
     kernel,
     compute,
     reader,
@@ -296,6 +306,34 @@ function shardWriterContext(
     signal,
     onUnitWritten: (unit: OutputUnit) => progress.unitWritten(unit),
   };
+}
+
+/**
+ * config.json's quantization part and the side files, in the format's dialect and, where the
+ * engine's contract lists them, in the engine's own module names too.
+ */
+export function buildConfigs(
+  format: OutputFormatModule,
+  target: EngineTarget,
+  checkpoint: Checkpoint,
+  plan: CheckpointPlan,
+  layout: OutputLayout,
+): QuantizationConfigs {
+  const m = layout.modules;
+  const linearModules = [...m.quantized, ...m.fp8Block, ...m.unquantized, ...m.mxfp4];
+  const vocabulary = target.formatContract?.vocabulary;
+  const config = checkpoint.config as Record<string, unknown> | undefined;
+  return format.buildConfigs({
+    family: plan.family.family,
+    modules: m,
+    fp8Block: plan.fp8Block.used,
+    sourceQuantizationConfig: config?.quantization_config as Record<string, unknown> | undefined,
+    engineModules:
+      vocabulary === undefined
+        ? []
+        : engineModules(vocabulary, { linearModules, numHiddenLayers: checkpoint.config?.num_hidden_layers }),
+    carryOverKeys: target.contract.carryOverKeys,
+  });
 }
 
 function reportedInputScales(scales: InputScales): QualityReport["inputScales"] {

@@ -5,6 +5,8 @@
 export type ConvertErrorCode =
   /** An option or option combination is invalid (bad regex, ModelOpt without input scales, ...). */
   | "INVALID_OPTIONS"
+  /** The target engine loads no checkpoint of this format, family and options (not forced). */
+  | "ENGINE_UNSUPPORTED"
   /** The calibration file is unreadable, malformed, or lacks a quantized module. */
   | "CALIBRATION"
   /** The destination holds another conversion, or files fp4kit did not write. */

@@ -1,9 +1,14 @@
 /** FP8 → NVFP4 checkpoint conversion (Path A). */
 export { type CalibrationFile, CalibrationFileSchema, type InputScaleSource } from "./calibration.ts";
-export { type ConvertedShard, type ConvertHooks, type ConvertResult, convertCheckpoint } from "./convert.ts";
+export {
+  buildConfigs,
+  type ConvertedShard,
+  type ConvertHooks,
+  type ConvertResult,
+  convertCheckpoint,
+} from "./convert.ts";
 export { ConvertError, type ConvertErrorCode } from "./errors.ts";
 export { MANIFEST_FILE, type Manifest, ManifestSchema } from "./manifest.ts";
-export { compactModuleList, entryMatcher, type PatternDialect } from "./module-patterns.ts";
 export {
   type ConvertCheckpointOptions,
   type ConvertOptionsInput,
@@ -20,5 +25,3 @@ export {
   planOutputLayout,
 } from "./output-layout.ts";
 export type { ConvertProgressEvent } from "./progress.ts";
-export { buildQuantizationConfigs, FP4KIT_VERSION, type QuantizationConfigs } from "./quant-config.ts";
-export { HF_QUANT_CONFIG_FILE } from "./side-files.ts";

@@ -4,7 +4,7 @@
  * local run has (paths, kernel choice, overwrite) and validates the combination.
  */
 import { resolve } from "node:path";
-import { ConvertOptionsSchema, type OutputFormat } from "@fp4kit/protocol";
+import { ConvertOptionsSchema, type Engine, engineFormat, type OutputFormat } from "@fp4kit/protocol";
 import type { z } from "zod";
 import type { Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import type { ModelFamily } from "../rules/types.ts";
@@ -43,7 +43,11 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
 export interface ResolvedConvertOptions {
   src: string;
   dst: string;
+  engine: Engine;
+  /** The format given, else the engine's. */
   format: OutputFormat;
+  /** Write a combination the engine does not load (its reason becomes a warning). */
+  force: boolean;
   /** CPU threads for the native kernel; 0 = all cores. */
   workers: number;
   /** 0 = CPU kernels only; ≥ 1 = try CUDA first, spread over GPUs 0..gpus-1. */
@@ -91,25 +95,15 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
     );
   }
   const o = parsed.data;
-  if (o.inputScale !== undefined && o.calibrationFile !== undefined) {
-    throw new ConvertError(
-      "INVALID_OPTIONS",
-      "give either a calibration file or one input scale for every module, not both",
-    );
-  }
-  if (o.format === "compressed-tensors" && (o.inputScale !== undefined || o.calibrationFile !== undefined)) {
-    throw new ConvertError(
-      "INVALID_OPTIONS",
-      "input scales apply only to --format modelopt (W4A4); compressed-tensors NVFP4A16 is weight-only and has none",
-    );
-  }
   if (src.trim() === "" || dst.trim() === "") {
     throw new ConvertError("INVALID_OPTIONS", "both a source and a destination directory are needed");
   }
   return {
     src: resolve(src),
     dst: resolve(dst),
-    format: o.format,
+    engine: o.engine,
+    format: engineFormat(o.engine, o.format),
+    force: o.force,
     workers: o.workers,
     gpus: o.gpus,
     shardSizeBytes: o.shardSizeBytes,

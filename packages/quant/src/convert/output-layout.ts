@@ -5,19 +5,13 @@
  * plan and the options, so shard N's bytes never depend on timing, workers or kernel, and a
  * resumed run writes exactly the shards an uninterrupted one would.
  */
-import type { OutputFormat } from "@fp4kit/protocol";
+import { tensor as output } from "../formats/tensors.ts";
+import type { OutputFormatModule, OutputModules, OutputTensor } from "../formats/types.ts";
 import type { CheckpointPlan } from "../rules/plan.ts";
-import { NVFP4_GROUP } from "../rules/plan.ts";
 import type { TensorPlan } from "../rules/types.ts";
-import { type Dtype, tensorByteLength } from "../safetensors/dtypes.ts";
 import { shardFileName } from "../synthetic/generate.ts";
 
-export interface OutputTensor {
-  name: string;
-  dtype: Dtype;
-  shape: number[];
-  bytes: number;
-}
+export type { OutputModules, OutputTensor };
 
 interface UnitBase {
   /** Position in the output (units are written in this order). */
@@ -29,7 +23,10 @@ interface UnitBase {
   outputBytes: number;
 }
 
-/** Tensors written exactly as in the source (kept tensors, MXFP4 weights with their scales). */
+/**
+ * Tensors written exactly as in the source (kept tensors, MXFP4 weights with their scales, and
+ * FP8 weights with their scale companion where the format keeps the source's FP8 layout).
+ */
 export interface CopyUnit extends UnitBase {
   kind: "copy";
 }
@@ -42,7 +39,7 @@ export interface QuantizeUnit extends UnitBase {
   module: string;
 }
 
-/** An FP8 weight kept as FP8 block (compressed-tensors group_1): weight as is, scale as F32 `weight_scale`. */
+/** An FP8 weight kept as FP8 block (compressed-tensors): weight as is, scale as F32 `weight_scale`. */
 export interface KeepFp8Unit extends UnitBase {
   kind: "keep-fp8";
   weight: TensorPlan;
@@ -69,20 +66,8 @@ export interface OutputShard {
   sourceBytes: number;
 }
 
-/** Module names by how the output stores them; quantization_config is written from these. */
-export interface OutputModules {
-  /** NVFP4. */
-  quantized: string[];
-  /** FP8 block weights kept as FP8 (compressed-tensors only). */
-  fp8Block: string[];
-  /** Linear-like weights (2-D `.weight`) kept unquantized, in their source dtype or as BF16. */
-  unquantized: string[];
-  /** Already-FP4 (MXFP4) weights copied as they are. */
-  mxfp4: string[];
-}
-
 export interface OutputLayout {
-  format: OutputFormat;
+  format: OutputFormatModule["id"];
   units: OutputUnit[];
   shards: OutputShard[];
   /** Sum of all output tensor bytes: the index's metadata.total_size. */
@@ -96,42 +81,15 @@ export function moduleOf(weightName: string): string {
   return weightName.endsWith(WEIGHT_SUFFIX) ? weightName.slice(0, -WEIGHT_SUFFIX.length) : weightName;
 }
 
-function output(name: string, dtype: Dtype, shape: number[]): OutputTensor {
-  return { name, dtype, shape, bytes: tensorByteLength(dtype, shape) ?? 0 };
-}
-
-/** NVFP4 output tensors of one module, in the order they are written. */
-export function nvfp4Outputs(
-  format: OutputFormat,
-  module: string,
-  rows: number,
-  cols: number,
-): OutputTensor[] {
-  const packed = [rows, cols / 2];
-  const scales = [rows, cols / NVFP4_GROUP];
-  if (format === "compressed-tensors") {
-    return [
-      output(`${module}.weight_packed`, "U8", packed),
-      output(`${module}.weight_scale`, "F8_E4M3", scales),
-      output(`${module}.weight_global_scale`, "F32", [1]),
-    ];
-  }
-  return [
-    output(`${module}.weight`, "U8", packed),
-    output(`${module}.weight_scale`, "F8_E4M3", scales),
-    output(`${module}.weight_scale_2`, "F32", []),
-    output(`${module}.input_scale`, "F32", []),
-  ];
-}
-
 export function planOutputLayout(
   plan: CheckpointPlan,
-  format: OutputFormat,
+  format: OutputFormatModule,
   shardSizeBytes: number,
 ): OutputLayout {
   const units: OutputUnit[] = [];
   const modules: OutputModules = { quantized: [], fp8Block: [], unquantized: [], mxfp4: [] };
   const perTensorScaled = new Set(plan.fp8Block.perTensorScaled);
+  const keptFp8 = format.keptFp8(plan.family.family);
 
   for (const tensor of plan.tensors) {
     // Scale companions are read and written by their weight's unit.
@@ -145,13 +103,23 @@ export function planOutputLayout(
         unit(
           { kind: "quantize", index, weight: tensor, scale, module },
           [tensor, scale],
-          nvfp4Outputs(format, module, rows, cols),
+          format.nvfp4Outputs(module, rows, cols),
         ),
       );
       modules.quantized.push(module);
     } else if (tensor.sourceFormat === "fp8-block" && scale !== undefined) {
-      const keepAsFp8 = format === "compressed-tensors" && !perTensorScaled.has(tensor.name);
-      if (keepAsFp8) {
+      // A per-tensor scale is not the block scheme the config describes: such weights become BF16.
+      const storage = perTensorScaled.has(tensor.name) ? "bf16" : keptFp8;
+      if (storage === "source") {
+        units.push(
+          unit(
+            { kind: "copy", index },
+            [tensor, scale],
+            [output(tensor.name, tensor.dtype, tensor.shape), output(scale.name, scale.dtype, scale.shape)],
+          ),
+        );
+        modules.fp8Block.push(module);
+      } else if (storage === "fp8-block") {
         const outputs = [
           output(tensor.name, tensor.dtype, tensor.shape),
           output(`${module}.weight_scale`, "F32", scale.shape),
@@ -184,7 +152,13 @@ export function planOutputLayout(
     }
   }
   const shards = assignShards(units, shardSizeBytes);
-  return { format, units, shards, totalSize: units.reduce((s, u) => s + u.outputBytes, 0), modules };
+  return {
+    format: format.id,
+    units,
+    shards,
+    totalSize: units.reduce((s, u) => s + u.outputBytes, 0),
+    modules,
+  };
 }
 
 /** A 2-D `.weight` that is not a lookup table: what engines build a Linear for. */

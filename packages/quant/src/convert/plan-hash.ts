@@ -1,22 +1,25 @@
 /**
  * The identity of a conversion's output: a hash of everything that decides its bytes — the source
  * tensors (names, dtypes, shapes, offsets, shard sizes), its config.json, and the output layout with
- * every per-tensor decision (fused group, FP8 block, input scale). Workers, kernel and memory budget
+ * every per-tensor decision (fused group, FP8 block, input scale), and the config and side files
+ * written for the target engine. Workers, kernel and memory budget
  * are not in it: they never change the bytes. A destination holding a manifest with another hash
  * holds another conversion.
  */
 import { createHash } from "node:crypto";
+import type { QuantizationConfigs } from "../formats/types.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import type { InputScales } from "./calibration.ts";
 import type { OutputLayout } from "./output-layout.ts";
 
-const HASH_VERSION = "fp4kit-convert/1";
+const HASH_VERSION = "fp4kit-convert/2";
 
 export function computePlanHash(
   checkpoint: Checkpoint,
   configText: string | undefined,
   layout: OutputLayout,
   inputScales: InputScales | undefined,
+  configs: QuantizationConfigs,
 ): string {
   const hash = createHash("sha256");
   const add = (value: unknown) => hash.update(`${JSON.stringify(value)}\n`);
@@ -47,5 +50,6 @@ export function computePlanHash(
       ]);
     }
   }
+  add(configs);
   return hash.digest("hex");
 }

@@ -1,22 +1,25 @@
 /**
- * The output's non-tensor files: config.json with its quantization_config replaced (every other
- * field kept, in order), hf_quant_config.json for ModelOpt, a fresh safetensors index, and every
- * other file of the source (tokenizer, generation_config, *.py, subfolders) copied byte for byte.
+ * The output's non-tensor files: config.json with its quantization_config replaced and the fields
+ * the format sets for its engines (every other field kept, in order), the format's JSON side files
+ * (hf_quant_config.json, quant_cfg.json), a fresh safetensors index, and every other file of the
+ * source (tokenizer, generation_config, *.py, subfolders) copied byte for byte.
  */
 import { cp, readdir, readFile, rm } from "node:fs/promises";
 import { basename, join, resolve, sep } from "node:path";
+import { HF_QUANT_CONFIG_FILE, QUANT_CFG_FILE } from "../formats/modelopt.ts";
+import type { QuantizationConfigs } from "../formats/types.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { CONFIG_FILE, INDEX_FILE } from "../safetensors/json-files.ts";
 import { PARTIAL_SUFFIX } from "../safetensors/writer.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { MANIFEST_FILE } from "./manifest.ts";
 import type { OutputLayout } from "./output-layout.ts";
-import type { QuantizationConfigs } from "./quant-config.ts";
 
-export const HF_QUANT_CONFIG_FILE = "hf_quant_config.json";
+/** Side files a format may write; a source's own copies describe the source's quantization. */
+const FORMAT_SIDE_FILES = [HF_QUANT_CONFIG_FILE, QUANT_CFG_FILE];
 
 /** Source files never copied: fp4kit rewrites them, or they describe the source's own quantization. */
-const REWRITTEN = new Set([CONFIG_FILE, INDEX_FILE, HF_QUANT_CONFIG_FILE, MANIFEST_FILE]);
+const REWRITTEN = new Set([CONFIG_FILE, INDEX_FILE, MANIFEST_FILE, ...FORMAT_SIDE_FILES]);
 
 export async function readConfigText(checkpoint: Checkpoint): Promise<string | undefined> {
   try {
@@ -27,17 +30,23 @@ export async function readConfigText(checkpoint: Checkpoint): Promise<string | u
   }
 }
 
-/** config.json with `quantization_config` replaced in place (or removed when nothing is quantized). */
+/**
+ * config.json with `quantization_config` replaced in place (or removed when nothing is quantized)
+ * and the format's top-level fields set (in place when present, else appended).
+ */
 export function rewriteConfig(configText: string, configs: QuantizationConfigs): string {
   const config = JSON.parse(configText) as Record<string, unknown>;
   const next = configs.quantizationConfig;
   const rewritten: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    if (key !== "quantization_config") rewritten[key] = value;
-    else if (next !== undefined) rewritten[key] = next;
+    if (key === "quantization_config") {
+      if (next !== undefined) rewritten[key] = next;
+    } else rewritten[key] = Object.hasOwn(configs.configFields, key) ? configs.configFields[key] : value;
   }
   if (next !== undefined && !Object.hasOwn(config, "quantization_config"))
     rewritten.quantization_config = next;
+  for (const [key, value] of Object.entries(configs.configFields))
+    if (!Object.hasOwn(rewritten, key)) rewritten[key] = value;
   return `${JSON.stringify(rewritten, null, 2)}\n`;
 }
 
@@ -61,13 +70,10 @@ export async function writeSideFiles(
   await writeFileAtomic(join(dst, INDEX_FILE), buildIndex(layout));
   if (configText !== undefined)
     await writeFileAtomic(join(dst, CONFIG_FILE), rewriteConfig(configText, configs));
-  if (configs.hfQuantConfig !== undefined) {
-    await writeFileAtomic(
-      join(dst, HF_QUANT_CONFIG_FILE),
-      `${JSON.stringify(configs.hfQuantConfig, null, 2)}\n`,
-    );
-  } else {
-    await rm(join(dst, HF_QUANT_CONFIG_FILE), { force: true });
+  for (const file of FORMAT_SIDE_FILES) {
+    const json = configs.sideFiles[file];
+    if (json === undefined) await rm(join(dst, file), { force: true });
+    else await writeFileAtomic(join(dst, file), `${JSON.stringify(json, null, 2)}\n`);
   }
 }
 

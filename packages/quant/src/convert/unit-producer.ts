@@ -3,7 +3,7 @@
  * of their turn. Units made of source bytes are not produced: the shard writer streams them
  * (unit-streamer.ts).
  */
-import type { OutputFormat } from "@fp4kit/protocol";
+import type { OutputFormatModule } from "../formats/types.ts";
 import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
 import { relativeRmsError } from "../nvfp4/reference.ts";
 import { layerOf, type TensorQuality } from "../quality/report.ts";
@@ -29,7 +29,7 @@ export interface ProducedUnit {
 }
 
 export interface UnitProducerContext {
-  format: OutputFormat;
+  format: OutputFormatModule;
   kernel: Nvfp4Kernel;
   compute: ComputeQueue;
   reader: SourceReader;
@@ -69,17 +69,10 @@ async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<P
     unit.index,
   );
   ctx.pool.give(t.data);
-  // compressed-tensors stores the reciprocal (6·448/amax); ModelOpt stores gs itself.
-  const data = [
-    packed,
-    blockScales,
-    f32Bytes(ctx.format === "compressed-tensors" ? Math.fround(1 / gs) : gs),
-  ];
-  if (ctx.format === "modelopt") {
-    if (ctx.inputScales === undefined)
-      throw new Error(`${unit.module}: ModelOpt output without input scales`);
-    data.push(f32Bytes(ctx.inputScales.scaleOf(unit.module)));
-  }
+  const inputScale = ctx.format.needsInputScales ? ctx.inputScales?.scaleOf(unit.module) : undefined;
+  if (ctx.format.needsInputScales && inputScale === undefined)
+    throw new Error(`${unit.module}: ${ctx.format.id} output without input scales`);
+  const data = [packed, blockScales, ...ctx.format.nvfp4Scalars(gs, inputScale).map(f32Bytes)];
   const quality: TensorQuality = {
     name: unit.weight.name,
     layer: layerOf(unit.weight.name),

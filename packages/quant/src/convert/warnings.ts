@@ -24,7 +24,7 @@ export function conversionWarnings(
   if (bf16 > 0) {
     const why =
       o.format === "modelopt"
-        ? "ModelOpt NVFP4 has no FP8-block scheme; they are in exclude_modules"
+        ? "ModelOpt NVFP4 has no FP8-block scheme, or their per-tensor scale is not the block scheme; they are in exclude_modules"
         : "their per-tensor scale is not an FP8-block scheme; they are in ignore";
     warnings.push(`${bf16} kept FP8 weights are written as BF16 (${why})`);
   }

@@ -37,6 +37,8 @@ const MXFP4_GROUP = 32;
 export interface PlanOptions extends PresetOptions {
   /** Skip detection and use this family's preset. */
   family?: ModelFamily;
+  /** Options that depend on the family once detected (an output layout's, e.g. routed experts only). */
+  familyOptions?: (family: ModelFamily) => PresetOptions;
 }
 
 /** What `planCheckpoint` needs from a checkpoint (a `Checkpoint` satisfies it). */
@@ -77,7 +79,10 @@ interface Pairing {
 
 export function planCheckpoint(checkpoint: PlanInput, options: PlanOptions = {}): CheckpointPlan {
   const family = detectFamily(checkpoint.dir, checkpoint.config, checkpoint.tensors.keys(), options.family);
-  const preset = buildPreset(family.family, options);
+  const preset = buildPreset(family.family, {
+    ...options.familyOptions?.(family.family),
+    ...definedOnly(options),
+  });
   const fileOf = (t: CheckpointTensor) => join(checkpoint.dir, t.file);
 
   const pairs = pairScales(checkpoint.tensors, fileOf);
@@ -112,6 +117,11 @@ export function planCheckpoint(checkpoint: PlanInput, options: PlanOptions = {})
 
   const tensors = [...checkpoint.tensors.keys()].map((name) => byName.get(name) as TensorPlan);
   return { family, preset, fp8Block, tensors, byName, fusedGroups };
+}
+
+/** The preset options a caller gave explicitly (undefined ones leave the family's layout in charge). */
+function definedOnly(options: PresetOptions): PresetOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as PresetOptions;
 }
 
 /** Finds each weight's companion and checks the pair is a format we know. */

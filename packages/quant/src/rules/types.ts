@@ -55,6 +55,8 @@ export interface FusedGroupRule {
 export interface PresetOptions {
   /** Put attention projections on NVFP4 too. Default: false for V4, true for V3/V3.2. */
   quantizeAttention?: boolean;
+  /** Put shared experts on NVFP4 (default true); layouts that quantize routed experts only turn it off. */
+  quantizeSharedExperts?: boolean;
   /** Extra regexes (sources or RegExp) of tensor names to keep as they are. */
   ignore?: readonly (string | RegExp)[];
 }
@@ -63,7 +65,7 @@ export interface Preset {
   id: ModelFamily;
   description: string;
   /** The options it was built with, defaults resolved. */
-  options: { quantizeAttention: boolean; ignore: RegExp[] };
+  options: { quantizeAttention: boolean; quantizeSharedExperts: boolean; ignore: RegExp[] };
   rules: Rule[];
   fusedGroups: FusedGroupRule[];
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { convertCheckpoint } from "../../src/convert/convert.ts";
-import { compactModuleList, entryMatcher } from "../../src/convert/module-patterns.ts";
+import { compactModuleList, entryMatcher } from "../../src/formats/module-patterns.ts";
 import { Checkpoint } from "../../src/safetensors/checkpoint.ts";
 import { generateCheckpoint } from "../../src/synthetic/generate.ts";
 import { memoryIo, tempDir } from "../helpers.ts";

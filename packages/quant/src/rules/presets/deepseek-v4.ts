@@ -8,7 +8,10 @@
  */
 import type { FusedGroupRule, Preset, Rule } from "../types.ts";
 
-export function deepseekV4Rules(options: { quantizeAttention: boolean }): Rule[] {
+export function deepseekV4Rules(options: {
+  quantizeAttention: boolean;
+  quantizeSharedExperts: boolean;
+}): Rule[] {
   const attention = options.quantizeAttention ? "quantize" : "preserve";
   return [
     {
@@ -103,8 +106,10 @@ export function deepseekV4Rules(options: { quantizeAttention: boolean }): Rule[]
       name: "shared-experts",
       pattern: /\.ffn\.shared_experts\.w[123]\.weight$/,
       category: "shared-expert",
-      action: "quantize",
-      why: "shared expert GEMM weights",
+      action: options.quantizeSharedExperts ? "quantize" : "preserve",
+      why: options.quantizeSharedExperts
+        ? "shared expert GEMM weights"
+        : "shared expert kept FP8: the output layout quantizes routed experts only (NVIDIA's V4 layout)",
     },
     {
       name: "mtp-projections",
@@ -132,12 +137,12 @@ export const DEEPSEEK_V4_FUSED_GROUPS: FusedGroupRule[] = [
   },
 ];
 
-export function deepseekV4Preset(options: { quantizeAttention: boolean; ignore: RegExp[] }): Preset {
+export function deepseekV4Preset(options: Preset["options"]): Preset {
   return {
     id: "deepseek-v4",
     description: "DeepSeek V4 (DeepSeek layout: layers.{L}.attn/ffn, mtp.{i}, <module>.scale companions)",
     options,
-    rules: deepseekV4Rules({ quantizeAttention: options.quantizeAttention }),
+    rules: deepseekV4Rules(options),
     fusedGroups: DEEPSEEK_V4_FUSED_GROUPS,
   };
 }

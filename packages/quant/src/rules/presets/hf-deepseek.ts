@@ -10,7 +10,11 @@ const attentionWhy = (quantize: boolean) =>
     ? "MLA projection: an FP8 Linear like the MLP ones; quantized by default on V3/V3.2 (quantizeAttention)"
     : "MLA projection kept in FP8 (quantizeAttention is off)";
 
-export function hfDeepseekRules(options: { quantizeAttention: boolean; indexer: boolean }): Rule[] {
+export function hfDeepseekRules(options: {
+  quantizeAttention: boolean;
+  quantizeSharedExperts: boolean;
+  indexer: boolean;
+}): Rule[] {
   const rules: Rule[] = [
     {
       name: "embedding",
@@ -76,8 +80,10 @@ export function hfDeepseekRules(options: { quantizeAttention: boolean; indexer: 
       name: "shared-experts",
       pattern: /\.mlp\.shared_experts\.(gate|up|down)_proj\.weight$/,
       category: "shared-expert",
-      action: "quantize",
-      why: "shared expert GEMM weights",
+      action: options.quantizeSharedExperts ? "quantize" : "preserve",
+      why: options.quantizeSharedExperts
+        ? "shared expert GEMM weights"
+        : "shared expert kept FP8: the output layout quantizes routed experts only",
     },
     {
       name: "dense-mlp",
@@ -110,22 +116,22 @@ export const HF_DEEPSEEK_FUSED_GROUPS: FusedGroupRule[] = [
   },
 ];
 
-export function deepseekV3Preset(options: { quantizeAttention: boolean; ignore: RegExp[] }): Preset {
+export function deepseekV3Preset(options: Preset["options"]): Preset {
   return {
     id: "deepseek-v3",
     description: "DeepSeek V3 / R1 (HF layout, FP8 block 128x128, weight_scale_inv companions)",
     options,
-    rules: hfDeepseekRules({ quantizeAttention: options.quantizeAttention, indexer: false }),
+    rules: hfDeepseekRules({ ...options, indexer: false }),
     fusedGroups: HF_DEEPSEEK_FUSED_GROUPS,
   };
 }
 
-export function deepseekV32Preset(options: { quantizeAttention: boolean; ignore: RegExp[] }): Preset {
+export function deepseekV32Preset(options: Preset["options"]): Preset {
   return {
     id: "deepseek-v3.2",
     description: "DeepSeek V3.2 (V3 layout plus the DSA lightning indexer under self_attn.indexer)",
     options,
-    rules: hfDeepseekRules({ quantizeAttention: options.quantizeAttention, indexer: true }),
+    rules: hfDeepseekRules({ ...options, indexer: true }),
     fusedGroups: HF_DEEPSEEK_FUSED_GROUPS,
   };
 }

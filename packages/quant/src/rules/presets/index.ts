@@ -18,6 +18,7 @@ const BUILDERS: Record<ModelFamily, (options: Preset["options"]) => Preset> = {
 export function buildPreset(family: ModelFamily, options: PresetOptions = {}): Preset {
   return BUILDERS[family]({
     quantizeAttention: options.quantizeAttention ?? QUANTIZE_ATTENTION_DEFAULT[family],
+    quantizeSharedExperts: options.quantizeSharedExperts ?? true,
     ignore: (options.ignore ?? []).map((p) => (typeof p === "string" ? new RegExp(p) : p)),
   });
 }
