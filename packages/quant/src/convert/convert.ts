@@ -119,7 +119,7 @@ export async function convertCheckpoint(
     familyOptions: format.presetOptions,
   });
   const target = resolveEngineTarget(o, plan.family.family);
-  const layout = planOutputLayout(plan, format, o.shardSizeBytes);
+  const layout = planOutputLayout(plan, format, o.shardSizeBytes, target.contract.unquantizedModules);
   const inputScales = await resolveInputScales(format, o, layout.modules.quantized);
   const configText = await readConfigText(checkpoint);
   const configs = buildConfigs(format, target, checkpoint, plan, layout);

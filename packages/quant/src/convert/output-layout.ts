@@ -85,6 +85,8 @@ export function planOutputLayout(
   plan: CheckpointPlan,
   format: OutputFormatModule,
   shardSizeBytes: number,
+  /** Kept FP8 modules the target engine builds as unquantized Linears: written as BF16. */
+  unquantizedModules: readonly RegExp[] = [],
 ): OutputLayout {
   const units: OutputUnit[] = [];
   const modules: OutputModules = { quantized: [], fp8Block: [], unquantized: [], mxfp4: [] };
@@ -109,7 +111,8 @@ export function planOutputLayout(
       modules.quantized.push(module);
     } else if (tensor.sourceFormat === "fp8-block" && scale !== undefined) {
       // A per-tensor scale is not the block scheme the config describes: such weights become BF16.
-      const storage = perTensorScaled.has(tensor.name) ? "bf16" : keptFp8;
+      const bf16 = perTensorScaled.has(tensor.name) || unquantizedModules.some((re) => re.test(module));
+      const storage = bf16 ? "bf16" : keptFp8;
       if (storage === "source") {
         units.push(
           unit(

@@ -37,6 +37,11 @@ export interface EngineFamilyContract {
   /** quantization_config keys of the source the engine reads on this family (kept in the output). */
   carryOverKeys: string[];
   requirements: ModuleRequirement[];
+  /**
+   * Checkpoint modules the engine builds as plain unquantized Linears whatever the config says: an
+   * FP8 source weight there is written as BF16 (its scale would have no parameter to load into).
+   */
+  unquantizedModules: RegExp[];
 }
 
 /**
@@ -127,6 +132,8 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
       },
       carryOverKeys: [],
       requirements: [],
+      // deepseek_mtp.py: the MTP layer's eh_proj is a torch nn.Linear, outside the quantization config.
+      unquantizedModules: [/\.eh_proj$/],
     }),
   ),
   {
@@ -171,6 +178,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
     // DeepseekV4Attention reads config.quantization_config["scale_fmt"].
     carryOverKeys: ["scale_fmt"],
     requirements: [...V4_ATTENTION_FP8, V4_KEPT_BF16],
+    unquantizedModules: [],
   },
   ...(["deepseek-v3", "deepseek-v3.2"] as const).map(
     (family): EngineFamilyContract => ({
@@ -186,6 +194,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
       },
       carryOverKeys: [],
       requirements: [],
+      unquantizedModules: [],
     }),
   ),
   {
@@ -201,6 +210,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
     },
     carryOverKeys: ["scale_fmt"],
     requirements: [...V4_ATTENTION_FP8, V4_KEPT_BF16],
+    unquantizedModules: [],
   },
   ...(["deepseek-v3", "deepseek-v3.2", "deepseek-v4"] as const).map(
     (family): EngineFamilyContract => ({
@@ -219,6 +229,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
       },
       carryOverKeys: family === "deepseek-v4" ? ["scale_fmt"] : [],
       requirements: family === "deepseek-v4" ? [...V4_ATTENTION_FP8, V4_KEPT_BF16] : [],
+      unquantizedModules: [],
     }),
   ),
 ];

@@ -182,7 +182,7 @@ function vllmCompressedTensors(
     const first = asked[0] as Resolution | "ignored";
     if (asked.some((r) => typeof r !== "string" && "error" in r)) {
       out.set(m.name, asked.find((r) => typeof r !== "string" && "error" in r) as Resolution);
-    } else if (asked.some((r) => JSON.stringify(r) !== JSON.stringify(first))) {
+    } else if (asked.some((r) => schemeName(r) !== schemeName(first))) {
       out.set(m.name, {
         error: `${prefix}: All MoE projections need to have same quantization scheme but found multiple`,
       });
@@ -191,6 +191,10 @@ function vllmCompressedTensors(
     }
   }
   return out;
+}
+
+function schemeName(r: Resolution | "ignored"): string {
+  return r === "ignored" ? r : "scheme" in r ? r.scheme : "error";
 }
 
 function isScheme(s: string): s is Scheme {

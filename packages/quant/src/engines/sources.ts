@@ -40,6 +40,11 @@ export const SOURCES = {
     path: "vllm/model_executor/models/deepseek_v2.py",
     commit: "b863fe5bf4e19680572603b4e166faefc5725551",
   },
+  vllmDeepseekMtp: {
+    repo: "vllm-project/vllm",
+    path: "vllm/model_executor/models/deepseek_mtp.py",
+    commit: "4f7c14402630b97c8c078523fca8edef287ed2cf",
+  },
   vllmCompressedTensorsConfig: {
     repo: "vllm-project/vllm",
     path: "vllm/model_executor/layers/quantization/compressed_tensors/compressed_tensors.py",

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e8m0ToFloat } from "../../src/codecs/e8m0.ts";
+import { bf16ToFloat } from "../../src/codecs/half.ts";
 import { type ConvertResult, convertCheckpoint } from "../../src/convert/convert.ts";
 import { nvfp4GlobalScale } from "../../src/nvfp4/reference.ts";
 import { compareToReference, dequantizeFp8Block, dequantizeNvfp4 } from "../../src/quality/dequantize.ts";
@@ -61,6 +62,11 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => cleanup());
 
+/** vLLM's DeepSeek MTP layer builds eh_proj as a torch nn.Linear (engine contract). */
+function engineBuildsUnquantized(name: string): boolean {
+  return /\.eh_proj\.weight(_scale_inv)?$/.test(name);
+}
+
 function fixture(name: string): Fixture {
   return fixtures[name] as Fixture;
 }
@@ -107,6 +113,11 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
     for (const t of f.plan.tensors) {
       if (t.action !== "preserve") continue;
       const out = f.output.get(t.name);
+      if (engineBuildsUnquantized(t.name)) {
+        // vLLM builds the V3 MTP eh_proj as a plain nn.Linear: written as BF16 (checked below).
+        expect(out?.dtype ?? "BF16", t.name).toBe("BF16");
+        continue;
+      }
       if (t.role === "scale" && f.plan.byName.get(t.scaleOf ?? "")?.sourceFormat === "fp8-block") {
         const m = (t.scaleOf as string).slice(0, -".weight".length);
         expect(f.output.get(`${m}.weight_scale`), t.name).toMatchObject({ dtype: "F32", shape: t.shape });
@@ -123,6 +134,20 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
       compared++;
     }
     expect(compared).toBeGreaterThan(10);
+  });
+
+  it("writes an FP8 weight that vLLM builds unquantized (V3 MTP eh_proj) as BF16 equal to the source values", () => {
+    const f = fixture(name);
+    const weights = f.plan.tensors.filter((t) => t.role === "weight" && engineBuildsUnquantized(t.name));
+    expect(weights.length).toBe(f.plan.family.family === "deepseek-v4" ? 0 : 1);
+    for (const t of weights) {
+      const m = t.name.slice(0, -".weight".length);
+      const out = f.output.get(t.name) as ReadTensor;
+      expect(out.dtype).toBe("BF16");
+      expect([...f.output.keys()].filter((n) => n.startsWith(`${m}.`))).toEqual([t.name]);
+      const values = Float32Array.from(new Uint16Array(out.data.slice().buffer), (b) => bf16ToFloat(b));
+      expect(compareToReference(values, sourceValues(f, t.name)).relRmsError).toBeLessThan(2 ** -8);
+    }
   });
 
   it("dequantized NVFP4 values are within NVFP4's error of the FP8 source, as the quality report says", () => {
