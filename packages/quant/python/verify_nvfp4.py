@@ -176,7 +176,13 @@ def quantized_modules(ckpt, fmt):
 
 def nvfp4_tensor_names(module, fmt):
     if fmt == "compressed-tensors":
-        return [f"{module}.weight_packed", f"{module}.weight_scale", f"{module}.weight_global_scale"]
+        # input_global_scale: the W4A4 variant's activation global scale (absent in NVFP4A16).
+        return [
+            f"{module}.weight_packed",
+            f"{module}.weight_scale",
+            f"{module}.weight_global_scale",
+            f"{module}.input_global_scale",
+        ]
     return [f"{module}.weight", f"{module}.weight_scale", f"{module}.weight_scale_2", f"{module}.input_scale"]
 
 
