@@ -3,123 +3,22 @@
  * (DATABASE_URL, or an embedded PostgreSQL under .data/postgres), applies migrations, prepares the
  * Local team with its local agent and a demo checkpoint, then runs the web app and the agent until
  * Ctrl-C, which stops the agent, the web app and the database, in that order.
+ *
+ * This file loads nothing that needs the build: the database package re-exports the Prisma client
+ * that the build generates, which a fresh clone does not have yet, so the rest of the start-up
+ * (./start/run-product.ts) is imported only once the build is done.
  */
-import { join } from "node:path";
-import { createPrismaClient, DEFAULT_DATA_DIR, migrateDatabase, REPO_ROOT } from "@fp4kit/db";
 import { buildProduct } from "./start/build.ts";
-import { type ExitStatus, startChild } from "./start/child-process.ts";
-import { ensureDemoCheckpoint } from "./start/demo-checkpoint.ts";
 import { Lifecycle } from "./start/lifecycle.ts";
-import { ensureLocalAgent, LOCAL_AGENT_NAME, LOCAL_TEAM } from "./start/local-agent.ts";
 import { say } from "./start/log.ts";
-import { firstFreePort, waitUntilListening } from "./start/ports.ts";
-import { startDatabaseHost } from "./start/start-database.ts";
 
-const DATA_DIR = join(REPO_ROOT, ".data");
-const CHECKPOINTS_DIR = join(DATA_DIR, "checkpoints");
 const lifecycle = new Lifecycle();
-
-const describeExit = ({ code, signal }: ExitStatus) => signal ?? `exit code ${code}`;
-
-async function openProductDatabase(): Promise<string> {
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    say("using the PostgreSQL server at DATABASE_URL");
-    return external;
-  }
-  const database = await startDatabaseHost(DEFAULT_DATA_DIR);
-  lifecycle.add("database", database.stop);
-  say(`embedded PostgreSQL running (data in ${DEFAULT_DATA_DIR})`, "db");
-  return database.connectionString;
-}
-
-/** Local team, local agent and demo checkpoint: everything a first conversion needs. */
-async function prepareLocalSetup(databaseUrl: string) {
-  const prisma = createPrismaClient(databaseUrl);
-  try {
-    const agent = await ensureLocalAgent(prisma, join(DATA_DIR, "local-agent.json"));
-    const demo = await ensureDemoCheckpoint(CHECKPOINTS_DIR);
-    if (demo.created) say(`generated the demo checkpoint ${demo.dir}`);
-    return { agent, demo };
-  } finally {
-    await prisma.$disconnect();
-  }
-}
-
-function startWeb(databaseUrl: string, port: number) {
-  const web = startChild("web", process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: join(REPO_ROOT, "apps", "web"),
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      FP4KIT_DATA_DIR: DATA_DIR,
-    },
-  });
-  lifecycle.add("web app", web.stop);
-  lifecycle.onHurry(web.kill);
-  void web.exited.then((status) => {
-    if (!lifecycle.stopping) void lifecycle.shutDown(1, `the web app exited (${describeExit(status)})`);
-  });
-  return web;
-}
-
-function startLocalAgent(serverUrl: string, token: string) {
-  const agent = startChild(
-    "agent",
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/main.ts",
-      "--server",
-      serverUrl,
-      "--root",
-      CHECKPOINTS_DIR,
-      "--spool-dir",
-      join(DATA_DIR, "agent-spool"),
-    ],
-    // The token goes through the environment: command lines are visible to other users.
-    { cwd: join(REPO_ROOT, "apps", "agent"), env: { ...process.env, FP4KIT_TOKEN: token } },
-  );
-  lifecycle.add("local agent", agent.stop);
-  lifecycle.onHurry(agent.kill);
-  void agent.exited.then((status) => {
-    if (!lifecycle.stopping)
-      say(`the local agent exited (${describeExit(status)}); the web app keeps running`);
-  });
-}
 
 async function main(): Promise<void> {
   say("building (the first start takes a while; later starts reuse the build)");
   await buildProduct(lifecycle);
-  const databaseUrl = await openProductDatabase();
-  await migrateDatabase(databaseUrl, { log: (message) => say(message, "db") });
-  const { agent, demo } = await prepareLocalSetup(databaseUrl);
-
-  const port = process.env.PORT ? Number(process.env.PORT) : await firstFreePort(3000);
-  const web = startWeb(databaseUrl, port);
-  await waitUntilListening(port, web.exited);
-  const url = `http://localhost:${port}`;
-  if (agent.revoked) {
-    say(
-      `the local agent was revoked in the web app: not starting it (delete ${join(DATA_DIR, "local-agent.json")} for a new one)`,
-    );
-  } else {
-    startLocalAgent(url, agent.token);
-  }
-
-  say(
-    [
-      "",
-      `fp4kit is running at ${url}`,
-      `  Sign up there: the first account becomes owner of the "${LOCAL_TEAM.name}" team, whose agent`,
-      `  "${LOCAL_AGENT_NAME}" runs on this machine with the demo checkpoint ${demo.dir}.`,
-      "  Press Ctrl-C to stop everything (the data in .data/ is kept).",
-      "",
-    ].join("\n"),
-  );
+  const { runProduct } = await import("./start/run-product.ts");
+  await runProduct(lifecycle);
 }
 
 main().catch((error: unknown) => {

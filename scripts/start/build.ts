@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { REPO_ROOT } from "@fp4kit/db";
+import { REPO_ROOT } from "@fp4kit/db/paths";
 import { startChild } from "./child-process.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 

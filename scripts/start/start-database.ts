@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { REPO_ROOT } from "@fp4kit/db";
+import { REPO_ROOT } from "@fp4kit/db/paths";
 import type { DatabaseHostMessage } from "./database-host.ts";
 
 export type RunningDatabase = { connectionString: string; stop(): Promise<void> };
