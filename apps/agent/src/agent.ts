@@ -219,7 +219,11 @@ export class Agent {
     const uploader = new RunUploader(spool, this.connection, this.log);
     const run: ActiveRun = { spool, uploader, execution: null };
     this.runs.set(spool.runId, run);
+    // The lease covers the upload too: a long log may drain well after the job exited, and the
+    // run is not over for the server until its finish is accepted.
+    const stopLease = this.keepLease(spool);
     void uploader.finished
+      .finally(stopLease)
       .then(async () => {
         // Delivered, or refused by the server (the run is no longer ours): nothing left to do here.
         this.stopJob(spool.runId, "lease-lost");
@@ -235,7 +239,6 @@ export class Agent {
 
   private execute(run: ActiveRun): void {
     const controller = new AbortController();
-    const stopLease = this.keepLease(run.spool);
     const done = executeJob(run.spool, controller.signal, {
       config: this.config,
       guard: this.guard,
@@ -248,7 +251,6 @@ export class Agent {
       })
       .catch((err: unknown) => this.log.error(`run ${run.spool.runId}: ${(err as Error).stack ?? err}`))
       .finally(() => {
-        stopLease();
         run.execution = null;
         run.uploader.wake();
         if (this.stopping) run.uploader.stop();
@@ -265,7 +267,11 @@ export class Agent {
     }
   }
 
-  /** Renews the run's lease every third of its length; stops the job when the lease is gone or a cancel is asked. */
+  /**
+   * Renews the run's lease every third of its length and at every new session, from the claim
+   * until the finish is accepted; stops the job (if it still runs) when the lease is gone or a
+   * cancel is asked.
+   */
   private keepLease(spool: RunSpool): () => void {
     const renew = async () => {
       try {

@@ -47,8 +47,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The agent's socket.io connection to `/agent`: authenticates with the token, says hello with the
- * capabilities on every (re)connect, sends heartbeats, reconnects with jittered exponential backoff
- * (1 s doubling to 30 s), and turns the ack convention into resolved replies or typed errors.
+ * capabilities on every (re)connect, sends heartbeats, reconnects with jittered backoff (1 s, then
+ * every 2 s ± 50%), and turns the ack convention into resolved replies or typed errors.
  */
 export class ServerConnection extends EventEmitter<ConnectionEvents> {
   private readonly socket: Socket;
@@ -71,8 +71,11 @@ export class ServerConnection extends EventEmitter<ConnectionEvents> {
       auth: { token: options.token },
       transports: ["websocket"],
       autoConnect: false,
+      // A short ceiling: a server back from a restart must find its agents within seconds, before
+      // the leases they hold are expired (the server waits a grace period for them). A refused
+      // connection costs the server nothing, so trying every couple of seconds is cheap.
       reconnectionDelay: 1_000,
-      reconnectionDelayMax: 30_000,
+      reconnectionDelayMax: 2_000,
       randomizationFactor: 0.5,
     });
     this.socket.on("connect", () => void this.greet());

@@ -23,6 +23,7 @@ export const TEST_TIMING: Partial<RealtimeTiming> = {
   leaseSeconds: 20,
   offlineAfterSeconds: 4,
   sweepIntervalMs: 500,
+  leaseGraceSeconds: 3,
 };
 
 export interface InProcessServer {
@@ -60,14 +61,18 @@ export interface ServerProcess {
 }
 
 /** The realtime server as a separate process (so a test can kill and restart "the server process"). */
-export async function startServerProcess(databaseUrl: string, port = 0): Promise<ServerProcess> {
+export async function startServerProcess(
+  databaseUrl: string,
+  port = 0,
+  timing = TEST_TIMING,
+): Promise<ServerProcess> {
   // `node --import tsx` keeps it one process (the tsx CLI would fork one that SIGKILL misses).
   const child = spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
       PORT: String(port),
-      TEST_TIMING: JSON.stringify(TEST_TIMING),
+      TEST_TIMING: JSON.stringify(timing),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -8,8 +8,29 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-/** A TCP relay in front of the server, so a test can cut the network without touching either end. */
-export async function startTcpProxy(targetPort: () => number): Promise<TcpProxy> {
+/** Relays `from` to `to`, each chunk `latencyMs` later (a constant delay keeps the order). */
+function relay(from: Socket, to: Socket, latencyMs: number): void {
+  if (latencyMs === 0) {
+    from.pipe(to);
+    return;
+  }
+  from.on("data", (chunk) => {
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, latencyMs);
+  });
+  from.on("end", () => setTimeout(() => to.end(), latencyMs));
+}
+
+/**
+ * A TCP relay in front of the server, so a test can cut the network without touching either end,
+ * or make it slow (`latencyMs` each way: every request waits two of them for its answer).
+ */
+export async function startTcpProxy(
+  targetPort: () => number,
+  options: { latencyMs?: number } = {},
+): Promise<TcpProxy> {
+  const latencyMs = options.latencyMs ?? 0;
   const sockets = new Set<Socket>();
   let refuseUntil = 0;
   const server = createServer((client) => {
@@ -26,7 +47,8 @@ export async function startTcpProxy(targetPort: () => number): Promise<TcpProxy>
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    relay(client, upstream, latencyMs);
+    relay(upstream, client, latencyMs);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

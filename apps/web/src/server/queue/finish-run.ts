@@ -21,13 +21,30 @@ export interface FinishedRun {
 }
 
 /**
- * Records the end of a run its agent holds. Idempotent: an agent that lost the ack and resends
- * the same outcome gets the same answer. A run that is no longer RUNNING on this agent (its lease
- * expired and it became LOST, or another outcome was recorded) is refused with NOT_HELD.
+ * Which runs an agent may still finish: those RUNNING on it, and those the sweeper marked LOST
+ * while it held them, as long as no retry took the work over. The job's end and the end of its
+ * upload are apart (a long log drains after the job exited; a server outage delays both), so a
+ * lapsed lease alone does not make an outcome the agent knows less true.
+ */
+export function finishableBy(runId: string, agentId: string): Prisma.RunWhereInput {
+  return {
+    id: runId,
+    agentId,
+    OR: [
+      { status: "RUNNING" },
+      { status: "LOST", retries: { none: { status: { in: ["RUNNING", "SUCCEEDED"] } } } },
+    ],
+  };
+}
+
+/**
+ * Records the end of a run its agent holds or held (see finishableBy). Idempotent: an agent that
+ * lost the ack and resends the same outcome gets the same answer. A run that another outcome
+ * ended (cancelled, finished), or whose retry runs or succeeded, is refused with NOT_HELD.
  */
 export async function finishRun(db: Db, input: FinishRunInput): Promise<FinishedRun> {
   const updated = await db.run.updateManyAndReturn({
-    where: { id: input.runId, agentId: input.agentId, status: "RUNNING" },
+    where: finishableBy(input.runId, input.agentId),
     data: {
       status: input.status,
       finishedAt: new Date(),

@@ -2,9 +2,10 @@ import type { Prisma } from "@fp4kit/db";
 import type { ArtifactKind } from "@fp4kit/protocol";
 import type { Db } from "../db";
 import { QueueError } from "./errors";
+import { finishableBy } from "./finish-run";
 
 /**
- * Stores (or replaces: one per kind) a result document of a run the agent holds. Replacing keeps
+ * Stores (or replaces: one per kind) a result document of a run the agent holds or may still finish. Replacing keeps
  * an upload that is resent after a lost ack idempotent.
  */
 export async function storeArtifact(
@@ -22,7 +23,9 @@ export async function storeArtifact(
     select: { agentId: true, status: true },
   });
   if (!run) throw new QueueError("NOT_FOUND", `run ${input.runId} does not exist`);
-  if (run.agentId !== input.agentId || run.status !== "RUNNING") {
+  // The artifacts come just before the finish, so they are accepted from the same agents.
+  const finishable = await db.run.count({ where: finishableBy(input.runId, input.agentId) });
+  if (finishable === 0) {
     throw new QueueError("NOT_HELD", `run ${input.runId} is ${run.status} and not leased to this agent`);
   }
   const sizeBytes = Buffer.byteLength(JSON.stringify(input.json)) + Buffer.byteLength(input.markdown ?? "");

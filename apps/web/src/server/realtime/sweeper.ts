@@ -6,7 +6,7 @@ import type { Logger } from "./logger";
 import type { RealtimeTiming } from "./timing";
 
 export interface Sweeper {
-  /** One pass: expire leases (→ LOST/CANCELLED) and mark silent agents offline. */
+  /** One pass: mark silent agents offline and, after the grace period, expire leases (→ LOST/CANCELLED). */
   sweep(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -23,11 +23,21 @@ export function startSweeper(deps: {
 }): Sweeper {
   const { db, timing, broadcasts, log } = deps;
   let running: Promise<void> | null = null;
+  /** Since when passes succeed without a break (see RealtimeTiming.leaseGraceSeconds). */
+  let reachableSince: number | null = Date.now();
 
   const sweep = async () => {
-    broadcasts.runStatuses(await expireLeases(db));
-    for (const offline of await markSilentAgentsOffline(db, timing.offlineAfterSeconds)) {
-      broadcasts.agentStatus(offline.teamId, offline.update);
+    try {
+      for (const offline of await markSilentAgentsOffline(db, timing.offlineAfterSeconds)) {
+        broadcasts.agentStatus(offline.teamId, offline.update);
+      }
+      reachableSince ??= Date.now();
+      if (Date.now() - reachableSince >= timing.leaseGraceSeconds * 1_000) {
+        broadcasts.runStatuses(await expireLeases(db));
+      }
+    } catch (err) {
+      reachableSince = null;
+      throw err;
     }
   };
 

@@ -8,6 +8,13 @@ export interface RealtimeTiming {
   offlineAfterSeconds: number;
   /** How often this instance expires leases and marks silent agents offline. */
   sweepIntervalMs: number;
+  /**
+   * Leases are not expired until the sweeper has reached the database for this long, after this
+   * instance started or after a failed pass: leases lapse during an outage of the server or the
+   * database only because agents could not renew them, and they need time to reconnect (a few
+   * seconds of backoff) and renew (at least every third of a lease).
+   */
+  leaseGraceSeconds: number;
 }
 
 export const DEFAULT_TIMING: RealtimeTiming = {
@@ -15,4 +22,5 @@ export const DEFAULT_TIMING: RealtimeTiming = {
   leaseSeconds: 90,
   offlineAfterSeconds: 45,
   sweepIntervalMs: 5_000,
+  leaseGraceSeconds: 45,
 };
