@@ -15,7 +15,7 @@ import { type ConvertResult, convertCheckpoint } from "../convert/convert.ts";
 import { ConvertError } from "../convert/errors.ts";
 import { KERNEL_PREFERENCES, type KernelPreference } from "../convert/options.ts";
 import type { ConvertProgressEvent } from "../convert/progress.ts";
-import { QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
+import { mxfp4SummaryLine, QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
 import type { ModelFamily } from "../rules/types.ts";
 import { formatBytes } from "../util/bytes.ts";
 import type { CliIo } from "./io.ts";
@@ -48,8 +48,11 @@ What it does:
   from the amax of the tensor or of its engine-fused group (expert w1+w3 / gate+up, shared experts,
   V3 q_a_proj+kv_a_proj_with_mqa, V4 wq_a+wkv and compressor wkv+wgate), E4M3 scale per 16
   elements, E2M1 codes (round to nearest even), two per byte, element 0 in the low nibble.
-  Embeddings, lm_head, router gates and biases, norms, indexer and mHC tensors, MXFP4 experts and
-  anything not FP8 are copied bit for bit. On V4 the attention stays FP8 unless
+  MXFP4 experts (original V4 releases) keep their E2M1 codes: each E8M0 scale per 32 elements
+  becomes two E4M3 scales per 16 under a power-of-two global scale shared by w1+w3, exact
+  wherever E4M3 reaches; blocks beyond its range are rounded and listed in the quality report.
+  Embeddings, lm_head, router gates and biases, norms, indexer and mHC tensors and anything not
+  FP8 are copied bit for bit. On V4 the attention stays FP8 unless
   --quantize-attention. \`fp4kit inspect\` shows the plan without converting.
 
 Engines and formats:
@@ -275,8 +278,10 @@ function renderSummary(r: ConvertResult): string {
     `  size     ${formatBytes(r.inputBytes)} FP8 → ${formatBytes(r.outputBytes)} (${(r.inputBytes / Math.max(r.outputBytes, 1)).toFixed(2)}× smaller)`,
     `  speed    ${formatBytes(r.convertedBytes)} converted in ${formatSeconds(r.seconds)} (${formatBytes(r.throughputBytesPerSec)}/s of FP8 input)`,
     `  quality  ${q.quantizedTensors} NVFP4 tensors, relative RMS error ${q.relRmsError.toFixed(4)} overall, ${q.maxRelRmsError.toFixed(4)} worst${worst === undefined ? "" : ` (${worst.name})`}; see ${QUALITY_MARKDOWN_FILE}`,
-    `  kernel   ${r.kernel.reason}`,
   ];
+  const m = r.quality.mxfp4.totals;
+  if (m.tensors > 0) lines.push(`  mxfp4    ${mxfp4SummaryLine(m)}`);
+  lines.push(`  kernel   ${r.kernel.reason}`);
   for (const w of r.warnings) lines.push(`  WARNING  ${w}`);
   return `${lines.join("\n")}\n`;
 }
@@ -285,7 +290,12 @@ function jsonResult(r: ConvertResult) {
   const { quality, qualityMarkdown, ...rest } = r;
   return {
     ...rest,
-    quality: { totals: quality.totals, layers: quality.layers, inputScales: quality.inputScales },
+    quality: {
+      totals: quality.totals,
+      layers: quality.layers,
+      inputScales: quality.inputScales,
+      mxfp4: quality.mxfp4.totals,
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import type { OutputFormatModule, QuantizationConfigs } from "../formats/types.t
 import type { Nvfp4Kernel, Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import {
   buildQualityReport,
+  type Mxfp4TensorQuality,
+  mxfp4SummaryLine,
   QUALITY_JSON_FILE,
   QUALITY_MARKDOWN_FILE,
   type QualityReport,
@@ -98,6 +100,7 @@ export interface ConvertResult {
 /** A shard with the quality records of its tensors, written now or kept from an earlier run. */
 interface DoneShard extends ConvertedShard {
   quality: TensorQuality[];
+  mxfp4: Mxfp4TensorQuality[];
 }
 
 export async function convertCheckpoint(
@@ -184,7 +187,10 @@ export async function convertCheckpoint(
     for (const shard of todo) {
       progress.shardStarted(shard.file);
       const written = await writeShard(context, shard);
-      await writeShardQuality(o.dst, shard.file, written.sha256, written.quality);
+      await writeShardQuality(o.dst, shard.file, written.sha256, {
+        tensors: written.quality,
+        mxfp4: written.mxfp4,
+      });
       manifest.shards[shard.file] = { bytes: written.bytes, sha256: written.sha256 };
       await writeManifest(o.dst, manifest);
       done.set(shard.file, { ...written, resumed: false });
@@ -200,9 +206,12 @@ export async function convertCheckpoint(
   const quality = buildQualityReport(
     o.format,
     shards.flatMap((s) => s.quality),
+    shards.flatMap((s) => s.mxfp4),
     inputScales === undefined ? null : reportedInputScales(inputScales),
     warnings,
   );
+  if (quality.mxfp4.totals.tensors > 0) log(mxfp4SummaryLine(quality.mxfp4.totals));
+  for (const warning of quality.warnings.slice(warnings.length)) progress.warning(warning);
   const qualityMarkdown = renderQualityMarkdown(quality);
   await writeSideFiles(checkpoint, o.dst, configText, layout, configs);
   await writeFileAtomic(join(o.dst, QUALITY_JSON_FILE), `${JSON.stringify(quality, null, 2)}\n`);
@@ -221,7 +230,7 @@ export async function convertCheckpoint(
     format: o.format,
     family: plan.family.family,
     kernel: { name: kernel.name, description: kernel.description, reason: selection.reason },
-    shards: shards.map(({ quality: _, ...shard }) => shard),
+    shards: shards.map(({ quality: _, mxfp4: __, ...shard }) => shard),
     inputBytes: checkpoint.tensorBytes,
     outputBytes,
     convertedBytes,
@@ -229,7 +238,7 @@ export async function convertCheckpoint(
     throughputBytesPerSec: throughput,
     quality,
     qualityMarkdown,
-    warnings,
+    warnings: quality.warnings,
     summary: {
       engine: o.engine,
       format: o.format,
@@ -246,6 +255,8 @@ export async function convertCheckpoint(
       throughputBytesPerSec: throughput,
       seconds,
       inputScales: quality.inputScales?.source ?? null,
+      mxfp4Tensors: quality.mxfp4.totals.tensors,
+      mxfp4RoundedGroups: quality.mxfp4.totals.roundedGroups,
     },
   };
 }
@@ -293,7 +304,7 @@ function shardWriterContext(
     reader,
     pool,
     loader,
-    globalScales: new GlobalScales(plan, loader, kernel, compute, fileOf),
+    globalScales: new GlobalScales(plan, reader, loader, kernel, compute, fileOf),
     inputScales,
     fileOf,
   };
@@ -358,5 +369,12 @@ async function keptShard(
   if (!(await shardMatches(join(dst, shard.file), record))) return undefined;
   const quality = await readShardQuality(dst, shard.file, record.sha256);
   if (quality === undefined) return undefined;
-  return { file: shard.file, bytes: record.bytes, sha256: record.sha256, resumed: true, quality };
+  return {
+    file: shard.file,
+    bytes: record.bytes,
+    sha256: record.sha256,
+    resumed: true,
+    quality: quality.tensors,
+    mxfp4: quality.mxfp4,
+  };
 }

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { TensorQuality } from "../quality/report.ts";
+import type { Mxfp4TensorQuality, TensorQuality } from "../quality/report.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 
 export const MANIFEST_FILE = "fp4kit-manifest.json";
@@ -99,7 +99,14 @@ const ShardQualitySchema = z.object({
   shard: z.string(),
   sha256: z.string(),
   tensors: z.array(z.looseObject({})),
+  mxfp4: z.array(z.looseObject({})).default([]),
 });
+
+/** The quality records of one shard's weights. */
+export interface ShardQuality {
+  tensors: TensorQuality[];
+  mxfp4: Mxfp4TensorQuality[];
+}
 
 /** Where the per-shard quality records live. */
 export function shardQualityDir(dst: string): string {
@@ -114,10 +121,10 @@ export async function writeShardQuality(
   dst: string,
   shard: string,
   sha256: string,
-  tensors: TensorQuality[],
+  { tensors, mxfp4 }: ShardQuality,
 ): Promise<void> {
   await mkdir(shardQualityDir(dst), { recursive: true });
-  await writeFileAtomic(qualityPath(dst, shard), `${JSON.stringify({ shard, sha256, tensors })}\n`);
+  await writeFileAtomic(qualityPath(dst, shard), `${JSON.stringify({ shard, sha256, tensors, mxfp4 })}\n`);
 }
 
 /** The quality records of a complete shard; undefined if missing or written for other bytes. */
@@ -125,11 +132,14 @@ export async function readShardQuality(
   dst: string,
   shard: string,
   sha256: string,
-): Promise<TensorQuality[] | undefined> {
+): Promise<ShardQuality | undefined> {
   try {
     const parsed = ShardQualitySchema.safeParse(JSON.parse(await readFile(qualityPath(dst, shard), "utf8")));
     if (!parsed.success || parsed.data.sha256 !== sha256) return undefined;
-    return parsed.data.tensors as unknown as TensorQuality[];
+    return {
+      tensors: parsed.data.tensors as unknown as TensorQuality[],
+      mxfp4: parsed.data.mxfp4 as unknown as Mxfp4TensorQuality[],
+    };
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
 import { tensor as output } from "../formats/tensors.ts";
 import type { OutputFormatModule, OutputModules, OutputTensor } from "../formats/types.ts";
 import type { CheckpointPlan } from "../rules/plan.ts";
+import { logicalShape } from "../rules/plan.ts";
 import type { TensorPlan } from "../rules/types.ts";
 import { shardFileName } from "../synthetic/generate.ts";
 
@@ -39,6 +40,14 @@ export interface QuantizeUnit extends UnitBase {
   module: string;
 }
 
+/** An MXFP4 weight → NVFP4: codes kept, E8M0 block scales re-expressed (same outputs as QuantizeUnit). */
+export interface ReexpressUnit extends UnitBase {
+  kind: "mxfp4-to-nvfp4";
+  weight: TensorPlan;
+  scale: TensorPlan;
+  module: string;
+}
+
 /** An FP8 weight kept as FP8 block (compressed-tensors): weight as is, scale as F32 `weight_scale`. */
 export interface KeepFp8Unit extends UnitBase {
   kind: "keep-fp8";
@@ -55,7 +64,7 @@ export interface Fp8ToBf16Unit extends UnitBase {
   module: string;
 }
 
-export type OutputUnit = CopyUnit | QuantizeUnit | KeepFp8Unit | Fp8ToBf16Unit;
+export type OutputUnit = CopyUnit | QuantizeUnit | ReexpressUnit | KeepFp8Unit | Fp8ToBf16Unit;
 
 export interface OutputShard {
   /** e.g. model-00001-of-00004.safetensors */
@@ -100,12 +109,12 @@ export function planOutputLayout(
     const index = units.length;
     const module = moduleOf(tensor.name);
     if (tensor.action === "quantize" && scale !== undefined) {
-      const [rows = 0, cols = 0] = tensor.shape;
+      const kind = tensor.sourceFormat === "mxfp4" ? "mxfp4-to-nvfp4" : "quantize";
       units.push(
         unit(
-          { kind: "quantize", index, weight: tensor, scale, module },
+          { kind, index, weight: tensor, scale, module },
           [tensor, scale],
-          format.nvfp4Outputs(module, rows, cols),
+          format.nvfp4Outputs(module, ...logicalShape(tensor)),
         ),
       );
       modules.quantized.push(module);

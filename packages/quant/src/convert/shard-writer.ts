@@ -7,7 +7,7 @@
  * and its hash is known only after that, so a manifest entry never names an unfinished file.
  */
 import { join } from "node:path";
-import type { TensorQuality } from "../quality/report.ts";
+import type { Mxfp4TensorQuality, TensorQuality } from "../quality/report.ts";
 import { SafetensorsWriter } from "../safetensors/writer.ts";
 import { ConvertError } from "./errors.ts";
 import type { Lookahead } from "./lookahead.ts";
@@ -40,6 +40,7 @@ export interface WrittenShard {
   bytes: number;
   sha256: string;
   quality: TensorQuality[];
+  mxfp4: Mxfp4TensorQuality[];
 }
 
 export async function writeShard(ctx: ShardWriterContext, shard: OutputShard): Promise<WrittenShard> {
@@ -55,6 +56,7 @@ export async function writeShard(ctx: ShardWriterContext, shard: OutputShard): P
     },
   );
   const quality: TensorQuality[] = [];
+  const mxfp4: Mxfp4TensorQuality[] = [];
   ctx.ahead.begin(shard);
   try {
     for (const unit of shard.units) {
@@ -68,12 +70,13 @@ export async function writeShard(ctx: ShardWriterContext, shard: OutputShard): P
         produced.release();
         ctx.ahead.done(unit);
         if (produced.quality !== undefined) quality.push(produced.quality);
+        if (produced.mxfp4 !== undefined) mxfp4.push(produced.mxfp4);
       }
       ctx.onUnitWritten(unit);
     }
     ctx.ahead.finishing(shard);
     const { bytes } = await writer.finish();
-    return { file: shard.file, bytes, sha256: await ctx.hasher.digest(), quality };
+    return { file: shard.file, bytes, sha256: await ctx.hasher.digest(), quality, mxfp4 };
   } catch (error) {
     await writer.abort();
     throw error;

@@ -57,6 +57,11 @@ export class SourceReader {
     });
   }
 
+  /** A scale companion's bytes as stored (E8M0 exponents of MXFP4 weights); read at once, like readScale. */
+  readScaleBytes(scale: TensorPlan): Promise<Uint8Array> {
+    return this.readWhole(scale);
+  }
+
   /** An FP8 weight with its block scale, ready for an NVFP4 kernel. */
   async readFp8(weight: TensorPlan, scale: TensorPlan): Promise<Fp8BlockScaledTensor> {
     const block = weight.scale?.block;

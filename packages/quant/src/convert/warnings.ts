@@ -17,7 +17,7 @@ export function conversionWarnings(
   }
   if (m.mxfp4.length > 0) {
     warnings.push(
-      `${m.mxfp4.length} MXFP4 weights (already 4-bit) are copied as they are; the output's quantization_config does not describe them, so engines need the source model's own MXFP4 handling (e.g. ${m.mxfp4[0]})`,
+      `${m.mxfp4.length} MXFP4 weights are kept by a rule and copied as they are; the output's quantization_config does not describe them, so engines need the source model's own MXFP4 handling (e.g. ${m.mxfp4[0]})`,
     );
   }
   const bf16 = layout.units.filter((u) => u.kind === "fp8-to-bf16").length;

@@ -29,13 +29,13 @@ export type KeptFp8Storage =
 
 /** Module names by how the output stores them; configs are written from these. */
 export interface OutputModules {
-  /** NVFP4. */
+  /** NVFP4 (quantized from FP8 or re-expressed from MXFP4). */
   quantized: string[];
   /** FP8 block weights kept as FP8. */
   fp8Block: string[];
   /** Linear-like weights (2-D `.weight`) kept unquantized, in their source dtype or as BF16. */
   unquantized: string[];
-  /** Already-FP4 (MXFP4) weights copied as they are. */
+  /** MXFP4 weights a rule keeps: copied as they are. */
   mxfp4: string[];
 }
 

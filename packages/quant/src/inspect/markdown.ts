@@ -30,7 +30,7 @@ export function renderInspectMarkdown(report: InspectReport): string {
           "Already FP4",
           alreadyFp4.weights === 0
             ? "none"
-            : `${alreadyFp4.weights} MXFP4 weights (${formatBytes(alreadyFp4.bytes)})`,
+            : `${alreadyFp4.weights} MXFP4 weights (${formatBytes(alreadyFp4.bytes)}), ${alreadyFp4.converted} re-expressed as NVFP4`,
         ],
         [
           "Preset",
@@ -118,7 +118,7 @@ export function renderInspectMarkdown(report: InspectReport): string {
     lines.push(
       "## Already FP4 (MXFP4)",
       "",
-      `${alreadyFp4.weights} weights (${formatBytes(alreadyFp4.bytes)}) are packed E2M1 with E8M0 scales per 32 elements. They are copied as they are, never treated as FP8:`,
+      `${alreadyFp4.weights} weights (${formatBytes(alreadyFp4.bytes)}) are packed E2M1 with E8M0 scales per 32 elements, never treated as FP8. ${alreadyFp4.converted} of them are re-expressed as NVFP4: codes kept, each E8M0 block scale written as two E4M3 group scales under a power-of-two global scale shared by the fused group, exact wherever E4M3 reaches (the quality report lists any rounded group)${alreadyFp4.converted < alreadyFp4.weights ? "; the others are copied as they are" : ""}:`,
       "",
       ...alreadyFp4.patterns.map((p) => `- ${code(p)}`),
       "",
@@ -172,7 +172,7 @@ export function renderInspectMarkdown(report: InspectReport): string {
       preset.rules.map((r, i) => [String(i + 1), code(r.name), code(r.pattern), r.category, r.action, r.why]),
     ),
     "",
-    "Checked before the rules: MXFP4 weights are preserved (`already-fp4`). Checked after a rule says quantize: user ignore patterns (`ignore:<regex>`), FP8 E4M3 source with block scales (`not-fp8`), input dim a multiple of 16 (`in-dim-not-multiple-of-16`), and fused groups quantized all or none (`fused-group-consistency`).",
+    "Checked after a rule says quantize: user ignore patterns (`ignore:<regex>`), an FP8 E4M3 source with block scales or an MXFP4 source (`not-fp8`), input dim a multiple of 16 (`in-dim-not-multiple-of-16`), and fused groups quantized all or none, from one source format (`fused-group-consistency`).",
     "",
   );
   return `${lines.join("\n").trimEnd()}\n`;
@@ -197,7 +197,7 @@ export function renderInspectSummary(report: InspectReport): string {
       "already fp4",
       alreadyFp4.weights === 0
         ? "none"
-        : `${alreadyFp4.weights} MXFP4 weights, ${formatBytes(alreadyFp4.bytes)}`,
+        : `${alreadyFp4.weights} MXFP4 weights, ${formatBytes(alreadyFp4.bytes)}, ${alreadyFp4.converted} re-expressed as NVFP4`,
     ),
     row(
       "plan",

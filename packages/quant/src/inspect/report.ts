@@ -136,6 +136,7 @@ function alreadyFp4Summary(tensors: readonly TensorPlan[]): InspectReport["alrea
     format: "mxfp4",
     weights: mxfp4.length,
     bytes: sum(mxfp4, (t) => t.bytes),
+    converted: mxfp4.filter((t) => t.action === "quantize").length,
     patterns: unique(mxfp4.map((t) => foldTensorName(t.name))),
   };
 }

@@ -78,6 +78,8 @@ export const InspectReportSchema = z.object({
     format: z.literal("mxfp4"),
     weights: count,
     bytes,
+    /** Of them, weights the plan re-expresses as NVFP4 (the others are kept by a rule). */
+    converted: count,
     /** Folded name patterns of the MXFP4 weights. */
     patterns: z.array(z.string()),
   }),

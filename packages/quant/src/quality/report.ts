@@ -1,6 +1,7 @@
 /**
  * The quality report: how far every NVFP4 weight is from its FP8 source (relative RMS error and max
- * absolute error of the values an engine reconstructs), per tensor, per layer and overall. Written
+ * absolute error of the values an engine reconstructs), per tensor, per layer and overall, and, for
+ * MXFP4 sources re-expressed as NVFP4, which groups are exact and what rounding cost where not. Written
  * beside the output as fp4kit-quality.json and fp4kit-quality.md. It holds nothing that depends on
  * timing or the machine, so a resumed conversion writes the same bytes as an uninterrupted one.
  */
@@ -27,6 +28,44 @@ export interface TensorQuality {
   sumSqError: number;
   sumSqRef: number;
   elements: number;
+}
+
+/** An MXFP4 weight re-expressed as NVFP4 (docs/nvfp4-math.md, "MXFP4 sources"). */
+export interface Mxfp4TensorQuality {
+  name: string;
+  layer: string;
+  category: TensorCategory;
+  /** [out, in] in elements. */
+  shape: number[];
+  fusedGroup: string | null;
+  /** gs = 2^G, shared by the fused group: the group's largest block scale becomes E4M3 2^8. */
+  globalScale: number;
+  /** Smallest and largest E8M0 block exponent of the weight; null for an empty weight. */
+  scaleExponents: [number, number] | null;
+  /** 16-element groups. */
+  groups: number;
+  /** Codes kept, scale exact: NVFP4 values equal the MXFP4 values. */
+  exactGroups: number;
+  /** Of the exact groups, those on a subnormal E4M3 scale (2^-9 to 2^-7 times gs). */
+  subnormalScaleGroups: number;
+  /** Below E4M3's range under gs: scale 2^-9, codes rounded to nearest even. */
+  roundedGroups: number;
+  /** Over the rounded groups only: sqrt(Σ err² / Σ ref²), max |err|, and the sums. 0 when none. */
+  roundedRelRmsError: number;
+  maxAbsError: number;
+  sumSqError: number;
+  sumSqRef: number;
+}
+
+export interface Mxfp4Summary {
+  tensors: number;
+  groups: number;
+  exactGroups: number;
+  subnormalScaleGroups: number;
+  roundedGroups: number;
+  /** Tensors with at least one rounded group. */
+  roundedTensors: number;
+  maxAbsError: number;
 }
 
 export interface LayerQuality {
@@ -61,6 +100,8 @@ export interface QualityReport {
   warnings: string[];
   layers: LayerQuality[];
   tensors: TensorQuality[];
+  /** MXFP4 weights re-expressed as NVFP4 (not in `tensors`, `layers` or `totals`, which are about FP8 quantization). */
+  mxfp4: { totals: Mxfp4Summary; tensors: Mxfp4TensorQuality[] };
 }
 
 const LAYER_PATTERN = /^((?:model\.)?layers\.\d+|mtp\.\d+)\./;
@@ -72,6 +113,7 @@ export function layerOf(tensorName: string): string {
 export function buildQualityReport(
   outputFormat: OutputFormat,
   tensors: TensorQuality[],
+  mxfp4: Mxfp4TensorQuality[],
   inputScales: QualityReport["inputScales"],
   warnings: string[],
 ): QualityReport {
@@ -84,6 +126,15 @@ export function buildQualityReport(
   const layers = [...byLayer].map(([layer, list]) => summarize(layer, list));
   const err = sum(tensors, (t) => t.sumSqError);
   const ref = sum(tensors, (t) => t.sumSqRef);
+  const mxfp4Totals: Mxfp4Summary = {
+    tensors: mxfp4.length,
+    groups: sum(mxfp4, (t) => t.groups),
+    exactGroups: sum(mxfp4, (t) => t.exactGroups),
+    subnormalScaleGroups: sum(mxfp4, (t) => t.subnormalScaleGroups),
+    roundedGroups: sum(mxfp4, (t) => t.roundedGroups),
+    roundedTensors: mxfp4.filter((t) => t.roundedGroups > 0).length,
+    maxAbsError: maxOf(mxfp4, (t) => t.maxAbsError),
+  };
   return {
     format: "fp4kit-quality",
     version: 1,
@@ -97,10 +148,20 @@ export function buildQualityReport(
       maxAbsError: maxOf(tensors, (t) => t.maxAbsError),
     },
     inputScales,
-    warnings,
+    // Rounded MXFP4 groups are only known once converted: said here, with the planned warnings.
+    warnings: mxfp4Totals.roundedGroups > 0 ? [...warnings, mxfp4SummaryLine(mxfp4Totals)] : warnings,
     layers,
     tensors,
+    mxfp4: { totals: mxfp4Totals, tensors: mxfp4 },
   };
+}
+
+/** One line for logs and the CLI: how the MXFP4 sources went. */
+export function mxfp4SummaryLine(m: Mxfp4Summary): string {
+  const exact = `${m.exactGroups.toLocaleString("en-US")} of ${m.groups.toLocaleString("en-US")} groups exact`;
+  const head = `${m.tensors} MXFP4 weights re-expressed as NVFP4, ${exact}`;
+  if (m.roundedGroups === 0) return `${head} (values identical to the source)`;
+  return `${head}; ${m.roundedGroups.toLocaleString("en-US")} groups in ${m.roundedTensors} weights below E4M3's range were rounded (max abs error ${m.maxAbsError.toExponential(3)}; see ${QUALITY_MARKDOWN_FILE})`;
 }
 
 function summarize(layer: string, list: TensorQuality[]): LayerQuality {
@@ -181,8 +242,46 @@ export function renderQualityMarkdown(report: QualityReport): string {
       `| \`${w.name}\` | ${w.shape.join("×")} | ${w.fusedGroup ?? ""} | ${w.globalScale.toExponential(4)} | ${fmt(w.relRmsError)} | ${w.maxAbsError.toExponential(3)} |`,
     );
   }
+  if (report.mxfp4.tensors.length > 0) lines.push(...mxfp4Markdown(report.mxfp4));
   lines.push("", `Every tensor is listed in ${QUALITY_JSON_FILE}.`, "");
   return lines.join("\n");
+}
+
+function mxfp4Markdown({ totals: m, tensors }: QualityReport["mxfp4"]): string[] {
+  const lines = [
+    "",
+    "## MXFP4 sources re-expressed as NVFP4",
+    "",
+    "These weights were MXFP4 in the source (E2M1 codes, one E8M0 scale 2^e per 32 elements). Their codes are kept and",
+    "each block scale becomes two E4M3 group scales 2^(e−G) under the global scale 2^G shared by the fused group, G set so",
+    "that the group's largest block scale is 2^8. A group is exact when 2^(e−G) is an E4M3 value (2^-9 to 2^8): the",
+    "dequantized NVFP4 values then equal the MXFP4 ones bit for bit. A group further below has no E4M3 scale: it gets the",
+    "smallest, 2^-9, and its codes are rounded to nearest (ties to even) on it; its block scale is at most 2^-18 times the",
+    "group's largest.",
+    "",
+    `- weights: ${m.tensors}; 16-element groups: ${m.groups.toLocaleString("en-US")}`,
+    `- exact: ${m.exactGroups.toLocaleString("en-US")} (${m.subnormalScaleGroups.toLocaleString("en-US")} of them on subnormal E4M3 scales 2^-9 to 2^-7)`,
+    `- rounded: ${m.roundedGroups.toLocaleString("en-US")} in ${m.roundedTensors} weights, max absolute error ${m.maxAbsError.toExponential(3)}`,
+  ];
+  const rounded = tensors
+    .filter((t) => t.roundedGroups > 0)
+    .sort((a, b) => b.roundedGroups - a.roundedGroups || (a.name < b.name ? -1 : 1));
+  if (rounded.length === 0) return lines;
+  const shown = rounded.slice(0, WORST_LISTED);
+  lines.push(
+    "",
+    `### ${shown.length === rounded.length ? "Weights" : `${shown.length} of ${rounded.length} weights`} with rounded groups`,
+    "",
+    "| tensor | E8M0 exponents | global scale | rounded groups | rel. RMS error of those groups | max abs error |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+  );
+  for (const t of shown) {
+    const range = t.scaleExponents === null ? "" : `${t.scaleExponents[0]} … ${t.scaleExponents[1]}`;
+    lines.push(
+      `| \`${t.name}\` | ${range} | 2^${Math.log2(t.globalScale)} | ${t.roundedGroups} of ${t.groups} | ${fmt(t.roundedRelRmsError)} | ${t.maxAbsError.toExponential(3)} |`,
+    );
+  }
+  return lines;
 }
 
 function fmt(x: number): string {

@@ -33,6 +33,8 @@ import type {
 export const NVFP4_GROUP = 16;
 /** MXFP4 groups 32 elements under one E8M0 scale. */
 const MXFP4_GROUP = 32;
+const MXFP4_REEXPRESSED =
+  "MXFP4 source (packed E2M1 + E8M0 scales per 32): E2M1 codes kept, each block scale re-expressed as two E4M3 group scales under a power-of-two global scale (exact where the block's exponent is within E4M3's range under it)";
 
 export interface PlanOptions extends PresetOptions {
   /** Skip detection and use this family's preset. */
@@ -64,6 +66,12 @@ export interface CheckpointPlan {
   byName: Map<string, TensorPlan>;
   /** Fused group key → member weight names. Quantized members must share one global scale. */
   fusedGroups: Map<string, string[]>;
+}
+
+/** [out, in] of a weight in elements: MXFP4 weights are stored as packed pairs [out, in/2]. */
+export function logicalShape(plan: Pick<TensorPlan, "shape" | "sourceFormat">): [number, number] {
+  const [rows = 0, cols = 0] = plan.shape;
+  return [rows, plan.sourceFormat === "mxfp4" ? cols * 2 : cols];
 }
 
 /** Bytes of an NVFP4 compressed-tensors Linear: packed E2M1 + E4M3 group scales + F32 global scale. */
@@ -294,13 +302,6 @@ function decide(
   sourceFormat: SourceFormat,
   preset: Preset,
 ): { action: TensorAction; rule: string; why: string } {
-  if (sourceFormat === "mxfp4") {
-    return {
-      action: "preserve",
-      rule: "already-fp4",
-      why: "MXFP4 weight (packed E2M1 + E8M0 scales, group 32) is already 4-bit: copied as is, never treated as FP8",
-    };
-  }
   if (rule.action === "preserve") return { action: "preserve", rule: rule.name, why: rule.why };
   const ignore = preset.options.ignore.find((re) => re.test(tensor.name));
   if (ignore !== undefined) {
@@ -310,11 +311,15 @@ function decide(
       why: `matches the user ignore pattern /${ignore.source}/`,
     };
   }
+  if (sourceFormat === "mxfp4") {
+    // Packed codes [out, in/2] with 32-element blocks: the input dim is a multiple of 16 already.
+    return { action: "quantize", rule: rule.name, why: `${rule.why}; ${MXFP4_REEXPRESSED}` };
+  }
   if (sourceFormat !== "fp8-block") {
     return {
       action: "preserve",
       rule: "not-fp8",
-      why: `${tensor.dtype} source (rule ${rule.name}): only FP8 E4M3 block-scaled weights are converted`,
+      why: `${tensor.dtype} source (rule ${rule.name}): only FP8 E4M3 block-scaled and MXFP4 weights are converted`,
     };
   }
   const inDim = tensor.shape[1] ?? 0;
@@ -340,7 +345,8 @@ function companionOf(pair: Pairing, block: BlockSize | undefined): ScaleCompanio
 
 /**
  * An engine fuses a group into one GEMM, so its members must end up in one format: if any member
- * is kept, the quantized ones are kept too.
+ * is kept, the quantized ones are kept too. Members from different source formats (FP8 and MXFP4)
+ * cannot share one global scale as both conversions need it, so they are kept as well.
  */
 function enforceFusedGroupConsistency(
   groups: ReadonlyMap<string, string[]>,
@@ -348,13 +354,19 @@ function enforceFusedGroupConsistency(
 ): void {
   for (const [key, members] of groups) {
     const memberPlans = members.map((m) => plans.get(m) as TensorPlan);
+    const quantized = memberPlans.filter((p) => p.action === "quantize");
+    if (quantized.length === 0) continue;
     const kept = memberPlans.find((p) => p.action !== "quantize");
-    if (kept === undefined || memberPlans.every((p) => p.action !== "quantize")) continue;
-    for (const plan of memberPlans) {
-      if (plan.action !== "quantize") continue;
+    const mixed = quantized.find((p) => p.sourceFormat !== quantized[0]?.sourceFormat);
+    if (kept === undefined && mixed === undefined) continue;
+    const why =
+      kept !== undefined
+        ? `fused group ${key} also holds "${kept.name}", which is kept (rule ${kept.rule}); engines fuse the group into one GEMM, so all members stay in the source format`
+        : `fused group ${key} mixes ${quantized[0]?.sourceFormat} and ${mixed?.sourceFormat} sources ("${quantized[0]?.name}", "${mixed?.name}"), which cannot share one NVFP4 global scale; all members stay in the source format`;
+    for (const plan of quantized) {
       plan.action = "preserve";
       plan.rule = "fused-group-consistency";
-      plan.why = `fused group ${key} also holds "${kept.name}", which is kept (rule ${kept.rule}); engines fuse the group into one GEMM, so all members stay in the source format`;
+      plan.why = why;
       plan.projectedBytes = projectedBytes(plan);
     }
   }
@@ -374,7 +386,9 @@ function scalePlan(scale: CheckpointTensor, owner: TensorPlan): TensorPlan {
     action: dropped ? "drop" : "preserve",
     rule: dropped ? "scale-of-quantized" : "scale-of-preserved",
     why: dropped
-      ? `FP8 scale of "${owner.name}", which is quantized: replaced by its NVFP4 scales`
+      ? owner.sourceFormat === "mxfp4"
+        ? `E8M0 MXFP4 scale of "${owner.name}", which is converted: replaced by its NVFP4 scales`
+        : `FP8 scale of "${owner.name}", which is quantized: replaced by its NVFP4 scales`
       : `scale of "${owner.name}", which is kept: copied with it`,
     scaleOf: owner.name,
     projectedBytes: 0,
@@ -385,6 +399,6 @@ function scalePlan(scale: CheckpointTensor, owner: TensorPlan): TensorPlan {
 
 function projectedBytes(plan: TensorPlan): number {
   if (plan.action === "drop") return 0;
-  if (plan.action === "quantize") return nvfp4Bytes(plan.shape[0] ?? 0, plan.shape[1] ?? 0);
+  if (plan.action === "quantize") return nvfp4Bytes(...logicalShape(plan));
   return plan.bytes;
 }

@@ -9,7 +9,10 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What Path A does with a tensor. */
 export type TensorAction =
-  /** FP8 block-scaled weight → NVFP4 (packed E2M1 + E4M3 group scales + global scale). */
+  /**
+   * → NVFP4 (packed E2M1 + E4M3 group scales + global scale): an FP8 block-scaled weight is
+   * quantized, an MXFP4 weight re-expressed (codes kept, scales converted).
+   */
   | "quantize"
   /** Copied bit for bit (its scale companion too, if it has one). */
   | "preserve"
@@ -74,7 +77,7 @@ export interface Preset {
 export type SourceFormat =
   /** F8_E4M3 + block scale companion (F32 or E8M0). */
   | "fp8-block"
-  /** Packed E2M1 pairs (U8/I8) + E8M0 scales per 32 elements: already FP4. */
+  /** Packed E2M1 pairs (U8/I8) + E8M0 scales per 32 elements: already FP4, re-expressed as NVFP4. */
   | "mxfp4"
   /** Anything else (BF16, F32, integers, ...), or a scale companion. */
   | "plain";
@@ -111,6 +114,6 @@ export interface TensorPlan {
   scaleOf?: string;
   /** On weights that engines fuse with others: the group key shared by all members. */
   fusedGroup?: string;
-  /** Bytes this tensor occupies in the NVFP4 output (0 when dropped). */
+  /** Bytes this tensor occupies in the NVFP4 output (0 when dropped). `shape` is the stored one: [out, in/2] for MXFP4. */
   projectedBytes: number;
 }

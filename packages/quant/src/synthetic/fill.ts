@@ -17,6 +17,8 @@ const RUN_BYTES = 4096;
 const FP8_SIGMA_CODES = 448 / 4.2;
 /** Same for a 32-element MXFP4 block (about 2.7σ) against the E2M1 maximum 6. */
 const FP4_SIGMA = 6 / 2.7;
+/** How much smaller (as a power of two) the block scales of a faint MXFP4 row are. */
+const FAINT_EXPONENTS = 24;
 
 export type ChunkSink = (chunk: Uint8Array) => Promise<void>;
 
@@ -72,8 +74,16 @@ function producer(spec: TensorSpec, rng: Prng): Producer {
     case "fp8-block-scale":
       // real = code × scale and codes spread with σ = FP8_SIGMA_CODES; blocks vary by ~±20%.
       return perElement(spec.dtype, () => (fill.std * 2 ** (0.25 * rng.nextGaussian())) / FP8_SIGMA_CODES);
-    case "mxfp4-scale":
-      return perElement(spec.dtype, () => (fill.std * 2 ** (0.25 * rng.nextGaussian())) / FP4_SIGMA);
+    case "mxfp4-scale": {
+      const faintBytes = fill.faintRows * (spec.shape[1] ?? 0);
+      const scale = perElement(spec.dtype, () => (fill.std * 2 ** (0.25 * rng.nextGaussian())) / FP4_SIGMA);
+      return (target, offset) => {
+        scale(target, offset);
+        // E8M0 bytes are exponents: 24 less is 2^-24 times the scale.
+        for (let i = 0; i < target.length && offset + i < faintBytes; i++)
+          target[i] = Math.max((target[i] as number) - FAINT_EXPONENTS, 0);
+      };
+    }
     case "expert-ids":
       return perElement(spec.dtype, () => rng.nextInt(fill.experts));
   }

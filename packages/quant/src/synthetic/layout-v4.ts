@@ -6,7 +6,7 @@
  *
  * Variants: "fp8" = uniform FP8 (expert_dtype "fp8", F32 scales, like V4-Flash-Base and the FP8
  * repackage of V4-Pro); "mxfp4" = the original release (expert_dtype "fp4": routed experts MXFP4
- * with E8M0 scales, FP8 Linear scales stored as E8M0 too).
+ * with E8M0 scales, FP8 Linear scales stored as E8M0 too; one faint row in each layer's expert 0 w2).
  */
 import { compressRatios, type SyntheticDims } from "./dims.ts";
 import { bf16, type Fp8LinearOptions, f32, fp8Linear, mxfp4Linear, norm, type TensorSpec } from "./specs.ts";
@@ -76,9 +76,10 @@ function block(
   ];
   for (let e = 0; e < dims.routedExperts; e++) {
     const expert = `${prefix}.ffn.experts.${e}`;
+    // Expert 0's w2 has one faint row (see mxfp4Linear): its blocks are below E4M3's reach.
     const linear = (name: string, out: number, inDim: number) =>
       variant === "mxfp4"
-        ? mxfp4Linear(`${expert}.${name}`, out, inDim)
+        ? mxfp4Linear(`${expert}.${name}`, out, inDim, { faintRows: e === 0 && name === "w2" ? 1 : 0 })
         : fp8Linear(`${expert}.${name}`, out, inDim, fp8);
     specs.push(
       ...linear("w1", dims.moeIntermediate, dims.hidden),

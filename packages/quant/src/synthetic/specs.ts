@@ -11,8 +11,12 @@ export type Fill =
   | { kind: "fp8-block-scale"; std: number }
   /** Packed E2M1 pairs of a Gaussian (MXFP4 expert weights). */
   | { kind: "mxfp4" }
-  /** E8M0 exponents for MXFP4 blocks of a weight of standard deviation `std`. */
-  | { kind: "mxfp4-scale"; std: number }
+  /**
+   * E8M0 exponents for MXFP4 blocks of a weight of standard deviation `std`; the first `faintRows`
+   * rows get scales 2^-24 times smaller (a nearly dead channel, beyond E4M3's reach under one
+   * NVFP4 global scale, so conversions exercise and report their rounding).
+   */
+  | { kind: "mxfp4-scale"; std: number; faintRows: number }
   | { kind: "gaussian"; std: number }
   /** 1 ± a little: RMSNorm weights. */
   | { kind: "around-one" }
@@ -57,14 +61,20 @@ export function fp8Linear(
 }
 
 /** An MXFP4 Linear as in DeepSeek's FP4-expert releases: I8 packed pairs + E8M0 per 32. */
-export function mxfp4Linear(module: string, out: number, inDim: number, std = 0.02): TensorSpec[] {
+export function mxfp4Linear(
+  module: string,
+  out: number,
+  inDim: number,
+  options: { std?: number; faintRows?: number } = {},
+): TensorSpec[] {
+  const std = options.std ?? 0.02;
   return [
     { name: `${module}.weight`, dtype: "I8", shape: [out, inDim / 2], fill: { kind: "mxfp4" } },
     {
       name: `${module}.scale`,
       dtype: "F8_E8M0",
       shape: [out, inDim / 32],
-      fill: { kind: "mxfp4-scale", std },
+      fill: { kind: "mxfp4-scale", std, faintRows: options.faintRows ?? 0 },
     },
   ];
 }

@@ -11,8 +11,13 @@ import { e8m0ToFloat } from "../../src/codecs/e8m0.ts";
 import { bf16ToFloat } from "../../src/codecs/half.ts";
 import { type ConvertResult, convertCheckpoint } from "../../src/convert/convert.ts";
 import { nvfp4GlobalScale } from "../../src/nvfp4/reference.ts";
-import { compareToReference, dequantizeFp8Block, dequantizeNvfp4 } from "../../src/quality/dequantize.ts";
-import { type CheckpointPlan, planCheckpoint } from "../../src/rules/plan.ts";
+import {
+  compareToReference,
+  dequantizeFp8Block,
+  dequantizeMxfp4,
+  dequantizeNvfp4,
+} from "../../src/quality/dequantize.ts";
+import { type CheckpointPlan, logicalShape, planCheckpoint } from "../../src/rules/plan.ts";
 import type { ModelFamily } from "../../src/rules/types.ts";
 import { Checkpoint } from "../../src/safetensors/checkpoint.ts";
 import { tensorByteLength } from "../../src/safetensors/dtypes.ts";
@@ -95,7 +100,7 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
     expect(quantized.length).toBeGreaterThan(0);
     for (const t of quantized) {
       const m = t.name.slice(0, -".weight".length);
-      const [rows = 0, cols = 0] = t.shape;
+      const [rows, cols] = logicalShape(t);
       expect(f.output.get(`${m}.weight_packed`), m).toMatchObject({ dtype: "U8", shape: [rows, cols / 2] });
       expect(f.output.get(`${m}.weight_scale`), m).toMatchObject({
         dtype: "F8_E4M3",
@@ -153,7 +158,9 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
   it("dequantized NVFP4 values are within NVFP4's error of the FP8 source, as the quality report says", () => {
     const f = fixture(name);
     const reported = new Map(f.result.quality.tensors.map((q) => [q.name, q]));
-    for (const t of f.plan.tensors.filter((x) => x.action === "quantize")) {
+    const fromFp8 = f.plan.tensors.filter((x) => x.action === "quantize" && x.sourceFormat === "fp8-block");
+    expect(reported.size).toBe(fromFp8.length);
+    for (const t of fromFp8) {
       const m = t.name.slice(0, -".weight".length);
       const [rows = 0, cols = 0] = t.shape;
       const gs = 1 / (f32(f.output.get(`${m}.weight_global_scale`) as ReadTensor)[0] as number);
@@ -177,7 +184,8 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
     const f = fixture(name);
     let groups = 0;
     for (const [key, members] of f.plan.fusedGroups) {
-      if (f.plan.byName.get(members[0] as string)?.action !== "quantize") continue;
+      const first = f.plan.byName.get(members[0] as string);
+      if (first?.action !== "quantize" || first.sourceFormat !== "fp8-block") continue;
       groups++;
       expect(members.length, key).toBeGreaterThan(1);
       let amax = 0;
@@ -268,17 +276,87 @@ describe("plan decisions in the output", () => {
     }
   });
 
-  it("V4 with MXFP4 experts: the FP4 experts are copied as they are, never read as FP8, and reported", () => {
+  it("V4 with MXFP4 experts: FP8 shared experts quantized, kept FP8 scales become exact float32 powers of two", () => {
     const f = fixture("v4-mxfp4");
-    expect(f.output.get("layers.0.ffn.experts.0.w1.weight")?.dtype).toBe("I8");
-    expect(f.output.get("layers.0.ffn.experts.0.w1.scale")?.dtype).toBe("F8_E8M0");
-    expect(f.output.has("layers.0.ffn.experts.0.w1.weight_packed")).toBe(false);
     expect(f.output.has("layers.0.ffn.shared_experts.w1.weight_packed")).toBe(true);
-    expect(f.result.warnings.join("\n")).toMatch(/MXFP4 weights .* copied as they are/);
-    // E8M0 scales of kept FP8 weights become exact float32 powers of two.
+    expect(f.output.has("layers.0.ffn.experts.0.w1.weight")).toBe(false);
+    expect(f.output.has("layers.0.ffn.experts.0.w1.scale")).toBe(false);
+    expect(f.result.warnings.join("\n")).not.toMatch(/copied as they are/);
     const scale = f32(f.output.get("layers.0.attn.wq_a.weight_scale") as ReadTensor);
     for (const v of scale) expect(Number.isInteger(Math.log2(v))).toBe(true);
   });
+});
+
+describe("V4 with MXFP4 experts → NVFP4, both formats", () => {
+  /** The E8M0 exponent of the largest block scale of a weight. */
+  const maxExponent = (f: Fixture, weight: string) =>
+    Math.max(...(f.source.get(f.plan.byName.get(weight)?.scale?.name ?? "") as ReadTensor).data) - 127;
+
+  for (const format of ["compressed-tensors", "modelopt"] as const) {
+    it(`${format}: codes kept, values equal to the source except in reported blocks, w1/w3 on one gs = 2^G`, async () => {
+      const f = fixture("v4-mxfp4");
+      const dst = format === "compressed-tensors" ? f.dst : join(root, "v4-mxfp4-modelopt");
+      const result =
+        format === "compressed-tensors"
+          ? f.result
+          : await convertCheckpoint({ src: f.src, dst, format, shardSizeBytes: SHARD_SIZE, inputScale: 1 });
+      const output = format === "compressed-tensors" ? f.output : await readAllTensors(dst);
+      const names =
+        format === "compressed-tensors"
+          ? { packed: "weight_packed", gs: "weight_global_scale" }
+          : { packed: "weight", gs: "weight_scale_2" };
+      const reported = new Map(result.quality.mxfp4.tensors.map((q) => [q.name, q]));
+      const mxfp4 = f.plan.tensors.filter((t) => t.sourceFormat === "mxfp4");
+      expect(mxfp4.length).toBe(48);
+      expect(reported.size).toBe(48);
+      let rounded = 0;
+      for (const t of mxfp4) {
+        const m = t.name.slice(0, -".weight".length);
+        const [rows, cols] = logicalShape(t);
+        const source = f.source.get(t.name) as ReadTensor;
+        const scales = (f.source.get(`${m}.scale`) as ReadTensor).data;
+        const packed = output.get(`${m}.${names.packed}`) as ReadTensor;
+        const stored = f32(output.get(`${m}.${names.gs}`) as ReadTensor)[0] as number;
+        const gs = format === "compressed-tensors" ? 1 / stored : stored;
+        // gs = 2^G, G from the fused pair's largest block scale (landing on E4M3's 2^8).
+        const pair = (f.plan.fusedGroups.get(t.fusedGroup ?? "") ?? [t.name]).map((w) => maxExponent(f, w));
+        expect(gs, m).toBe(2 ** (Math.max(...pair) - 8));
+        expect(packed.dtype).toBe("U8");
+        const values = dequantizeNvfp4(
+          packed.data,
+          (output.get(`${m}.weight_scale`) as ReadTensor).data,
+          gs,
+          rows,
+          cols,
+        );
+        const exact = dequantizeMxfp4(source.data, scales, rows, cols);
+        const q = reported.get(t.name);
+        let diff = 0;
+        for (let i = 0; i < exact.length; i++) if (values[i] !== exact[i]) diff++;
+        if (q?.roundedGroups === 0) {
+          expect(diff, m).toBe(0);
+          expect(Buffer.from(packed.data).equals(Buffer.from(source.data)), m).toBe(true);
+        } else {
+          rounded++;
+          // Only the faint row differs; the report measured it.
+          for (let i = cols; i < exact.length; i++) expect(values[i], `${m}[${i}]`).toBe(exact[i]);
+          const { relRmsError, maxAbsError } = compareToReference(
+            values.subarray(0, cols),
+            exact.subarray(0, cols),
+          );
+          expect(q?.roundedGroups).toBe(cols / 16);
+          expect(q?.roundedRelRmsError).toBeCloseTo(relRmsError, 10);
+          expect(q?.maxAbsError).toBe(maxAbsError);
+        }
+      }
+      // Expert 0's w2 in each of the layers and MTP blocks.
+      expect(rounded).toBe(result.quality.mxfp4.totals.roundedTensors);
+      expect(rounded).toBeGreaterThan(0);
+      expect(result.warnings.at(-1)).toMatch(/groups in \d+ weights below E4M3's range were rounded/);
+      expect(result.qualityMarkdown).toContain("## MXFP4 sources re-expressed as NVFP4");
+      expect(result.qualityMarkdown).toMatch(/\| `layers\.0\.ffn\.experts\.0\.w2\.weight` \|/);
+    });
+  }
 });
 
 describe("non-tensor files", () => {

@@ -306,20 +306,56 @@ describe("planCheckpoint on DeepSeek V4", () => {
     });
   });
 
-  it("never treats MXFP4 experts as FP8", () => {
+  it("re-expresses MXFP4 experts as NVFP4, never reading them as FP8", () => {
     const plan = planCheckpoint(fixture("v4-mxfp4"));
     expect(plan.byName.get("layers.0.ffn.experts.0.w1.weight")).toMatchObject({
       dtype: "I8",
+      shape: [96, 96],
       sourceFormat: "mxfp4",
-      action: "preserve",
-      rule: "already-fp4",
+      action: "quantize",
+      rule: "routed-experts",
+      fusedGroup: "layers.0.ffn.experts.0.w13",
       scale: { name: "layers.0.ffn.experts.0.w1.scale", dtype: "F8_E8M0", shape: [96, 6], block: [1, 32] },
+      // [96, 192] elements as NVFP4: packed codes, E4M3 per 16, global scale.
+      projectedBytes: 96 * 96 + 96 * 12 + 4,
     });
-    expect(plan.byName.get("layers.0.ffn.experts.0.w1.scale")?.action).toBe("preserve");
+    expect(plan.byName.get("layers.0.ffn.experts.0.w1.weight")?.why).toMatch(/E2M1 codes kept/);
+    expect(plan.byName.get("layers.0.ffn.experts.0.w1.scale")).toMatchObject({
+      action: "drop",
+      why: expect.stringMatching(/^E8M0 MXFP4 scale of/),
+    });
     expect(plan.byName.get("layers.0.ffn.shared_experts.w1.weight")).toMatchObject({
       action: "quantize",
       scale: { dtype: "F8_E8M0", block: [128, 128] },
     });
+  });
+
+  it("keeps MXFP4 experts an ignore pattern names, and fused groups that mix MXFP4 and FP8", () => {
+    const ignored = planCheckpoint(fixture("v4-mxfp4"), { ignore: ["experts\\.0\\."] });
+    expect(ignored.byName.get("layers.0.ffn.experts.0.w3.weight")).toMatchObject({
+      action: "preserve",
+      rule: "ignore:experts\\.0\\.",
+    });
+    expect(ignored.byName.get("layers.0.ffn.experts.0.w3.scale")?.action).toBe("preserve");
+    expect(ignored.byName.get("layers.0.ffn.experts.1.w3.weight")?.action).toBe("quantize");
+
+    const mixed = planCheckpoint(
+      fakeCheckpoint([
+        ["layers.0.attn.wq_a.weight", "F8_E4M3", [128, 128]],
+        ["layers.0.attn.wq_a.scale", "F32", [1, 1]],
+        ["layers.0.ffn.experts.0.w1.weight", "U8", [64, 64]],
+        ["layers.0.ffn.experts.0.w1.scale", "F8_E8M0", [64, 4]],
+        ["layers.0.ffn.experts.0.w3.weight", "F8_E4M3", [64, 128]],
+        ["layers.0.ffn.experts.0.w3.scale", "F32", [1, 1]],
+      ]),
+    );
+    for (const name of ["layers.0.ffn.experts.0.w1.weight", "layers.0.ffn.experts.0.w3.weight"]) {
+      expect(mixed.byName.get(name)).toMatchObject({
+        action: "preserve",
+        rule: "fused-group-consistency",
+        why: expect.stringMatching(/mixes (mxfp4 and fp8-block|fp8-block and mxfp4) sources/),
+      });
+    }
   });
 });
 
