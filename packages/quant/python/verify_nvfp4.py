@@ -14,7 +14,10 @@ fp4kit_jsonl.py). Steps:
    scales (F32 or E8M0, `<m>.weight_scale_inv` or V4's `<m>.scale`; block from the source's
    config.json, ragged edges handled): relative RMS error. NVFP4 on Gaussian-like weights gives
    about 0.09-0.10; a swapped nibble order or a wrong scale relation gives more than 1. Above 0.2
-   fails.
+   fails. A weight that was MXFP4 in the source (packed E2M1 + E8M0 per 32, original V4 releases)
+   must equal its source element by element in every 32-element block whose scale 2^e E4M3 can
+   express under the output's global scale (2^e / gs >= 2^-9); in the other blocks no element may
+   be further from its source value than that value itself (never worse than zero).
 4. Engine-fused groups (expert gate/up = w1/w3, shared experts, V3 q_a_proj + kv_a_proj_with_mqa,
    V4 wq_a + wkv, compressor wkv + wgate) share one global scale.
 5. With --reference: tensors kept as they were are bit-identical to the source; FP8 weights kept as
@@ -225,12 +228,61 @@ def expand_block_scale(scale, rows, cols, block):
     return scale.repeat_interleave(br, dim=0)[:rows].repeat_interleave(bc, dim=1)[:, :cols]
 
 
+MXFP4_BLOCK = 32
+
+
+def is_mxfp4(torch, ckpt, module):
+    """Packed E2M1 (U8/I8) with an E8M0 scale per 32 elements: the original V4 releases' experts."""
+    weight = ckpt.get(module + ".weight")
+    scale_name = reference_scale_name(ckpt, module)
+    return (weight.dtype in (torch.uint8, torch.int8) and scale_name is not None
+            and ckpt.get(scale_name).dtype == torch.float8_e8m0fnu)
+
+
+def mxfp4_block_exponents(torch, ckpt, module, device):
+    """The E8M0 block exponents (byte - 127) as integers, [rows, cols/32]."""
+    scale = ckpt.get(reference_scale_name(ckpt, module))
+    return scale.view(torch.uint8).to(device).long() - 127
+
+
+def dequantize_mxfp4(torch, ckpt, module, device):
+    """e2m1(code) x 2^(e8m0 - 127), codes packed low nibble first; 0xff (NaN) stays NaN."""
+    packed = ckpt.get(module + ".weight").view(torch.uint8)
+    values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[unpack_fp4(torch, packed, device)]
+    scale = ckpt.get(reference_scale_name(ckpt, module)).to(device).float()
+    return values * scale.repeat_interleave(MXFP4_BLOCK, dim=1)[:, : values.shape[1]]
+
+
+def dequantize_reference(torch, ckpt, module, device):
+    """The source weight's values: FP8 x block scale, or MXFP4 codes x E8M0 scales."""
+    if is_mxfp4(torch, ckpt, module):
+        return dequantize_mxfp4(torch, ckpt, module, device), None
+    return dequantize_fp8(torch, ckpt, module, device)
+
+
+def check_mxfp4(torch, reference, module, w, exact, gs, device):
+    """The re-expression contract of an MXFP4-sourced weight (see the module docstring)."""
+    exponents = mxfp4_block_exponents(torch, reference, module, device)
+    reach = (torch.ldexp(torch.ones_like(exponents, dtype=torch.float64), exponents) / gs) >= 2.0 ** -9
+    in_range = reach.repeat_interleave(MXFP4_BLOCK, dim=1)[:, : w.shape[1]]
+    differ = w != exact
+    problems = []
+    bad = int((differ & in_range).sum().item())
+    if bad:
+        problems.append(f"{module}: {bad} elements differ from the MXFP4 source in blocks E4M3 can express exactly")
+    worse = int(((w - exact).abs() > exact.abs()).sum().item())
+    if worse:
+        problems.append(f"{module}: {worse} elements are further from the MXFP4 source than zero would be")
+    return {"blocks": int(reach.numel()), "blocksBelowRange": int((~reach).sum().item()),
+            "differingElements": int(differ.sum().item())}, problems
+
+
 def dequantize_fp8(torch, ckpt, module, device):
     """FP8 E4M3 weight x its block scale (F32, or E8M0 exponents in original V4 releases)."""
     weight = ckpt.get(module + ".weight")
     scale_name = reference_scale_name(ckpt, module)
     if weight.dtype != torch.float8_e4m3fn:
-        return None, f"reference {module}.weight is {weight.dtype}, not FP8 E4M3 (e.g. MXFP4 experts): not compared"
+        return None, f"reference {module}.weight is {weight.dtype}, neither FP8 E4M3 nor MXFP4: not compared"
     if scale_name is None:
         return None, f"reference {module} has no block scale companion"
     w = weight.to(device).float()
@@ -410,12 +462,17 @@ def markdown_report(report):
     if report["kept"] is not None:
         lines.insert(-2, f"- kept tensors: {report['kept']['identical']} bit-identical to the source, "
                          f"{report['kept']['reencoded']} re-encoded (FP8 scale as F32, FP8 as BF16) and equal")
+    if report["mxfp4"] is not None:
+        m = report["mxfp4"]
+        lines.insert(-2, f"- MXFP4 sources: {m['weights']} weights equal to the source in every block E4M3 reaches; "
+                         f"{m['blocksBelowRange']} of {m['blocks']} blocks below its range, "
+                         f"{m['differingElements']} elements differ there")
     if report["errors"] is not None:
         e = report["errors"]
         lines.insert(-2, f"- relative RMS error vs FP8: median {e['median']:.4f}, max {e['max']:.4f} "
                          f"over {e['count']} tensors")
     if report["tensors"]:
-        lines += ["| tensor | shape | rel. RMS error vs FP8 | finite |", "| --- | --- | --- | --- |"]
+        lines += ["| tensor | shape | rel. RMS error vs the source | finite |", "| --- | --- | --- | --- |"]
         for t in report["tensors"][:64]:
             err = "n/a" if t["relRmsError"] is None else f"{t['relRmsError']:.4f}"
             lines.append(f"| `{t['name']}` | {t['shape']} | {err} | {t['finite']} |")
@@ -485,18 +542,29 @@ def main():
     tensors = []
     nvfp4_weights = {}
     fp8_weights = {}
+    mxfp4 = {"weights": 0, "blocks": 0, "blocksBelowRange": 0, "differingElements": 0}
     for i, module in enumerate(sample):
         w = dequantize_nvfp4(torch, ckpt, fmt, module, device)
         finite = bool(torch.isfinite(w).all().item())
         error = None
+        source = None
         if reference is not None:
-            exact, why_not = dequantize_fp8(torch, reference, module, device)
+            exact, why_not = dequantize_reference(torch, reference, module, device)
             if exact is None:
                 log(why_not, "warning")
             elif exact.shape != w.shape:
                 problems.append(f"{module}: shape {list(w.shape)} differs from the reference {list(exact.shape)}")
             else:
                 error = relative_rms_error(torch, w, exact)
+                source = "fp8"
+                if is_mxfp4(torch, reference, module):
+                    source = "mxfp4"
+                    counts, mxfp4_problems = check_mxfp4(
+                        torch, reference, module, w, exact, global_scale(ckpt, fmt, module), device)
+                    problems += mxfp4_problems
+                    mxfp4["weights"] += 1
+                    for key, value in counts.items():
+                        mxfp4[key] += value
                 if block_modules and module in block_modules:
                     fp8_weights[module] = exact
         if block_modules and module in block_modules:
@@ -507,7 +575,8 @@ def main():
             problems.append(f"{module}: relative RMS error {error:.3f} > {ERROR_FAIL} (nibble order or scale relation wrong?)")
         elif error is not None and error > ERROR_WARN:
             log(f"{module}: relative RMS error {error:.3f} is high", "warning")
-        tensors.append({"name": module, "shape": list(w.shape), "relRmsError": error, "finite": finite})
+        tensors.append({"name": module, "shape": list(w.shape), "source": source, "relRmsError": error,
+                        "finite": finite})
         metric(progress=0.3 + 0.5 * (i + 1) / len(sample), tensorsDone=checked + i + 1, tensorsTotal=checked + len(sample))
 
     fp4_check = None
@@ -522,7 +591,11 @@ def main():
             if not same:
                 problems.append(f"{modules[0]}: torch's float4_e2m1fn_x2 decoding differs from the low-nibble-first table")
 
-    errors = [t["relRmsError"] for t in tensors if t["relRmsError"] is not None]
+    if mxfp4["weights"]:
+        log(f"MXFP4 sources: {mxfp4['weights']} weights, {mxfp4['blocksBelowRange']} of {mxfp4['blocks']} blocks "
+            f"below E4M3's range under the global scale, {mxfp4['differingElements']} elements differ from the source")
+    # The FP8 quantization error; MXFP4 sources are re-expressed, not quantized, and checked above.
+    errors = [t["relRmsError"] for t in tensors if t["relRmsError"] is not None and t["source"] == "fp8"]
     summary_errors = None
     if errors:
         summary_errors = {"count": len(errors), "median": statistics.median(errors), "max": max(errors),
@@ -570,6 +643,7 @@ def main():
         "fusedGroups": groups_checked,
         "torchFp4Decode": fp4_check,
         "kept": kept,
+        "mxfp4": mxfp4 if mxfp4["weights"] else None,
         "errors": summary_errors,
         "tensors": tensors,
         "maxRelRmsError": max(errors) if errors else None,

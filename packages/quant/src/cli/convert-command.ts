@@ -280,7 +280,8 @@ function renderSummary(r: ConvertResult): string {
     `  quality  ${q.quantizedTensors} NVFP4 tensors, relative RMS error ${q.relRmsError.toFixed(4)} overall, ${q.maxRelRmsError.toFixed(4)} worst${worst === undefined ? "" : ` (${worst.name})`}; see ${QUALITY_MARKDOWN_FILE}`,
   ];
   const m = r.quality.mxfp4.totals;
-  if (m.tensors > 0) lines.push(`  mxfp4    ${mxfp4SummaryLine(m)}`);
+  // With rounded groups the same line is among the warnings below.
+  if (m.tensors > 0 && m.roundedGroups === 0) lines.push(`  mxfp4    ${mxfp4SummaryLine(m)}`);
   lines.push(`  kernel   ${r.kernel.reason}`);
   for (const w of r.warnings) lines.push(`  WARNING  ${w}`);
   return `${lines.join("\n")}\n`;

@@ -32,7 +32,7 @@ Weights are F8_E4M3 with float32 per-128x128-block scales (V3/V3.2: <module>.wei
 V4: <module>.scale), including dims that are not multiples of 128 and one projection whose
 input dim is not a multiple of 16. --variant mxfp4 (V4 only) writes the original V4 release
 layout: MXFP4 routed experts (I8 packed, E8M0 scales per 32) and E8M0 FP8 scales; row 0 of
-each block's expert 0 w2 has block scales 2^-24 times the others, beyond what one NVFP4 global
+each block's expert 0 w2 has block scales 2^-18 times the others, beyond what one NVFP4 global
 scale reaches, so a conversion shows how it reports rounded MXFP4 blocks.
 
 Sizes: default is a tiny fixture (~2 MB). --size scales realistic dims (layers, then experts)

@@ -18,7 +18,7 @@ const FP8_SIGMA_CODES = 448 / 4.2;
 /** Same for a 32-element MXFP4 block (about 2.7σ) against the E2M1 maximum 6. */
 const FP4_SIGMA = 6 / 2.7;
 /** How much smaller (as a power of two) the block scales of a faint MXFP4 row are. */
-const FAINT_EXPONENTS = 24;
+const FAINT_EXPONENTS = 18;
 
 export type ChunkSink = (chunk: Uint8Array) => Promise<void>;
 
@@ -79,7 +79,7 @@ function producer(spec: TensorSpec, rng: Prng): Producer {
       const scale = perElement(spec.dtype, () => (fill.std * 2 ** (0.25 * rng.nextGaussian())) / FP4_SIGMA);
       return (target, offset) => {
         scale(target, offset);
-        // E8M0 bytes are exponents: 24 less is 2^-24 times the scale.
+        // E8M0 bytes are exponents: 18 less is 2^-18 times the scale.
         for (let i = 0; i < target.length && offset + i < faintBytes; i++)
           target[i] = Math.max((target[i] as number) - FAINT_EXPONENTS, 0);
       };

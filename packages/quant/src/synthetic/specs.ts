@@ -13,7 +13,7 @@ export type Fill =
   | { kind: "mxfp4" }
   /**
    * E8M0 exponents for MXFP4 blocks of a weight of standard deviation `std`; the first `faintRows`
-   * rows get scales 2^-24 times smaller (a nearly dead channel, beyond E4M3's reach under one
+   * rows get scales 2^-18 times smaller (a nearly dead channel, beyond E4M3's reach under one
    * NVFP4 global scale, so conversions exercise and report their rounding).
    */
   | { kind: "mxfp4-scale"; std: number; faintRows: number }
