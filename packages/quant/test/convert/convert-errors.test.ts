@@ -67,6 +67,25 @@ describe("NaN/Inf in the source", { timeout: 30_000 }, () => {
   });
 });
 
+describe("NaN E8M0 scale of an MXFP4 expert", { timeout: 30_000 }, () => {
+  it("fails naming the scale tensor, its shard and the block, and leaves no partial shard", async () => {
+    const src = join(root, "mxfp4-nan");
+    await generateCheckpoint({ family: "deepseek-v4", variant: "mxfp4", dir: src });
+    // [96, 6] E8M0 scales of a [96, 192] expert: block 4 of row 3.
+    await poke(src, "layers.2.ffn.experts.1.w3.scale", 6 * 3 + 4, 0xff);
+    const dst = join(root, "mxfp4-nan-out");
+    const run = convertCheckpoint({ src, dst, kernel: "ts" });
+    await expect(run).rejects.toMatchObject({
+      code: "SOURCE_TENSOR",
+      tensor: "layers.2.ffn.experts.1.w3.scale",
+    });
+    await expect(run).rejects.toThrow(
+      /model-0000\d-of-00003\.safetensors: tensor "layers\.2\.ffn\.experts\.1\.w3\.scale" has a NaN E8M0 block scale \(byte 0xff\) at \[3, 4\]/,
+    );
+    expect((await readdir(dst)).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  });
+});
+
 describe("module pattern lists", () => {
   const experts = (layers: number[], ids: number[], w: string) =>
     layers.flatMap((l) => ids.map((e) => `layers.${l}.ffn.experts.${e}.${w}`));

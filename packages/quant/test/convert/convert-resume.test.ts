@@ -69,6 +69,26 @@ describe("resume", { timeout: 60_000 }, () => {
     expect(await digestDir(dst)).toEqual(reference);
   });
 
+  it("resumes the MXFP4 release to the bytes of an uninterrupted run, quality report included", async () => {
+    const mxfp4 = join(root, "mxfp4-src");
+    await generateCheckpoint({ family: "deepseek-v4", variant: "mxfp4", dir: mxfp4, shards: 3 });
+    const options = { src: mxfp4, kernel: "ts", shardSizeBytes: SHARD } as const;
+    const whole = await convertCheckpoint({ ...options, dst: join(root, "mxfp4-whole") });
+    const dst = join(root, "mxfp4-aborted");
+    const abort = new AbortController();
+    await expect(
+      convertCheckpoint(
+        { ...options, dst },
+        { signal: abort.signal, onProgress: (e) => e.type === "shard" && abort.abort() },
+      ),
+    ).rejects.toMatchObject({ code: "ABORTED" });
+    const resumed = await convertCheckpoint({ ...options, dst });
+    expect(resumed.shards.filter((s) => s.resumed).length).toBe(1);
+    expect(resumed.quality.mxfp4).toEqual(whole.quality.mxfp4);
+    expect(resumed.quality.mxfp4.totals.roundedGroups).toBeGreaterThan(0);
+    expect(await digestDir(dst)).toEqual(await digestDir(join(root, "mxfp4-whole")));
+  });
+
   it("refuses a destination holding another conversion unless overwrite", async () => {
     const dst = join(root, "other");
     await convertCheckpoint({
