@@ -20,7 +20,7 @@ type RunPages = { pages: { runs: CachedRun[] }[] };
 /**
  * Keeps the team's cached runs and agents current. A progress tick of a run whose status the cache
  * already knows is patched in place; anything else (a new run, a status change, an agent that came
- * or went) refetches the affected queries, since timestamps, sizes and list order change with it.
+ * or went) refetches the runs and agents, since timestamps, sizes and list order change with it.
  */
 export function useTeamLiveUpdates(teamId: string) {
   const trpc = useTRPC();
@@ -52,10 +52,9 @@ export function useTeamLiveUpdates(teamId: string) {
       );
       queryClient.setQueryData(trpc.runs.get.queryKey({ teamId, runId }), (run) => (run ? patch(run) : run));
     };
+    // Runs show whether their agent is online ("agent offline since …"): refetch them as well.
     const onAgentStatus = (payload: unknown) => {
-      if (AgentStatusUpdateSchema.safeParse(payload).success) {
-        void queryClient.invalidateQueries(trpc.agents.list.pathFilter());
-      }
+      if (AgentStatusUpdateSchema.safeParse(payload).success) refreshRuns();
     };
 
     socket.on("connect", subscribe);

@@ -17,10 +17,15 @@ export interface RealtimeTiming {
   leaseGraceSeconds: number;
 }
 
+/**
+ * An agent whose socket closes (its process died, its host rebooted) is offline at once; one whose
+ * socket stays open but says nothing (a frozen host, a cut without a reset) is offline at most
+ * offlineAfterSeconds + a sweep interval = 14 s after its last heartbeat.
+ */
 export const DEFAULT_TIMING: RealtimeTiming = {
-  heartbeatSeconds: 15,
+  heartbeatSeconds: 5,
   leaseSeconds: 90,
-  offlineAfterSeconds: 45,
-  sweepIntervalMs: 5_000,
+  offlineAfterSeconds: 12,
+  sweepIntervalMs: 2_000,
   leaseGraceSeconds: 45,
 };

@@ -30,16 +30,27 @@ function lineHtml(runId: string, entry: LogEntry): string {
   return html;
 }
 
-const INDICATOR: Record<StreamState | "finished", { label: string; dot: string }> = {
+const INDICATOR: Record<StreamState | "finished" | "agentOffline", { label: string; dot: string }> = {
   live: { label: "Live", dot: "bg-emerald-400" },
   connecting: { label: "Connecting…", dot: "bg-amber-400" },
   offline: { label: "Offline", dot: "bg-zinc-500" },
   finished: { label: "Complete", dot: "bg-zinc-400" },
+  agentOffline: { label: "Agent offline", dot: "bg-red-400" },
 };
 
-function StreamIndicator({ state, finished }: { state: StreamState; finished: boolean }) {
+function StreamIndicator({
+  state,
+  finished,
+  agentOffline,
+}: {
+  state: StreamState;
+  finished: boolean;
+  agentOffline: boolean;
+}) {
   // A finished run's log is complete once the replay is in; until then show the connection state.
-  const { label, dot } = INDICATOR[finished && state === "live" ? "finished" : state];
+  // Our connection may be live while the run's agent is gone: then no line can come either.
+  const shown = state !== "live" ? state : finished ? "finished" : agentOffline ? "agentOffline" : "live";
+  const { label, dot } = INDICATOR[shown];
   return (
     <span className="mr-1 inline-flex items-center gap-1.5 text-xs text-zinc-400">
       <span className={cn("size-1.5 rounded-full", dot)} />
@@ -67,6 +78,7 @@ export function LogViewer({
   store,
   streamState,
   finished,
+  agentOffline,
   downloadHref,
 }: {
   runId: string;
@@ -74,6 +86,8 @@ export function LogViewer({
   streamState: StreamState;
   /** The run has ended: no more lines will come, so the indicator says so instead of "Live". */
   finished: boolean;
+  /** The run's agent is offline: nothing comes until it reconnects, so the indicator says so. */
+  agentOffline: boolean;
   downloadHref: string;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
@@ -150,7 +164,7 @@ export function LogViewer({
   return (
     <div className="overflow-hidden rounded-lg border border-zinc-800 bg-zinc-950 shadow-sm">
       <div className="flex flex-wrap items-center gap-2 border-b border-zinc-800 bg-zinc-900 px-3 py-2">
-        <StreamIndicator state={streamState} finished={finished} />
+        <StreamIndicator state={streamState} finished={finished} agentOffline={agentOffline} />
         <span className="tabular text-xs text-zinc-500" data-testid="log-line-count" data-count={total}>
           {lines.length === total
             ? `${total.toLocaleString("en")} lines`

@@ -44,6 +44,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
   const isInspect = r.kind === "INSPECT";
   const hasInspectReport = r.artifacts.some((a) => a.kind === "INSPECT_REPORT");
   const outputBytes = r.outputBytes ?? latest.outputBytes ?? latest.bytesWritten ?? null;
+  const agentOffline = r.status === "RUNNING" && r.agent !== null && !r.agent.online;
 
   return (
     <div className="space-y-5">
@@ -106,6 +107,15 @@ export function RunDetailPage({ runId }: { runId: string }) {
           </>
         }
       />
+      {agentOffline && r.agent && (
+        <Alert tone="amber">
+          <span className="font-medium" data-testid="run-agent-offline">
+            Agent {r.agent.name} offline since <RelativeTime date={r.agent.lastSeenAt} />.
+          </span>{" "}
+          Its job may still be running on the host: the log and the progress resume when the agent reconnects;
+          if it does not renew the run's lease in time, the run is marked lost.
+        </Alert>
+      )}
       {r.error && (
         <Alert>
           <span className="font-medium">Run {r.status.toLowerCase()}:</span> {r.error}
@@ -163,6 +173,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         store={store}
         streamState={state}
         finished={TERMINAL_RUN_STATUSES.includes(r.status)}
+        agentOffline={agentOffline}
         downloadHref={`/api/runs/${r.id}/log`}
       />
       <RunSpec run={r} />

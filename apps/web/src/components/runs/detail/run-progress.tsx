@@ -11,6 +11,7 @@ import {
 import type { RunDetail } from "../../../lib/trpc/types";
 import { useNow } from "../../../lib/use-now";
 import { ProgressBar } from "../../ui/progress-bar";
+import { RelativeTime } from "../../ui/relative-time";
 import { progressTone, runDurationMs } from "../run-figures";
 
 /**
@@ -37,7 +38,12 @@ export function RunProgress({ run, latest }: { run: RunDetail; latest: MetricVal
         </span>
         <span className="tabular text-xs text-zinc-500">
           {run.status === "QUEUED" && "Waiting for a free agent…"}
-          {run.status === "RUNNING" && (
+          {run.status === "RUNNING" && run.agent && !run.agent.online && (
+            <>
+              agent offline since <RelativeTime date={run.agent.lastSeenAt} />
+            </>
+          )}
+          {run.status === "RUNNING" && (!run.agent || run.agent.online) && (
             <>
               {latest.tensorsTotal
                 ? `${formatNumber(latest.tensorsDone ?? 0)} / ${formatNumber(latest.tensorsTotal)} tensors · `

@@ -22,7 +22,9 @@ export const RUN_VIEW_SELECT = {
   outputBytes: true,
   error: true,
   summary: true,
-  agent: { select: { id: true, name: true, hostname: true } },
+  agent: {
+    select: { id: true, name: true, hostname: true, connectedAt: true, lastSeenAt: true, revokedAt: true },
+  },
   createdBy: { select: { id: true, name: true } },
 } satisfies Prisma.RunSelect;
 
@@ -37,8 +39,18 @@ export function toRunView(run: RunRow) {
   const outputBytes = run.outputBytes === null ? null : Number(run.outputBytes);
   const durationMs =
     run.startedAt === null ? null : (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
+  const { agent } = run;
   return {
     ...run,
+    agent: agent && {
+      id: agent.id,
+      name: agent.name,
+      hostname: agent.hostname,
+      // connectedAt is cleared when the agent's socket closes, and by the sweeper after missed
+      // heartbeats: a running run whose agent is offline is not live, whatever its status says.
+      online: agent.revokedAt === null && agent.connectedAt !== null,
+      lastSeenAt: agent.lastSeenAt,
+    },
     options: (run.options ?? {}) as Record<string, unknown>,
     summary: (run.summary ?? null) as Record<string, unknown> | null,
     inputBytes,
