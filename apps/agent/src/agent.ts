@@ -6,6 +6,7 @@ import { ServerConnection, ServerRefusedError } from "./connection.ts";
 import type { StopReason } from "./jobs/context.ts";
 import { executeJob } from "./jobs/run-job.ts";
 import type { Logger } from "./logger.ts";
+import { outputFolder } from "./output-folder.ts";
 import { PathGuard } from "./path-guard.ts";
 import { killLeftoverGroup } from "./process/process-group.ts";
 import type { RunSpool } from "./spool/run-spool.ts";
@@ -51,6 +52,7 @@ export class Agent {
         this.hasGpus = capabilities.gpus.length > 0;
         return capabilities;
       },
+      outputFolder: (request) => outputFolder(guard, request),
     });
     this.stoppedBecause = new Promise((resolve) => {
       this.resolveStopped = resolve;

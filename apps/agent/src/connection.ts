@@ -10,6 +10,9 @@ import {
   AgentRevokedSchema,
   CancelRunSchema,
   EmptyReplySchema,
+  type OutputFolderReply,
+  type OutputFolderRequest,
+  OutputFolderRequestSchema,
 } from "@fp4kit/protocol";
 import { io, type Socket } from "socket.io-client";
 import type { z } from "zod";
@@ -63,6 +66,8 @@ export class ServerConnection extends EventEmitter<ConnectionEvents> {
       server: string;
       token: string;
       probeCapabilities: () => Promise<AgentCapabilities>;
+      /** Answers the server's `output:folder` requests; a thrown error's message is the refusal. */
+      outputFolder: (request: OutputFolderRequest) => Promise<OutputFolderReply>;
       log: Logger;
     },
   ) {
@@ -86,6 +91,10 @@ export class ServerConnection extends EventEmitter<ConnectionEvents> {
       if (parsed.success) this.emit("cancel", parsed.data.runId);
     });
     this.socket.on(AGENT_EVENTS.available, () => this.emit("available"));
+    this.socket.on(
+      AGENT_EVENTS.outputFolder,
+      (payload: unknown, ack: unknown) => void this.answerOutputFolder(payload, ack),
+    );
     this.socket.on(AGENT_EVENTS.revoked, (payload: unknown) => {
       const reason = AgentRevokedSchema.safeParse(payload).data?.reason ?? "revoked";
       this.reject(`the server revoked this agent: ${reason}`);
@@ -141,6 +150,22 @@ export class ServerConnection extends EventEmitter<ConnectionEvents> {
     if (!parsed.success)
       throw new ServerRefusedError("INVALID_PAYLOAD", `${event}: malformed reply from the server`);
     return parsed.data as z.infer<Reply>;
+  }
+
+  private async answerOutputFolder(payload: unknown, ack: unknown): Promise<void> {
+    if (typeof ack !== "function") return;
+    const request = OutputFolderRequestSchema.safeParse(payload);
+    if (!request.success) {
+      ack({ ok: false, code: "INVALID_PAYLOAD", error: "output:folder: malformed request" });
+      return;
+    }
+    try {
+      const reply = await this.options.outputFolder(request.data);
+      if (reply.removed) this.options.log.info(`removed ${reply.path} (${reply.sizeBytes} bytes) as asked`);
+      ack({ ok: true, ...reply });
+    } catch (err) {
+      ack({ ok: false, code: "FORBIDDEN", error: (err as Error).message });
+    }
   }
 
   private async greet(): Promise<void> {

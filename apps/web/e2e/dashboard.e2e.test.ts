@@ -3,24 +3,19 @@
  * generated checkpoint, queue inspect and convert, watch the live log grow, compare the two runs and
  * download the inspect report. Screenshots go to apps/web/test-artifacts/e2e/.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { generateCheckpoint } from "@fp4kit/quant";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG, SYSTEM_USER_EMAIL } from "../src/server/domain/teams/local-team";
-import { ensureAppBuilt } from "./support/app-build";
+import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
+import { APP_DIR, type AppServer, ECHO, REPO_ROOT, startAppServer } from "./support/app-server";
 import { launchChromium } from "./support/browser";
-import { freePort, type ManagedProcess, startProcess } from "./support/processes";
+import { type ManagedProcess, startProcess } from "./support/processes";
 
-const APP_DIR = resolve(import.meta.dirname, "..");
-const REPO_ROOT = resolve(APP_DIR, "..", "..");
-const ARTIFACTS = join(APP_DIR, "test-artifacts", "e2e");
-const ECHO = process.env.FP4KIT_E2E_VERBOSE === "1";
+const ARTIFACTS = join(APP_DIR, "test-artifacts", "e2e", "dashboard");
 
-let database: TestDatabase;
+let app: AppServer;
 let work: string;
 let server: ManagedProcess;
 let agent: ManagedProcess | undefined;
@@ -31,28 +26,8 @@ let baseUrl: string;
 beforeAll(async () => {
   await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
-  work = await mkdtemp(join(tmpdir(), "fp4kit-e2e-"));
-  await chmod(work, 0o755);
-  ensureAppBuilt(APP_DIR);
-  database = await createTestDatabase();
-  await createLocalTeam(database);
-  const port = await freePort();
-  baseUrl = `http://localhost:${port}`;
-  server = startProcess("web", process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: APP_DIR,
-    echo: ECHO,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      DATABASE_URL: database.connectionString,
-      BETTER_AUTH_SECRET: "e2e-secret-e2e-secret-e2e-secret",
-      BETTER_AUTH_URL: baseUrl,
-      FP4KIT_DATA_DIR: join(work, "data"),
-      NEXT_TELEMETRY_DISABLED: "1",
-    },
-  });
-  await server.waitFor(/fp4kit ready at/, 60_000);
+  app = await startAppServer();
+  ({ work, server, baseUrl } = app);
   browser = await launchChromium();
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(30_000);
@@ -61,19 +36,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await agent?.stop();
-  await server?.stop();
-  await database?.drop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await app?.stop();
 });
-
-/** What `npm start` creates on a first start (scripts/start/local-agent.ts): the first sign-up owns it. */
-async function createLocalTeam({ prisma }: TestDatabase) {
-  const system = await prisma.user.create({
-    data: { id: "fp4kit-local-system", name: "fp4kit (local)", email: SYSTEM_USER_EMAIL },
-  });
-  const team = await prisma.team.create({ data: { name: "Local", slug: LOCAL_TEAM_SLUG } });
-  await prisma.membership.create({ data: { teamId: team.id, userId: system.id, role: "OWNER" } });
-}
 
 let shot = 0;
 async function screenshot(name: string) {

@@ -138,3 +138,23 @@ export const NewRunInputSchema = z
     }
   });
 export type NewRunInput = z.infer<typeof NewRunInputSchema>;
+
+/** A run's tag: lower-case letters, digits and `.`, `_`, `-` (what a search or a URL carries unescaped). */
+export const RunTagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "a tag is 1-32 letters, digits, '.', '_' or '-'");
+
+/** What people may change about a run after queueing it: how it is called, tagged and described. */
+export const RunDetailsPatchSchema = z.object({
+  /** "" or null: shown by its model label again. */
+  name: z.string().trim().max(120, "a name is at most 120 characters").nullable().optional(),
+  notes: z.string().max(10_000, "notes are at most 10,000 characters").optional(),
+  tags: z
+    .array(RunTagSchema)
+    .max(16, "a run has at most 16 tags")
+    .transform((tags) => [...new Set(tags)])
+    .optional(),
+});
+export type RunDetailsPatch = z.infer<typeof RunDetailsPatchSchema>;

@@ -120,6 +120,28 @@ export type RunFinish = z.infer<typeof RunFinishSchema>;
 export const RunAvailableSchema = z.object({ runId: z.string() });
 export const CancelRunSchema = z.object({ runId: z.string() });
 export const AgentRevokedSchema = z.object({ reason: z.string() });
+/**
+ * server → agent, with an ack: measure (`remove: false`) or remove (`remove: true`) a run's output
+ * folder. The agent refuses paths outside its data roots and the roots themselves; a removal names
+ * the size the user confirmed, and the agent refuses it when the folder has changed size since.
+ */
+export const OutputFolderRequestSchema = z.object({
+  path: z.string().min(1),
+  remove: z.boolean(),
+  confirmedBytes: z.number().int().nonnegative().nullable(),
+});
+export type OutputFolderRequest = z.infer<typeof OutputFolderRequestSchema>;
+export const OutputFolderReplySchema = z.object({
+  /** The folder's real path on the agent (symlinks resolved). */
+  path: z.string(),
+  exists: z.boolean(),
+  sizeBytes: z.number().int().nonnegative(),
+  fileCount: z.number().int().nonnegative(),
+  removed: z.boolean(),
+});
+export type OutputFolderReply = z.infer<typeof OutputFolderReplySchema>;
+export const OutputFolderAckSchema = ackSchema(OutputFolderReplySchema);
+export type OutputFolderAck = z.infer<typeof OutputFolderAckSchema>;
 
 /** Messages of a refused socket.io handshake (`connect_error`), so the agent can tell them apart. */
 export const AGENT_AUTH_ERRORS = {
@@ -142,6 +164,8 @@ export const AGENT_EVENTS = {
   cancel: "run:cancel",
   /** server → agent: the token was revoked; the server disconnects right after. */
   revoked: "agent:revoked",
+  /** server → agent, acked: measure or remove a run's output folder (OutputFolderRequestSchema). */
+  outputFolder: "output:folder",
 } as const;
 
 // ---- browser ↔ server ----

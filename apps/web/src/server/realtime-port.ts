@@ -1,4 +1,4 @@
-import type { RunStatus } from "@fp4kit/protocol";
+import type { OutputFolderAck, OutputFolderRequest, RunStatus } from "@fp4kit/protocol";
 
 /**
  * What the tRPC procedures need from the realtime layer (src/server/realtime, built by the agent
@@ -13,4 +13,6 @@ export interface RealtimePort {
   revokeAgent(agentId: string): void | Promise<void>;
   /** Show browsers a status change made outside the realtime layer (a queued run cancelled here). */
   publishRunStatus(run: { id: string; teamId: string; status: RunStatus; progress: number }): void;
+  /** Ask a connected agent to measure or remove an output folder; null when no socket of it answers. */
+  outputFolder(agentId: string, request: OutputFolderRequest): Promise<OutputFolderAck | null>;
 }

@@ -1,3 +1,4 @@
+import type { OutputFolderAck, OutputFolderRequest } from "@fp4kit/protocol";
 import type { RealtimePort } from "../../src/server/realtime-port";
 
 /** A RealtimePort that records calls, so tests can assert what the procedures announced. */
@@ -7,7 +8,10 @@ export function createFakeRealtime() {
     cancelled: [] as string[],
     revoked: [] as string[],
     statuses: [] as { id: string; status: string }[],
+    outputFolders: [] as ({ agentId: string } & OutputFolderRequest)[],
   };
+  /** What the agent answers to output-folder requests; null = no agent connected. */
+  const agentReplies = { outputFolder: null as ((request: OutputFolderRequest) => OutputFolderAck) | null };
   const realtime: RealtimePort = {
     notifyRunQueued: (run) => {
       calls.queued.push(run);
@@ -21,6 +25,10 @@ export function createFakeRealtime() {
     publishRunStatus: (run) => {
       calls.statuses.push({ id: run.id, status: run.status });
     },
+    outputFolder: async (agentId, request) => {
+      calls.outputFolders.push({ agentId, ...request });
+      return agentReplies.outputFolder?.(request) ?? null;
+    },
   };
-  return { realtime, calls };
+  return { realtime, calls, agentReplies };
 }

@@ -110,9 +110,24 @@ export async function createWorld(db: Db) {
     },
   });
 
-  const { realtime, calls } = createFakeRealtime();
+  const { realtime, calls, agentReplies } = createFakeRealtime();
   const as = (user: SessionUser | null) => createCaller({ db, realtime, session: user ? { user } : null });
-  return { ownerA, memberA, viewerA, ownerB, outsider, teamA, teamB, agentA, agentB, runA, runB, calls, as };
+  return {
+    ownerA,
+    memberA,
+    viewerA,
+    ownerB,
+    outsider,
+    teamA,
+    teamB,
+    agentA,
+    agentB,
+    runA,
+    runB,
+    calls,
+    agentReplies,
+    as,
+  };
 }
 
 /** Asserts that a call fails with the given tRPC error code. */

@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useId, useRef } from "react";
 
 /** A modal built on <dialog> (focus trap and Escape handling come from the browser). */
 export function Dialog({
@@ -17,6 +17,7 @@ export function Dialog({
   footer?: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -27,10 +28,13 @@ export function Dialog({
     <dialog
       ref={ref}
       onClose={onClose}
+      aria-labelledby={titleId}
       className="m-auto w-full max-w-lg rounded-xl border border-zinc-200 bg-white p-0 shadow-2xl backdrop:bg-zinc-950/40"
     >
       <div className="px-6 pt-5 pb-4">
-        <h2 className="text-base font-semibold text-zinc-900">{title}</h2>
+        <h2 id={titleId} className="text-base font-semibold text-zinc-900">
+          {title}
+        </h2>
         <div className="mt-3 text-sm text-zinc-600">{children}</div>
       </div>
       {footer && (

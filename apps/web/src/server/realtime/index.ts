@@ -1,5 +1,11 @@
 import type { Server as HttpServer } from "node:http";
-import { AGENT_NAMESPACE, BROWSER_NAMESPACE, type RunStatus } from "@fp4kit/protocol";
+import {
+  AGENT_EVENTS,
+  AGENT_NAMESPACE,
+  BROWSER_NAMESPACE,
+  OutputFolderAckSchema,
+  type RunStatus,
+} from "@fp4kit/protocol";
 import { createAdapter } from "@socket.io/postgres-adapter";
 import pg from "pg";
 import { Server } from "socket.io";
@@ -9,6 +15,7 @@ import { registerAgentNamespace } from "./agent-namespace";
 import { Broadcasts } from "./broadcasts";
 import { type AuthenticateBrowser, registerBrowserNamespace } from "./browser-namespace";
 import type { Logger } from "./logger";
+import { agentRoom } from "./rooms";
 import { RunEventStream } from "./run-event-stream";
 import { startSweeper } from "./sweeper";
 import { DEFAULT_TIMING, type RealtimeTiming } from "./timing";
@@ -44,6 +51,9 @@ export interface Realtime extends RealtimePort {
   readonly io: Server;
   close(): Promise<void>;
 }
+
+/** Measuring a multi-terabyte output folder walks every file: give it time. */
+const OUTPUT_FOLDER_TIMEOUT_MS = 60_000;
 
 /** Generous for artifacts (a quality report lists every tensor of a model). */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -113,6 +123,15 @@ export function attachRealtime(
     },
     publishRunStatus(run) {
       broadcasts.runStatus(run.teamId, { runId: run.id, status: run.status, progress: run.progress });
+    },
+    async outputFolder(agentId, request) {
+      const replies: unknown[] = await agents
+        .to(agentRoom(agentId))
+        .timeout(OUTPUT_FOLDER_TIMEOUT_MS)
+        .emitWithAck(AGENT_EVENTS.outputFolder, request)
+        .catch(() => []);
+      const reply = OutputFolderAckSchema.safeParse(replies[0]);
+      return reply.success ? reply.data : null;
     },
     sweep: () => sweeper.sweep(),
     async close() {

@@ -7,16 +7,18 @@ import { useState } from "react";
 import { useTRPC } from "../../../lib/trpc/react";
 import { errorMessage, type RunDetail } from "../../../lib/trpc/types";
 import { useTeam } from "../../shell/team-context";
-import { Button } from "../../ui/button";
+import { Button, ButtonLink } from "../../ui/button";
 import { Dialog } from "../../ui/dialog";
+import { DeleteRunDialog } from "./delete-run-dialog";
 
-/** Cancel (queued or running runs) and Retry (finished runs), for members and owners. */
+/** Cancel (queued or running runs); Retry, Archive and Delete (finished runs): members and owners. */
 export function RunActions({ run }: { run: RunDetail }) {
   const trpc = useTRPC();
   const team = useTeam();
   const router = useRouter();
   const queryClient = useQueryClient();
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const refresh = () => queryClient.invalidateQueries(trpc.runs.pathFilter());
   const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSettled: refresh }));
   const retry = useMutation(
@@ -27,10 +29,11 @@ export function RunActions({ run }: { run: RunDetail }) {
       },
     }),
   );
+  const archive = useMutation(trpc.runs.archive.mutationOptions({ onSuccess: refresh }));
   if (!team.canOperate) return null;
 
   const finished = TERMINAL_RUN_STATUSES.includes(run.status);
-  const error = cancel.error ?? retry.error;
+  const error = cancel.error ?? retry.error ?? archive.error;
   return (
     <div className="flex items-center gap-2">
       {error && <span className="text-xs text-red-600">{errorMessage(error)}</span>}
@@ -48,6 +51,23 @@ export function RunActions({ run }: { run: RunDetail }) {
           {retry.isPending ? "Queueing…" : run.kind === "CONVERT" ? "Retry (resume)" : "Retry"}
         </Button>
       )}
+      <ButtonLink href={team.href(`/runs/new?from=${run.id}`)}>Run again with changes</ButtonLink>
+      {finished && (
+        <Button
+          onClick={() =>
+            archive.mutate({ teamId: team.id, runIds: [run.id], archived: run.archivedAt === null })
+          }
+          disabled={archive.isPending}
+        >
+          {run.archivedAt ? "Restore" : "Archive"}
+        </Button>
+      )}
+      {finished && (
+        <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+          Delete
+        </Button>
+      )}
+      {finished && <DeleteRunDialog run={run} open={confirmDelete} onClose={() => setConfirmDelete(false)} />}
       {!finished && (
         <Dialog
           open={confirmCancel}

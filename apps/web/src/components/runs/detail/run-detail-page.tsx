@@ -18,6 +18,7 @@ import { RunKindBadge, RunStatusBadge } from "../run-badges";
 import { ConvertOutputs } from "./convert-outputs";
 import { LogViewer } from "./log-viewer";
 import { RunActions } from "./run-actions";
+import { RunNotes } from "./run-notes";
 import { RunProgress } from "./run-progress";
 import { RunSpec } from "./run-spec";
 
@@ -57,13 +58,19 @@ export function RunDetailPage({ runId }: { runId: string }) {
             / <span className="font-mono">{r.id}</span>
           </span>
         }
-        title={r.model}
+        title={r.name ?? r.model}
         description={
           <span className="flex flex-wrap items-center gap-2">
             <RunKindBadge kind={r.kind} />
             <span data-testid="run-status" data-status={r.status}>
               <RunStatusBadge status={r.status} cancelling={r.cancelRequestedAt !== null} />
             </span>
+            {r.archivedAt && (
+              <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200 ring-inset">
+                Archived
+              </span>
+            )}
+            {r.name && <span className="font-mono text-xs">{r.model} ·</span>}
             <span>
               queued by {r.createdBy.name} <RelativeTime date={r.createdAt} />
             </span>
@@ -176,6 +183,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         agentOffline={agentOffline}
         downloadHref={`/api/runs/${r.id}/log`}
       />
+      <RunNotes run={r} />
       <RunSpec run={r} />
       {store.metrics.length > 0 && !isInspect && <MetricCharts samples={store.metrics} />}
       {r.kind === "CONVERT" && <ConvertOutputs run={r} teamId={team.id} />}

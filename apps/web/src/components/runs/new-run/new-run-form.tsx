@@ -1,13 +1,13 @@
 "use client";
 
 import { type RunKind, RunKindSchema } from "@fp4kit/protocol";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { isUnderSomeRoot } from "../../../lib/paths";
 import { useTRPC } from "../../../lib/trpc/react";
-import { errorMessage } from "../../../lib/trpc/types";
+import { errorMessage, type RunDetail } from "../../../lib/trpc/types";
 import { useTeamAgents } from "../../agents/use-team-agents";
 import { useTeam } from "../../shell/team-context";
 import { Button, ButtonLink } from "../../ui/button";
@@ -15,6 +15,7 @@ import { Card, CardBody, CardHeader } from "../../ui/card";
 import { Alert, Field, Input } from "../../ui/field";
 import { PageHeader } from "../../ui/page-header";
 import { AgentPicker } from "./agent-picker";
+import { formFromRun } from "./form-from-run";
 import {
   type FieldErrors,
   INITIAL_FORM,
@@ -24,6 +25,7 @@ import {
 } from "./form-state";
 import { KindPicker } from "./kind-picker";
 import { OptionsFields } from "./options-fields";
+import { SpecChanges } from "./spec-changes";
 
 /** Initial values from the URL, e.g. "Convert this checkpoint" on an inspect run links here with them. */
 function initialForm(params: { get(name: string): string | null }): NewRunFormState {
@@ -47,13 +49,31 @@ function suggestDestination(source: string, kind: RunKind): string {
     : `${trimmed}-${suffix}`;
 }
 
-export function NewRunForm() {
+/**
+ * The New run page: a blank form, or with `?from=<run id>` ("Run again with changes") the form
+ * filled with that run's spec and the changes from it listed before queueing.
+ */
+export function NewRunPage() {
+  const trpc = useTRPC();
+  const team = useTeam();
+  const from = useSearchParams().get("from");
+  const base = useQuery({
+    ...trpc.runs.get.queryOptions({ teamId: team.id, runId: from ?? "" }),
+    enabled: from !== null,
+  });
+  if (from === null) return <NewRunForm />;
+  if (base.error) return <Alert>{errorMessage(base.error)}</Alert>;
+  if (!base.data) return <div className="text-sm text-zinc-500">Loading run…</div>;
+  return <NewRunForm key={base.data.id} base={base.data} />;
+}
+
+function NewRunForm({ base }: { base?: RunDetail }) {
   const trpc = useTRPC();
   const team = useTeam();
   const router = useRouter();
   const queryClient = useQueryClient();
   const searchParams = useSearchParams();
-  const [form, setForm] = useState(() => initialForm(searchParams));
+  const [form, setForm] = useState(() => (base ? formFromRun(base) : initialForm(searchParams)));
   const [errors, setErrors] = useState<FieldErrors>({});
   const agents = useTeamAgents({ includeRevoked: false });
   const create = useMutation(
@@ -105,8 +125,12 @@ export function NewRunForm() {
   return (
     <form onSubmit={onSubmit} noValidate className="max-w-5xl space-y-5">
       <PageHeader
-        title="New run"
-        description="Queue a job on one of the team's agents. Queued runs wait for a free agent."
+        title={base ? "Run again with changes" : "New run"}
+        description={
+          base
+            ? "The form holds the earlier run's spec: change what you need, check the changes, queue."
+            : "Queue a job on one of the team's agents. Queued runs wait for a free agent."
+        }
       />
       <Card>
         <CardHeader title="Agent" description="Where the run executes; paths below are on that host." />
@@ -214,6 +238,16 @@ export function NewRunForm() {
             <OptionsFields form={form} errors={errors} set={set} />
           </CardBody>
         </Card>
+      )}
+      {base && (
+        <SpecChanges
+          base={base}
+          spec={(() => {
+            const parsed = parseNewRunForm(form);
+            return "spec" in parsed ? parsed.spec : null;
+          })()}
+          agents={agents.data ?? []}
+        />
       )}
       {errors.agentId && <Alert>{errors.agentId}</Alert>}
       {create.error && <Alert>{errorMessage(create.error)}</Alert>}

@@ -1,10 +1,26 @@
 import { createTRPCRouter } from "../../trpc";
+import { archive } from "./archive";
 import { artifact } from "./artifact";
 import { cancel } from "./cancel";
 import { compare } from "./compare";
 import { create } from "./create";
+import { remove } from "./delete";
 import { get } from "./get";
 import { list } from "./list";
+import { outputFolder } from "./output-folder";
 import { retry } from "./retry";
+import { update } from "./update";
 
-export const runsRouter = createTRPCRouter({ list, get, create, cancel, retry, compare, artifact });
+export const runsRouter = createTRPCRouter({
+  list,
+  get,
+  create,
+  cancel,
+  retry,
+  compare,
+  artifact,
+  update,
+  archive,
+  delete: remove,
+  outputFolder,
+});

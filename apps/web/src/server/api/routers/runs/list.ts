@@ -1,23 +1,15 @@
-import { RunKindSchema, RunStatusSchema } from "@fp4kit/protocol";
 import { z } from "zod";
+import { RunListQuerySchema } from "../../../../lib/run-query";
 import { listRuns } from "../../../domain/runs/list-runs";
 import { teamViewerProcedure } from "../../trpc";
 
 export const list = teamViewerProcedure
   .input(
-    z.object({
-      statuses: z.array(RunStatusSchema).optional(),
-      kinds: z.array(RunKindSchema).optional(),
-      agentId: z.string().min(1).optional(),
+    RunListQuerySchema.extend({
       limit: z.number().int().min(1).max(200).default(50),
-      cursor: z.string().min(1).nullish(),
+      cursor: z.number().int().nonnegative().nullish(),
     }),
   )
-  .query(({ ctx, input }) =>
-    listRuns(ctx.db, {
-      teamId: ctx.team.teamId,
-      filters: { statuses: input.statuses, kinds: input.kinds, agentId: input.agentId },
-      limit: input.limit,
-      cursor: input.cursor ?? undefined,
-    }),
+  .query(({ ctx, input: { limit, cursor, teamId: _teamId, ...query } }) =>
+    listRuns(ctx.db, { teamId: ctx.team.teamId, query, limit, cursor: cursor ?? undefined }),
   );

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { NewRunForm } from "../../../../../components/runs/new-run/new-run-form";
+import { NewRunPage } from "../../../../../components/runs/new-run/new-run-form";
 
 export const metadata: Metadata = { title: "New run" };
 
 export default function Page() {
   return (
     <Suspense>
-      <NewRunForm />
+      <NewRunPage />
     </Suspense>
   );
 }
