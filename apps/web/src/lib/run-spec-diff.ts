@@ -1,4 +1,4 @@
-import { RunSpecSchema } from "@fp4kit/protocol";
+import { engineFormat, RunSpecSchema } from "@fp4kit/protocol";
 
 /** A run's spec as compared: where it runs, on what, and with which options. */
 export interface ComparableSpec {
@@ -16,10 +16,16 @@ export interface SpecChange {
   after: unknown;
 }
 
-/** Options with the schema's defaults filled in, so "left at the default" equals "set to the default". */
+/**
+ * Options with the schema's defaults filled in, so "left at the default" equals "set to the
+ * default"; a conversion's format is the one it writes (the engine's when none was named).
+ */
 function normalizedOptions(spec: ComparableSpec): Record<string, unknown> {
   const parsed = RunSpecSchema.safeParse({ kind: spec.kind, options: spec.options });
-  return parsed.success ? parsed.data.options : spec.options;
+  if (!parsed.success) return spec.options;
+  if (parsed.data.kind !== "CONVERT") return parsed.data.options;
+  const options = parsed.data.options;
+  return { ...options, format: engineFormat(options.engine, options.format) };
 }
 
 function same(a: unknown, b: unknown): boolean {
