@@ -79,6 +79,18 @@ export function ConvertOutputs({ run, teamId }: { run: RunDetail; teamId: string
                     )}
                   </p>
                 )}
+                {/* Reports written before MXFP4 sources were converted have no mxfp4 section. */}
+                {report.mxfp4?.totals.tensors > 0 && (
+                  <p className="text-xs text-zinc-600">
+                    {report.mxfp4.totals.tensors} MXFP4 weights re-expressed as NVFP4:{" "}
+                    {report.mxfp4.totals.exactGroups.toLocaleString("en")} of{" "}
+                    {report.mxfp4.totals.groups.toLocaleString("en")} groups identical to the source
+                    {report.mxfp4.totals.roundedGroups > 0
+                      ? `, ${report.mxfp4.totals.roundedGroups.toLocaleString("en")} rounded (see the report)`
+                      : ""}
+                    .
+                  </p>
+                )}
                 {report.warnings.length > 0 && (
                   <Alert tone="amber">
                     <ul className="list-disc space-y-0.5 pl-4">
