@@ -31,6 +31,7 @@ interface ConvertFlags {
   gpus: number;
   shardSize: number;
   memoryBudget?: number;
+  shardsInFlight?: number;
   ignore?: string[];
   quantizeAttention?: boolean;
   inputScale?: number;
@@ -122,6 +123,11 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
       "source + output bytes held in flight for tensors being read, computed or written (default: 512MiB with GPUs, 128MiB-512MiB on CPU)",
       parseSize,
     )
+    .option(
+      "--shards-in-flight <n>",
+      "output shards written at once, each hashed by its own thread (default: one per 4 cores, 1-16)",
+      parsePositiveCount,
+    )
     .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
     .option(
       "--quantize-attention",
@@ -173,6 +179,7 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
             gpus: flags.gpus,
             shardSizeBytes: flags.shardSize,
             memoryBudgetBytes: flags.memoryBudget,
+            shardsInFlight: flags.shardsInFlight,
             ignore: flags.ignore ?? [],
             quantizeAttention: flags.quantizeAttention,
             inputScale: flags.inputScale,
@@ -198,6 +205,12 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
         process.removeListener("SIGINT", onSigint);
       }
     });
+}
+
+function parsePositiveCount(value: string): number {
+  const n = parseCount(value);
+  if (n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
 }
 
 function parseCount(value: string): number {

@@ -33,7 +33,7 @@ import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
 import { GlobalScales } from "./global-scales.ts";
 import { chooseKernel } from "./kernel-choice.ts";
-import { cost, Lookahead } from "./lookahead.ts";
+import { cost } from "./lookahead.ts";
 import {
   type Manifest,
   readShardQuality,
@@ -44,16 +44,17 @@ import {
 import {
   type ConvertCheckpointOptions,
   defaultMemoryBudget,
+  defaultShardsInFlight,
   type ResolvedConvertOptions,
   resolveConvertOptions,
 } from "./options.ts";
 import { type OutputLayout, type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
 import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
-import { Sha256Worker } from "./sha256-worker.ts";
-import { type ShardWriterContext, writeShard } from "./shard-writer.ts";
+import { type ShardWriterContext, type WrittenShard, writeShard } from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
 import { SourceReader } from "./source-reader.ts";
+import { StagingWorker } from "./staging-worker.ts";
 import type { UnitProducerContext } from "./unit-producer.ts";
 import { isStreamed } from "./unit-streamer.ts";
 import { conversionWarnings } from "./warnings.ts";
@@ -171,34 +172,58 @@ export async function convertCheckpoint(
 
   const todo = layout.shards.filter((s) => !done.has(s.file));
   progress.start();
+  const kernel = selection.kernel;
+  const inFlight = Math.max(1, Math.min(todo.length, o.shardsInFlight ?? defaultShardsInFlight()));
+  // A failed shard stops the others at their next unit; their partial files are removed.
+  const failed = new AbortController();
+  const signal = hooks.signal === undefined ? failed.signal : AbortSignal.any([hooks.signal, failed.signal]);
   const context = shardWriterContext(
     o,
     format,
     checkpoint,
     plan,
     todo,
-    selection.kernel,
+    kernel,
     inputScales,
     progress,
-    hooks.signal,
+    signal,
+    inFlight,
   );
-  const kernel = selection.kernel;
-  try {
-    for (const shard of todo) {
-      progress.shardStarted(shard.file);
-      const written = await writeShard(context, shard);
-      await writeShardQuality(o.dst, shard.file, written.sha256, {
+  const workers = Array.from({ length: inFlight }, () => new StagingWorker());
+  // Manifest and quality files are rewritten as each shard completes, one write at a time.
+  let recorded = Promise.resolve();
+  const record = (written: WrittenShard) => {
+    recorded = recorded.then(async () => {
+      await writeShardQuality(o.dst, written.file, written.sha256, {
         tensors: written.quality,
         mxfp4: written.mxfp4,
       });
-      manifest.shards[shard.file] = { bytes: written.bytes, sha256: written.sha256 };
+      manifest.shards[written.file] = { bytes: written.bytes, sha256: written.sha256 };
       await writeManifest(o.dst, manifest);
-      done.set(shard.file, { ...written, resumed: false });
-      progress.shardFinished(shard.file, "written");
+      done.set(written.file, { ...written, resumed: false });
+      progress.shardFinished(written.file, "written");
+    });
+    return recorded;
+  };
+  const queue = [...todo];
+  // The first failure is the cause; the other lanes' failures follow from stopping them.
+  let failure: { error: unknown } | undefined;
+  const lane = async (worker: StagingWorker) => {
+    try {
+      for (let shard = queue.shift(); shard !== undefined && failure === undefined; shard = queue.shift()) {
+        progress.shardStarted(shard.file);
+        await record(await writeShard(context, shard, worker));
+      }
+    } catch (error) {
+      failure ??= { error };
+      failed.abort();
     }
+  };
+  try {
+    await Promise.all(workers.map(lane));
+    if (failure !== undefined) throw failure.error;
   } finally {
-    context.ahead.stop();
-    await Promise.all([context.reader.close(), context.hasher.close()]);
+    await Promise.all([context.reader.close(), ...workers.map((w) => w.close())]);
     kernel.dispose();
   }
 
@@ -280,6 +305,7 @@ function shardWriterContext(
   inputScales: InputScales | undefined,
   progress: ProgressTracker,
   signal: AbortSignal | undefined,
+  shardsInFlight: number,
 ): ShardWriterContext {
   const computed = todo.flatMap((s) => s.units.filter((u) => !isStreamed(u)));
   const budget =
@@ -311,9 +337,9 @@ function shardWriterContext(
   return {
     dst: o.dst,
     reader,
-    // The TypeScript kernel computes on the main thread, so nothing would overlap.
-    ahead: new Lookahead(producer, todo, budget, kernel.name !== "typescript"),
-    hasher: new Sha256Worker(),
+    producer,
+    // Each shard in flight reads and computes ahead within its share of the budget.
+    lookaheadBytes: budget / shardsInFlight,
     signal,
     onUnitWritten: (unit: OutputUnit) => progress.unitWritten(unit),
   };

@@ -3,6 +3,7 @@
  * (the single source of truth shared with the web UI and the agent); this module adds what only a
  * local run has (paths, kernel choice, overwrite) and validates the combination.
  */
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { ConvertOptionsSchema, type Engine, engineFormat, type OutputFormat } from "@fp4kit/protocol";
 import type { z } from "zod";
@@ -38,6 +39,11 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
    * the CUDA pipeline), else 2 (the CPU kernels). The output does not depend on it.
    */
   computeConcurrency?: number;
+  /**
+   * Output shards written at once, each with its own writer and staging worker (copies into the
+   * staging blocks, SHA-256). Default: one per 4 cores, 1 to 16. The output does not depend on it.
+   */
+  shardsInFlight?: number;
 }
 
 export interface ResolvedConvertOptions {
@@ -64,6 +70,8 @@ export interface ResolvedConvertOptions {
   /** undefined = `defaultMemoryBudget` for the kernel chosen. */
   memoryBudgetBytes: number | undefined;
   computeConcurrency: number | undefined;
+  /** undefined = `defaultShardsInFlight()`. */
+  shardsInFlight: number | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -83,8 +91,27 @@ export function defaultMemoryBudget(kernel: Nvfp4KernelName, largestUnitBytes: n
   return Math.max(128 * MiB, Math.min(2 * largestUnitBytes, CUDA_MEMORY_BUDGET));
 }
 
+/**
+ * Shards written at once when none is given. Each costs about one core at full speed (its staging
+ * worker copies outputs and hashes the file at ~1.1 GB/s a core), and the kernels, reads and
+ * writes need cores too: one shard per 4 cores, at least 1, at most 16.
+ */
+export function defaultShardsInFlight(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(16, Math.floor(cores / 4)));
+}
+
 export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {
-  const { src, dst, kernel, overwrite, family, memoryBudgetBytes, computeConcurrency, ...knobs } = options;
+  const {
+    src,
+    dst,
+    kernel,
+    overwrite,
+    family,
+    memoryBudgetBytes,
+    computeConcurrency,
+    shardsInFlight,
+    ...knobs
+  } = options;
   const parsed = ConvertOptionsSchema.safeParse(knobs);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -117,5 +144,6 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
     family,
     memoryBudgetBytes,
     computeConcurrency,
+    shardsInFlight,
   };
 }

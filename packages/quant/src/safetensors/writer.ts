@@ -8,8 +8,9 @@
  * the next one fills, so the file is written in big sequential pieces whatever the callers' chunk
  * sizes. With `directIo` the blocks bypass the page cache (O_DIRECT): a multi-GB output costs no
  * page-cache copy and no page-cache memory, and does not evict the source being read. Staging
- * blocks live in a SharedArrayBuffer, so an observer (`onBlock`) can hand them to a worker thread,
- * e.g. to hash the file, without copying them.
+ * blocks live in a SharedArrayBuffer, so a worker thread can fill them (`copy`: large chunks that
+ * are themselves shared) and see them (`onBlock`, e.g. to hash the file) without any copy through
+ * messages or work on the main thread.
  */
 import { constants, writeSync } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
@@ -48,6 +49,13 @@ export interface SafetensorsWriterOptions {
    * the returned promise settles; a rejection fails the writer like a write error.
    */
   onBlock?: (bytes: Uint8Array) => Promise<void>;
+  /**
+   * Copies a chunk backed by a SharedArrayBuffer into a staging block off the main thread. `copy`
+   * and `onBlock` must handle requests in the order they are made (one worker for both): a block
+   * is handed to `onBlock` as soon as it is full, before the copies that fill it have finished.
+   * The block is written once they have.
+   */
+  copy?: (source: Uint8Array, target: Uint8Array) => Promise<void>;
 }
 
 const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -59,6 +67,8 @@ const DEFAULT_WRITEBACK_BYTES = 256 * 1024 * 1024;
  */
 const DIRECT_IO_ALIGNMENT = 4096;
 export const PARTIAL_SUFFIX = ".partial";
+/** Smaller chunks are copied on the main thread: a round trip to a worker costs more. */
+const MIN_OFF_THREAD_COPY_BYTES = 64 * 1024;
 
 interface PlannedTensor {
   name: string;
@@ -69,6 +79,8 @@ interface StagingBlock {
   bytes: Uint8Array;
   /** Its write and its observer, while in flight; the block is refilled only after both. */
   busy: Promise<void> | undefined;
+  /** Off-thread copies into the block, requested since it was last written. */
+  fills: Promise<void>[];
 }
 
 export class SafetensorsWriter {
@@ -96,6 +108,7 @@ export class SafetensorsWriter {
     readonly directIo: boolean,
     private readonly writebackBytes: number,
     private readonly onBlock: ((bytes: Uint8Array) => Promise<void>) | undefined,
+    private readonly copy: ((source: Uint8Array, target: Uint8Array) => Promise<void>) | undefined,
   ) {}
 
   /** Creates `<path>.partial` and stages the header. */
@@ -120,6 +133,7 @@ export class SafetensorsWriter {
     const blocks = Array.from({ length: count }, (_, i) => ({
       bytes: new Uint8Array(arena, shift + i * blockBytes, blockBytes),
       busy: undefined,
+      fills: [],
     }));
     const writer = new SafetensorsWriter(
       path,
@@ -130,6 +144,7 @@ export class SafetensorsWriter {
       direct !== undefined,
       options.writebackBytes ?? DEFAULT_WRITEBACK_BYTES,
       options.onBlock,
+      options.copy,
     );
     try {
       await writer.stage(header);
@@ -148,7 +163,8 @@ export class SafetensorsWriter {
 
   /**
    * Appends bytes of tensor `name`. Tensors must be written in declared order; a tensor may take
-   * any number of calls. The chunk is copied: the caller may reuse it once the promise resolves.
+   * any number of calls. The chunk is copied (off the main thread when the writer has `copy` and
+   * the chunk is shared): the caller may reuse it once the promise resolves.
    */
   async write(name: string, chunk: Uint8Array): Promise<void> {
     this.claim(name, chunk.length);
@@ -249,13 +265,27 @@ export class SafetensorsWriter {
   }
 
   private async stage(chunk: Uint8Array): Promise<void> {
+    const offThread =
+      this.copy !== undefined &&
+      chunk.length >= MIN_OFF_THREAD_COPY_BYTES &&
+      chunk.buffer instanceof SharedArrayBuffer;
+    const copies: Promise<void>[] = [];
     for (let done = 0; done < chunk.length; ) {
       const block = await this.currentBlock();
       const n = Math.min(chunk.length - done, block.length - this.blockFill);
-      block.set(chunk.subarray(done, done + n), this.blockFill);
+      const source = chunk.subarray(done, done + n);
+      if (offThread && this.copy !== undefined) {
+        const copied = this.copy(source, block.subarray(this.blockFill, this.blockFill + n));
+        copied.catch(() => undefined);
+        (this.blocks[this.block] as StagingBlock).fills.push(copied);
+        copies.push(copied);
+      } else {
+        block.set(source, this.blockFill);
+      }
       this.advance(n);
       done += n;
     }
+    await Promise.all(copies);
   }
 
   /** The staging block being filled, once its previous write and observer are done. */
@@ -283,9 +313,12 @@ export class SafetensorsWriter {
       ? Math.ceil(length / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT
       : length;
     block.bytes.fill(0, length, writeLength);
-    const written = writeFully(this.handle, block.bytes.subarray(0, writeLength), this.blockPosition).then(
-      () => this.wrote(length),
-    );
+    const position = this.blockPosition;
+    const filled = block.fills.length === 0 ? Promise.resolve() : Promise.all(block.fills);
+    block.fills = [];
+    const written = filled
+      .then(() => writeFully(this.handle, block.bytes.subarray(0, writeLength), position))
+      .then(() => this.wrote(length));
     const observed = this.onBlock?.(block.bytes.subarray(0, length));
     // Both must be over before the block is refilled, even when one of them fails.
     block.busy = Promise.allSettled([written, observed]).then((outcomes) => {

@@ -1,7 +1,7 @@
 /**
  * The output is a pure function of the source and the options: the same bytes (every file,
- * manifest and reports included) whatever the kernel, the number of worker threads or the memory
- * budget of the pipeline.
+ * manifest and reports included) whatever the kernel, the number of worker threads, the memory
+ * budget of the pipeline or the number of shards written at once.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,14 @@ describe("byte-identical output", { timeout: 60_000 }, () => {
     const dst = join(root, "one-at-a-time");
     await convertCheckpoint({ src, dst, kernel: "ts", shardSizeBytes: 1 << 20, memoryBudgetBytes: 1 });
     expect(await digestDir(dst)).toEqual(reference);
+  });
+
+  it("does not depend on how many shards are written at once", async () => {
+    for (const shardsInFlight of [2, 4]) {
+      const dst = join(root, `shards-${shardsInFlight}`);
+      await convertCheckpoint({ src, dst, kernel: "ts", shardSizeBytes: 1 << 20, shardsInFlight });
+      expect(await digestDir(dst)).toEqual(reference);
+    }
   });
 
   it("writes several shards and lists each in the manifest", () => {

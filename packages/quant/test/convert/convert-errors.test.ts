@@ -46,6 +46,13 @@ describe("NaN/Inf in the source", { timeout: 30_000 }, () => {
     expect((await readdir(dst)).filter((f) => f.endsWith(".partial"))).toEqual([]);
   });
 
+  it("with every shard in flight at once: the same error, and no partial shard", async () => {
+    const dst = join(root, "nan-in-flight");
+    const run = convertCheckpoint({ src: nanSrc, dst, kernel: "ts", shardsInFlight: 3 });
+    await expect(run).rejects.toMatchObject({ code: "SOURCE_TENSOR", tensor: POISONED });
+    expect((await readdir(dst)).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  });
+
   it("is one line from the CLI with exit status 1", async () => {
     const io = memoryIo(root);
     const status = await runCli(

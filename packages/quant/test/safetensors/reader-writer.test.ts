@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { access, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StagingWorker } from "../../src/convert/staging-worker.ts";
 import { readSafetensorsHeader, SafetensorsReader } from "../../src/safetensors/reader.ts";
 import { SafetensorsWriter } from "../../src/safetensors/writer.ts";
 import { tempDir, writeRawSafetensors } from "../helpers.ts";
@@ -83,6 +85,49 @@ describe("SafetensorsWriter + SafetensorsReader", () => {
     await reader.close();
     expect(seen).toEqual([4096, 4096, 1808]);
     expect(Uint8Array.from(copy)).toEqual(data);
+  });
+
+  it("copies shared chunks and hashes blocks on a staging worker: same file, its SHA-256", async () => {
+    // Chunks of both kinds, large and shared (copied by the worker) and small or unshared (copied
+    // here), straddling the 64 KiB staging blocks.
+    const shared = (data: Uint8Array) => {
+      const view = new Uint8Array(new SharedArrayBuffer(data.length));
+      view.set(data);
+      return view;
+    };
+    const a = shared(pattern(300_001, 1));
+    const b = pattern(70_000, 2);
+    const c = shared(pattern(100, 3));
+    const d = shared(pattern(200_000, 4));
+    const tensors = [
+      { name: "a", dtype: "U8" as const, shape: [a.length] },
+      { name: "b", dtype: "U8" as const, shape: [b.length] },
+      { name: "c", dtype: "U8" as const, shape: [c.length] },
+      { name: "d", dtype: "U8" as const, shape: [d.length] },
+    ];
+    const plain = join(dir, "plain.safetensors");
+    const reference = await SafetensorsWriter.create(plain, tensors);
+    for (const [t, data] of [a, b, c, d].entries()) await reference.write(tensors[t]?.name ?? "", data);
+    await reference.finish();
+
+    const worker = new StagingWorker();
+    try {
+      const path = join(dir, "staged.safetensors");
+      const writer = await SafetensorsWriter.create(path, tensors, {
+        bufferBytes: 64 * 1024,
+        buffers: 3,
+        directIo: true,
+        onBlock: (bytes) => worker.hash(bytes),
+        copy: (source, target) => worker.copy(source, target),
+      });
+      for (const [t, data] of [a, b, c, d].entries()) await writer.write(tensors[t]?.name ?? "", data);
+      await writer.finish();
+      const bytes = await readFile(path);
+      expect(bytes.equals(await readFile(plain))).toBe(true);
+      expect(await worker.digest()).toBe(createHash("sha256").update(bytes).digest("hex"));
+    } finally {
+      await worker.close();
+    }
   });
 
   it("writes to <path>.partial and renames only on finish", async () => {
