@@ -1,7 +1,14 @@
 /** `fp4kit inspect <dir>`: headers-only report of a checkpoint and of what Path A would do with it. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { Command } from "commander";
+import {
+  DEFAULT_ENGINE,
+  type Engine,
+  EngineSchema,
+  type OutputFormat,
+  OutputFormatSchema,
+} from "@fp4kit/protocol";
+import { type Command, Option } from "commander";
 import { renderInspectMarkdown, renderInspectSummary } from "../inspect/markdown.ts";
 import { inspectCheckpoint } from "../inspect/report.ts";
 import { INSPECT_SCHEMA_VERSION } from "../inspect/schema.ts";
@@ -17,6 +24,8 @@ interface InspectFlags {
   preset?: ModelFamily;
   quantizeAttention?: boolean;
   ignore?: string[];
+  engine?: Engine;
+  format?: OutputFormat;
 }
 
 const HELP_AFTER = `
@@ -39,7 +48,10 @@ The report lists:
   - weights that are already FP4 (MXFP4 experts of the original V4 releases; kept as they are);
   - counts per category: routed/shared experts, router, norms, indexer, mHC, embedding/head, ...;
   - fused groups (w1+w3, wq_a+wkv, ...) that must share one NVFP4 global scale;
-  - dtype totals, shards, warnings, and the preset rules that decided (see docs/presets.md).
+  - dtype totals, shards, warnings, and the preset rules that decided (see docs/presets.md);
+  - with --engine / --format: the exact output size for that engine and format, and per module
+    name the engine asks about what it builds and which rule decided (its own matching rules, read
+    from its source: packages/quant/docs/engines.md), or why no engine loads the combination.
 
 On a malformed checkpoint it exits with status 1, names the file, tensor and what was
 expected, and writes nothing.
@@ -48,6 +60,7 @@ Examples:
   fp4kit inspect ./DeepSeek-V4-Pro-FP8
   fp4kit inspect ./ckpt --out reports/ --quantize-attention
   fp4kit inspect ./ckpt --json - | jq .plan
+  fp4kit inspect ./DeepSeek-V4-Pro-FP8 --engine sglang
 `;
 
 export function registerInspectCommand(program: Command, io: CliIo): void {
@@ -70,12 +83,25 @@ export function registerInspectCommand(program: Command, io: CliIo): void {
     )
     .option("--no-quantize-attention", "keep attention projections in FP8")
     .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
+    .addOption(
+      new Option(
+        "--engine <engine>",
+        `project the output for this engine (default with --format: ${DEFAULT_ENGINE})`,
+      ).choices([...EngineSchema.options]),
+    )
+    .addOption(
+      new Option("--format <format>", "output format to project (default: the engine's)").choices([
+        ...OutputFormatSchema.options,
+      ]),
+    )
     .addHelpText("after", HELP_AFTER)
     .action(async (dir: string, flags: InspectFlags) => {
       const report = await inspectCheckpoint(resolve(io.cwd, dir), {
         family: flags.preset,
         quantizeAttention: flags.quantizeAttention,
         ignore: flags.ignore,
+        engine: flags.engine,
+        format: flags.format,
       });
       const json = `${JSON.stringify(report, null, 2)}\n`;
       if (flags.json === "-") io.stdout(json);

@@ -6,10 +6,9 @@
  */
 import { join } from "node:path";
 import type { Engine, OutputFormat } from "@fp4kit/protocol";
-import { type EngineTarget, resolveEngineTarget } from "../engines/profile.ts";
-import { engineModules } from "../engines/vocabulary.ts";
+import { resolveEngineTarget } from "../engines/profile.ts";
 import { outputFormat } from "../formats/index.ts";
-import type { OutputFormatModule, QuantizationConfigs } from "../formats/types.ts";
+import type { OutputFormatModule } from "../formats/types.ts";
 import type { Nvfp4Kernel, Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import {
   buildQualityReport,
@@ -28,6 +27,7 @@ import { writeFileAtomic } from "./atomic-file.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { type InputScales, resolveInputScales } from "./calibration.ts";
 import { ComputeQueue } from "./compute-queue.ts";
+import { buildConfigs } from "./configs.ts";
 import { prepareDestination } from "./destination.ts";
 import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
@@ -48,7 +48,7 @@ import {
   type ResolvedConvertOptions,
   resolveConvertOptions,
 } from "./options.ts";
-import { type OutputLayout, type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
+import { type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
 import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
 import { type ShardWriterContext, type WrittenShard, writeShard } from "./shard-writer.ts";
@@ -343,34 +343,6 @@ function shardWriterContext(
     signal,
     onUnitWritten: (unit: OutputUnit) => progress.unitWritten(unit),
   };
-}
-
-/**
- * config.json's quantization part and the side files, in the format's dialect and, where the
- * engine's contract lists them, in the engine's own module names too.
- */
-export function buildConfigs(
-  format: OutputFormatModule,
-  target: EngineTarget,
-  checkpoint: Checkpoint,
-  plan: CheckpointPlan,
-  layout: OutputLayout,
-): QuantizationConfigs {
-  const m = layout.modules;
-  const linearModules = [...m.quantized, ...m.fp8Block, ...m.unquantized, ...m.mxfp4];
-  const vocabulary = target.formatContract?.vocabulary;
-  const config = checkpoint.config as Record<string, unknown> | undefined;
-  return format.buildConfigs({
-    family: plan.family.family,
-    modules: m,
-    fp8Block: plan.fp8Block.used,
-    sourceQuantizationConfig: config?.quantization_config as Record<string, unknown> | undefined,
-    engineModules:
-      vocabulary === undefined
-        ? []
-        : engineModules(vocabulary, { linearModules, numHiddenLayers: checkpoint.config?.num_hidden_layers }),
-    carryOverKeys: target.contract.carryOverKeys,
-  });
 }
 
 function reportedInputScales(scales: InputScales): QualityReport["inputScales"] {

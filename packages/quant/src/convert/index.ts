@@ -1,7 +1,7 @@
 /** FP8 → NVFP4 checkpoint conversion (Path A). */
 export { type CalibrationFile, CalibrationFileSchema, type InputScaleSource } from "./calibration.ts";
+export { buildConfigs } from "./configs.ts";
 export {
-  buildConfigs,
   type ConvertedShard,
   type ConvertHooks,
   type ConvertResult,

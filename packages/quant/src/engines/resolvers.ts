@@ -167,7 +167,10 @@ function vllmCompressedTensors(
     if (typeof hit === "string") return { error: hit };
     const [target, scheme] = hit;
     if (typeof scheme === "string") return { error: `${target}: ${scheme}` };
-    return { scheme: scheme.scheme, via: `target ${scheme.describe}` };
+    return {
+      scheme: scheme.scheme,
+      via: `target ${scheme.describe.startsWith("re:") ? scheme.describe : JSON.stringify(scheme.describe)}`,
+    };
   };
 
   for (const m of modules) {
@@ -178,8 +181,11 @@ function vllmCompressedTensors(
     }
     // get_moe_method asks the three projections of expert 0 and requires one scheme.
     const prefix = m.name.replace(/\.0\.(gate_proj|up_proj|down_proj)$/, "");
-    const asked = [".0.gate_proj", ".0.up_proj", ".0.down_proj"].map((p) => schemeDict(prefix + p));
-    const first = asked[0] as Resolution | "ignored";
+    const projections = [".0.gate_proj", ".0.up_proj", ".0.down_proj"];
+    const asked = projections.map((p) => schemeDict(prefix + p));
+    // One scheme for the layer; reported with the match of this entry's own projection.
+    const own = projections.findIndex((p) => m.name.endsWith(p));
+    const first = asked[Math.max(own, 0)] as Resolution | "ignored";
     if (asked.some((r) => typeof r !== "string" && "error" in r)) {
       out.set(m.name, asked.find((r) => typeof r !== "string" && "error" in r) as Resolution);
     } else if (asked.some((r) => schemeName(r) !== schemeName(first))) {

@@ -42,6 +42,7 @@ export function renderInspectMarkdown(report: InspectReport): string {
   );
 
   if (report.warnings.length > 0) lines.push("## Warnings", "", ...report.warnings.map((w) => `- ${w}`), "");
+  if (report.engine !== undefined) lines.push(...engineSection(report.engine));
 
   lines.push(
     "## Path A plan",
@@ -178,6 +179,32 @@ export function renderInspectMarkdown(report: InspectReport): string {
   return `${lines.join("\n").trimEnd()}\n`;
 }
 
+function engineSection(engine: NonNullable<InspectReport["engine"]>): string[] {
+  const lines = [
+    `## Output for ${engine.engine} (${engine.format})`,
+    "",
+    engine.refusal === null
+      ? `Exact output: ${bytesCell(engine.outputBytes)} in ${engine.shards} shard(s), with ${engine.configFiles.map(code).join(", ")}.`
+      : `Not loadable: ${engine.refusal}. A forced conversion would write ${bytesCell(engine.outputBytes)} in ${engine.shards} shard(s).`,
+    "",
+    ...table(
+      ["Engine asks about", "Kind", "Modules", "Checkpoint modules", "Engine builds", "Decided by"],
+      engine.patterns.map((p) => [
+        code(p.pattern),
+        p.kind,
+        String(p.modules),
+        p.checkpointModules.map(code).join(", "),
+        p.scheme,
+        p.via,
+      ]),
+    ),
+    "",
+  ];
+  if (engine.problems.length > 0)
+    lines.push("### Problems the engine would hit", "", ...engine.problems.map((p) => `- ${p}`), "");
+  return lines;
+}
+
 /** A few lines for the terminal; the full picture is in inspect.md / inspect.json. */
 export function renderInspectSummary(report: InspectReport): string {
   const { checkpoint, model, fp8, alreadyFp4, plan, size } = report;
@@ -206,6 +233,19 @@ export function renderInspectSummary(report: InspectReport): string {
     row("output", `~${formatBytes(size.projectedBytesOut)} projected (${percent(size.ratio)} of the input)`),
     row("categories", report.categories.map((c) => `${c.category} ${c.tensors}`).join(", ")),
   ];
+  const engine = report.engine;
+  if (engine !== undefined) {
+    const schemes = new Map<string, number>();
+    for (const p of engine.patterns) schemes.set(p.scheme, (schemes.get(p.scheme) ?? 0) + p.modules);
+    lines.push(
+      row(
+        engine.engine,
+        `${engine.format}: exactly ${formatBytes(engine.outputBytes)}; modules it asks about: ${[...schemes].map(([s, n]) => `${n} ${s}`).join(", ")}`,
+      ),
+    );
+    if (engine.refusal !== null) lines.push(row("refused", engine.refusal));
+    for (const problem of engine.problems) lines.push(row("problem", problem));
+  }
   for (const warning of report.warnings) lines.push(row("warning", warning));
   return `${lines.join("\n")}\n`;
 }

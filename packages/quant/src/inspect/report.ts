@@ -3,18 +3,43 @@
  * plans it with the family preset, and summarizes plan and layout. No tensor data is read.
  */
 import { basename, resolve } from "node:path";
+import type { Engine, OutputFormat } from "@fp4kit/protocol";
+import { engineFormat } from "@fp4kit/protocol";
+import { outputFormat } from "../formats/index.ts";
 import { scaleNamingOf } from "../rules/companions.ts";
 import { type CheckpointPlan, type PlanOptions, planCheckpoint } from "../rules/plan.ts";
 import { TENSOR_CATEGORIES, type TensorAction, type TensorPlan } from "../rules/types.ts";
 import { Checkpoint, type OpenCheckpointOptions } from "../safetensors/checkpoint.ts";
+import { engineView } from "./engine-view.ts";
 import { foldTensorName } from "./patterns.ts";
 import { INSPECT_SCHEMA_VERSION, type InspectReport } from "./schema.ts";
 
-export type InspectOptions = PlanOptions & OpenCheckpointOptions;
+export interface InspectOptions extends PlanOptions, OpenCheckpointOptions {
+  /** Project the output for this engine (its format unless `format` is given). */
+  engine?: Engine;
+  format?: OutputFormat;
+  /** Output shard size the projection assumes (convert's default). */
+  shardSizeBytes?: number;
+}
+
+const DEFAULT_SHARD_SIZE = 5_000_000_000;
 
 export async function inspectCheckpoint(dir: string, options: InspectOptions = {}): Promise<InspectReport> {
   const checkpoint = await Checkpoint.open(dir, options);
-  return buildInspectReport(checkpoint, planCheckpoint(checkpoint, options));
+  if (options.engine === undefined && options.format === undefined)
+    return buildInspectReport(checkpoint, planCheckpoint(checkpoint, options));
+  const engine = options.engine ?? "vllm";
+  const format = outputFormat(engineFormat(engine, options.format));
+  const plan = planCheckpoint(checkpoint, { ...options, familyOptions: format.presetOptions });
+  return {
+    ...buildInspectReport(checkpoint, plan),
+    engine: engineView(checkpoint, plan, format, {
+      engine,
+      format: options.format,
+      quantizeAttention: options.quantizeAttention,
+      shardSizeBytes: options.shardSizeBytes ?? DEFAULT_SHARD_SIZE,
+    }),
+  };
 }
 
 const ACTIONS: TensorAction[] = ["quantize", "preserve", "drop"];

@@ -3,6 +3,7 @@
  * the web app validates reports with `InspectReportSchema`. Adding optional fields keeps the
  * version; removing or changing the meaning of one bumps it.
  */
+import { EngineSchema, OutputFormatSchema } from "@fp4kit/protocol";
 import { z } from "zod";
 import { MODEL_FAMILIES, TENSOR_CATEGORIES } from "../rules/types.ts";
 import { DTYPES } from "../safetensors/dtypes.ts";
@@ -106,6 +107,35 @@ export const InspectReportSchema = z.object({
   ),
   size: z.object({ bytesIn: bytes, projectedBytesOut: bytes, ratio: z.number().nonnegative() }),
   warnings: z.array(z.string()),
+  /** Present with `--engine` / `--format`: the output for that engine and what it does with it. */
+  engine: z
+    .object({
+      engine: EngineSchema,
+      format: OutputFormatSchema,
+      /** Why no engine loads this combination (convert refuses it unless forced); null when it loads. */
+      refusal: z.string().nullable(),
+      /** Exact tensor bytes of the output (the index's total_size). */
+      outputBytes: bytes,
+      shards: count,
+      /** The config and side files the conversion writes. */
+      configFiles: z.array(z.string()),
+      patterns: z.array(
+        z.object({
+          /** Folded name the engine asks about ("(no prefix)" where it passes none). */
+          pattern: z.string(),
+          kind: z.enum(["linear", "moe"]),
+          modules: count,
+          /** Folded checkpoint modules whose tensors these engine modules load. */
+          checkpointModules: z.array(z.string()),
+          scheme: z.enum(["nvfp4", "fp8-block", "unquantized", "as-stored", "error"]),
+          /** The rule that decided (matched target, exclude pattern, dispatch), or the error. */
+          via: z.string(),
+        }),
+      ),
+      /** What the engine would reject or run differently from what the output stores. */
+      problems: z.array(z.string()),
+    })
+    .optional(),
 });
 
 export type InspectReport = z.infer<typeof InspectReportSchema>;

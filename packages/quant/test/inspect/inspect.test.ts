@@ -1,5 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertCheckpoint } from "../../src/convert/convert.ts";
 import { renderInspectMarkdown, renderInspectSummary } from "../../src/inspect/markdown.ts";
 import { foldTensorName } from "../../src/inspect/patterns.ts";
 import { inspectCheckpoint } from "../../src/inspect/report.ts";
@@ -98,5 +100,61 @@ describe("inspect at DeepSeek-V4-Pro scale", () => {
     );
     expect(InspectReportSchema.safeParse(report).success).toBe(true);
     expect(renderInspectMarkdown(report)).toMatch(/160 shards, .* each \(see inspect\.json for the list\)/);
+  });
+});
+
+/** `--engine` / `--format`: the projection is the exact output of that conversion. */
+describe("inspect --engine", () => {
+  it.each([
+    ["vllm", undefined],
+    ["sglang", undefined],
+    ["trtllm", undefined],
+    ["vllm", "compressed-tensors-w4a4"],
+  ] as const)(
+    "%s %s on DeepSeek V4: exact output size, every asked module resolved, nothing the engine would reject",
+    async (engine, format) => {
+      const dir = join(root, "engine-v4");
+      await generateCheckpoint({ family: "deepseek-v4", dir });
+      const report = await inspectCheckpoint(dir, { engine, format });
+      expect(InspectReportSchema.parse(report)).toEqual(report);
+      const view = report.engine as NonNullable<typeof report.engine>;
+      expect(view.refusal).toBeNull();
+      expect(view.problems).toEqual([]);
+      const dst = join(root, `engine-v4-${engine}-${format ?? "default"}`);
+      const result = await convertCheckpoint({
+        src: dir,
+        dst,
+        engine,
+        format,
+        ...(engine === "vllm" && format === undefined ? {} : { inputScale: 0.5 }),
+      });
+      const index = JSON.parse(await readFile(join(dst, "model.safetensors.index.json"), "utf8"));
+      expect(view.outputBytes).toBe(index.metadata.total_size);
+      expect(view.shards).toBe(result.shards.length);
+      const experts = view.patterns.filter((p) => p.kind === "moe");
+      expect(experts.length).toBeGreaterThan(0);
+      for (const p of experts) expect(p.scheme).toBe("nvfp4");
+      if (engine === "vllm" && format === undefined) {
+        await expect(`${JSON.stringify(report.engine, null, 2)}\n`).toMatchFileSnapshot(
+          "snapshots/deepseek-v4.engine-vllm.json.snap",
+        );
+        await expect(renderInspectMarkdown(report)).toMatchFileSnapshot(
+          "snapshots/deepseek-v4.engine-vllm.md.snap",
+        );
+        await expect(renderInspectSummary(report)).toMatchFileSnapshot(
+          "snapshots/deepseek-v4.engine-vllm.summary.txt.snap",
+        );
+      }
+    },
+  );
+
+  it("says why no engine loads NVFP4 attention on V4, and what the engine would hit", async () => {
+    const dir = join(root, "engine-v4-attention");
+    await generateCheckpoint({ family: "deepseek-v4", dir });
+    const report = await inspectCheckpoint(dir, { engine: "vllm", quantizeAttention: true });
+    expect(report.engine?.refusal).toMatch(/^DeepSeek V4 attention must stay FP8/);
+    expect(report.engine?.problems).toContain(
+      "model.layers.0.attn.fused_wqa_wkv: nvfp4 is not loadable here: DeepSeek V4 attention stays FP8: NVIDIA's V4 export excludes *.attn.* and no engine read here runs V4 attention in NVFP4",
+    );
   });
 });
