@@ -70,7 +70,7 @@ export function unsupportedEngineChoice(choice: EngineChoice): string | undefine
     return `${label} loads NVFP4 checkpoints in the ModelOpt layout (hf_quant_config.json); no compressed-tensors contract is known for it: use the modelopt format`;
   }
   if (engine === "sglang" && format !== "modelopt") {
-    return `${label} loads DeepSeek NVFP4 checkpoints in the ModelOpt layout (for V4: NVIDIA's FP8 checkpoint with moe_quant_algo NVFP4); its compressed-tensors path does not build V4's fused modules and no compressed-tensors contract for DeepSeek is known: use the modelopt format`;
+    return `${label} loads DeepSeek NVFP4 checkpoints in the ModelOpt layout (for V4: NVIDIA's FP8 checkpoint with moe_quant_algo NVFP4); no compressed-tensors contract for DeepSeek is known for it: use the modelopt format`;
   }
   if (family === "deepseek-v4" && quantizeAttention === true) {
     return "DeepSeek V4 attention must stay FP8 in every engine: vLLM runs wo_a as an FP8 einsum on weight + weight_scale_inv and the KV compressor as a plain BF16 mm, and the ModelOpt V4 layout keeps attention FP8; an NVFP4 attention checkpoint loads nowhere";
