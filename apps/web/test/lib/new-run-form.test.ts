@@ -19,7 +19,8 @@ describe("parseNewRunForm", () => {
         sourcePath: "/data/DeepSeek-V3-FP8",
         destPath: "/data/DeepSeek-V3-NVFP4",
         options: {
-          format: "compressed-tensors",
+          engine: "vllm",
+          force: false,
           workers: 0,
           gpus: 0,
           shardSizeBytes: 2_500_000_000,
@@ -47,6 +48,27 @@ describe("parseNewRunForm", () => {
       format: "modelopt",
     });
     expect(noScales).toHaveProperty(["errors", "options.format"]);
+  });
+
+  it("takes the engine's format, asks W4A4 formats for input scales, and refuses what the engine does not load unless forced", () => {
+    const base = { ...INITIAL_FORM, kind: "CONVERT" as const, sourcePath: "/d/x", destPath: "/d/y" };
+    const sglang = parseNewRunForm({ ...base, engine: "sglang", inputScale: "0.5" });
+    expect(sglang).toHaveProperty(
+      "spec.options",
+      expect.objectContaining({ engine: "sglang", inputScale: 0.5 }),
+    );
+    expect(sglang).toHaveProperty("spec.options.format", undefined);
+    expect(parseNewRunForm({ ...base, engine: "trtllm" })).toHaveProperty(["errors", "options.format"]);
+    const refused = parseNewRunForm({ ...base, engine: "trtllm", format: "compressed-tensors" });
+    expect(refused).toHaveProperty(
+      ["errors", "options.format"],
+      expect.stringContaining("TensorRT-LLM loads NVFP4 checkpoints in the ModelOpt layout"),
+    );
+    const forced = parseNewRunForm({ ...base, engine: "trtllm", format: "compressed-tensors", force: true });
+    expect(forced).toHaveProperty(
+      "spec.options",
+      expect.objectContaining({ format: "compressed-tensors", force: true }),
+    );
   });
 
   it("sends no destination for inspect runs and an explicit attention choice when made", () => {

@@ -1,4 +1,13 @@
-import { type NewRunInput, NewRunInputSchema, type OutputFormat, type RunKind } from "@fp4kit/protocol";
+import {
+  DEFAULT_ENGINE,
+  type Engine,
+  engineFormat,
+  formatNeedsInputScales,
+  type NewRunInput,
+  NewRunInputSchema,
+  type OutputFormat,
+  type RunKind,
+} from "@fp4kit/protocol";
 
 /** The New run form's raw state: everything is text until it is parsed into a run spec. */
 export interface NewRunFormState {
@@ -7,7 +16,11 @@ export interface NewRunFormState {
   sourcePath: string;
   destPath: string;
   // CONVERT
-  format: OutputFormat;
+  engine: Engine;
+  /** "engine": the format the engine loads (ENGINE_PROFILES), sent as no format. */
+  format: OutputFormat | "engine";
+  /** Write a combination the engine does not load. */
+  force: boolean;
   workers: string;
   gpus: string;
   shardSizeGb: string;
@@ -31,7 +44,9 @@ export const INITIAL_FORM: NewRunFormState = {
   kind: "INSPECT",
   sourcePath: "",
   destPath: "",
-  format: "compressed-tensors",
+  engine: DEFAULT_ENGINE,
+  format: "engine",
+  force: false,
   workers: "0",
   gpus: "0",
   shardSizeGb: "5",
@@ -48,6 +63,16 @@ export const INITIAL_FORM: NewRunFormState = {
 
 /** Kinds that write a new checkpoint and so need a destination folder. */
 export const KINDS_WITH_DESTINATION: readonly RunKind[] = ["CONVERT", "CALIBRATE"];
+
+/** The format a convert run will write: the one chosen, else the engine's. */
+export function chosenFormat(form: NewRunFormState): OutputFormat {
+  return engineFormat(form.engine, form.format === "engine" ? undefined : form.format);
+}
+
+/** Whether the chosen format quantizes activations, and so asks for input scales. */
+export function needsInputScales(form: NewRunFormState): boolean {
+  return formatNeedsInputScales(chosenFormat(form));
+}
 
 /** "" → undefined and "12" → 12, but "abc" → NaN so the schema reports it instead of dropping it. */
 function numberOrUndefined(text: string): number | undefined {
@@ -71,16 +96,18 @@ function optionsOf(form: NewRunFormState): Record<string, unknown> {
       return {};
     case "CONVERT": {
       const shardGb = numberOrUndefined(form.shardSizeGb);
-      const modelopt = form.format === "modelopt";
+      const scales = needsInputScales(form);
       return {
-        format: form.format,
+        engine: form.engine,
+        format: form.format === "engine" ? undefined : form.format,
+        force: form.force || undefined,
         workers: numberOrUndefined(form.workers),
         gpus: numberOrUndefined(form.gpus),
         shardSizeBytes: shardGb === undefined ? undefined : Math.round(shardGb * 1e9),
         ignore: lines(form.ignore),
         quantizeAttention: form.quantizeAttention === "preset" ? undefined : form.quantizeAttention === "on",
-        inputScale: modelopt ? numberOrUndefined(form.inputScale) : undefined,
-        calibrationFile: modelopt ? textOrUndefined(form.calibrationFile) : undefined,
+        inputScale: scales ? numberOrUndefined(form.inputScale) : undefined,
+        calibrationFile: scales ? textOrUndefined(form.calibrationFile) : undefined,
       };
     }
     case "CALIBRATE":
@@ -103,7 +130,8 @@ export type FieldErrors = Record<string, string>;
 /**
  * Parses the form with NewRunInputSchema, the schema the server applies again. Errors are keyed by
  * the path of the failing field ("sourcePath", "options.shardSizeBytes", ...). Cross-field rules
- * (a destination for convert, input scales for ModelOpt) run once the fields themselves are valid.
+ * (a destination for convert, input scales for W4A4 formats, a format the engine loads) run once
+ * the fields themselves are valid.
  */
 export function parseNewRunForm(form: NewRunFormState): { spec: NewRunInput } | { errors: FieldErrors } {
   const candidate = {

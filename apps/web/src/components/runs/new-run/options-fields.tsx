@@ -1,7 +1,14 @@
 "use client";
 
+import {
+  ENGINE_PROFILES,
+  EngineSchema,
+  OUTPUT_FORMAT_LABELS,
+  OutputFormatSchema,
+  unsupportedEngineChoice,
+} from "@fp4kit/protocol";
 import { Field, Input, Select, Textarea } from "../../ui/field";
-import type { FieldErrors, NewRunFormState } from "./form-state";
+import { chosenFormat, type FieldErrors, type NewRunFormState, needsInputScales } from "./form-state";
 
 type Props = {
   form: NewRunFormState;
@@ -30,19 +37,64 @@ function IgnoreField({ form, errors, set }: Props) {
 }
 
 function ConvertOptions({ form, errors, set }: Props) {
-  const modelopt = form.format === "modelopt";
+  const scales = needsInputScales(form);
+  const format = chosenFormat(form);
+  const refusal = unsupportedEngineChoice({ engine: form.engine, format });
   return (
     <>
-      <Field label="Output format" htmlFor="format" error={errors["options.format"]}>
+      <Field
+        label="Engine"
+        htmlFor="engine"
+        error={errors["options.engine"]}
+        hint="The output is written so this engine loads it as it is."
+      >
+        <Select
+          id="engine"
+          value={form.engine}
+          onChange={(e) => set("engine", e.target.value as NewRunFormState["engine"])}
+        >
+          {EngineSchema.options.map((engine) => (
+            <option key={engine} value={engine}>
+              {ENGINE_PROFILES[engine].label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field
+        label="Output format"
+        htmlFor="format"
+        error={errors["options.format"]}
+        hint={refusal === undefined ? undefined : `Not loadable: ${refusal}`}
+      >
         <Select
           id="format"
           value={form.format}
           onChange={(e) => set("format", e.target.value as NewRunFormState["format"])}
         >
-          <option value="compressed-tensors">compressed-tensors (vLLM)</option>
-          <option value="modelopt">ModelOpt NVFP4 (TensorRT-LLM, SGLang)</option>
+          <option value="engine">
+            Engine default ({OUTPUT_FORMAT_LABELS[ENGINE_PROFILES[form.engine].defaultFormat]})
+          </option>
+          {OutputFormatSchema.options.map((f) => (
+            <option key={f} value={f}>
+              {OUTPUT_FORMAT_LABELS[f]}
+            </option>
+          ))}
         </Select>
       </Field>
+      {refusal !== undefined && (
+        <Field
+          label="Write it anyway"
+          htmlFor="force"
+          hint="The reason is recorded as a warning in the run's report."
+        >
+          <input
+            id="force"
+            type="checkbox"
+            checked={form.force}
+            onChange={(e) => set("force", e.target.checked)}
+          />
+        </Field>
+      )}
       <Field
         label="Shard size (GB)"
         htmlFor="shardSizeGb"
@@ -77,7 +129,7 @@ function ConvertOptions({ form, errors, set }: Props) {
           onChange={(e) => set("gpus", e.target.value)}
         />
       </Field>
-      {modelopt && (
+      {scales && (
         <>
           <Field
             label="Calibration file"
