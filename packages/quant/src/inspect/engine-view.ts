@@ -115,8 +115,9 @@ function linears(plan: CheckpointPlan, layout: OutputLayout): LinearModule[] {
     const module = t.name.slice(0, -".weight".length);
     const s = storage.get(module);
     if (s === undefined || !t.name.endsWith(".weight")) continue;
-    const [rows = 0, cols = 0] = t.shape;
-    out.push({ module, rows, cols, storage: s });
+    const [rows = 0, stored = 0] = t.shape;
+    // MXFP4 sources hold two E2M1 values a byte.
+    out.push({ module, rows, cols: t.sourceFormat === "mxfp4" ? stored * 2 : stored, storage: s });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * Engine contracts, for every family × engine × format an engine loads: a synthetic checkpoint
  * (real layouts, dimensions scaled down and ragged: 192-wide hidden size, partial 128×128 scale
- * blocks, an input dimension that is not a multiple of 16) is converted, and the output is checked
+ * blocks, an input dimension that is not a multiple of 16; V4 both in FP8 and as released, with
+ * MXFP4 experts) is converted, and the output is checked
  * the way the engine loads it: every module the engine asks about resolves, with the engine's own
  * rules (re-implemented from its source, src/engines), to the scheme the output stores; every
  * Linear holds exactly the tensors the scheme registers; the configs satisfy the formats' schemas.
@@ -21,40 +22,52 @@ import {
 import { ENGINE_CONTRACTS } from "../../src/engines/contracts.ts";
 import type { ModelFamily } from "../../src/rules/types.ts";
 import { generateCheckpoint } from "../../src/synthetic/generate.ts";
+import type { V4Variant } from "../../src/synthetic/layout-v4.ts";
 import { tempDir } from "../helpers.ts";
 import { type ReadOutput, readOutput } from "./helpers.ts";
 
-const FAMILIES: ModelFamily[] = ["deepseek-v3", "deepseek-v3.2", "deepseek-v4"];
+/** The synthetic sources: each family in FP8, and V4 also as released (MXFP4 experts). */
+const SOURCES: [ModelFamily, V4Variant][] = [
+  ["deepseek-v3", "fp8"],
+  ["deepseek-v3.2", "fp8"],
+  ["deepseek-v4", "fp8"],
+  ["deepseek-v4", "mxfp4"],
+];
 
 interface Case {
   engine: Engine;
   family: ModelFamily;
+  variant: V4Variant;
   format: OutputFormat;
 }
 
-const CASES: Case[] = ENGINE_CONTRACTS.flatMap((c) =>
-  (Object.keys(c.formats) as OutputFormat[]).map((format) => ({
-    engine: c.engine,
-    family: c.family,
-    format,
-  })),
+const CASES: Case[] = SOURCES.flatMap(([family, variant]) =>
+  ENGINE_CONTRACTS.filter((c) => c.family === family).flatMap((c) =>
+    (Object.keys(c.formats) as OutputFormat[]).map((format) => ({
+      engine: c.engine,
+      family,
+      variant,
+      format,
+    })),
+  ),
 );
 
 let root: string;
 let cleanup: () => Promise<void>;
-const sources = new Map<ModelFamily, string>();
+const sources = new Map<string, string>();
 const outputs = new Map<string, ReadOutput>();
-const key = (c: Case) => `${c.engine}/${c.family}/${c.format}`;
+const sourceKey = (family: ModelFamily, variant: V4Variant) => `${family}-${variant}`;
+const key = (c: Case) => `${c.engine}/${sourceKey(c.family, c.variant)}/${c.format}`;
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await tempDir("engine-contracts"));
-  for (const family of FAMILIES) {
-    const src = join(root, family);
-    await generateCheckpoint({ family, dir: src, shards: 2 });
-    sources.set(family, src);
+  for (const [family, variant] of SOURCES) {
+    const src = join(root, sourceKey(family, variant));
+    await generateCheckpoint({ family, variant, dir: src, shards: 2 });
+    sources.set(sourceKey(family, variant), src);
   }
   for (const c of CASES) {
-    const src = sources.get(c.family) as string;
+    const src = sources.get(sourceKey(c.family, c.variant)) as string;
     const dst = join(root, key(c).replaceAll("/", "-"));
     await convertCheckpoint({
       src,
@@ -72,7 +85,7 @@ function output(c: Case): ReadOutput {
   return outputs.get(key(c)) as ReadOutput;
 }
 
-describe.each(CASES)("$engine loads $family as $format", (c) => {
+describe.each(CASES)("$engine loads $family ($variant) as $format", (c) => {
   it("resolves every module the engine asks about to the stored scheme, with exactly the tensors it registers", () => {
     const report = checkEngineContract(output(c).input);
     expect(report.problems).toEqual([]);
@@ -103,7 +116,7 @@ describe.each(CASES)("$engine loads $family as $format", (c) => {
 });
 
 describe("vLLM on the default DeepSeek V4 conversion", () => {
-  const c: Case = { engine: "vllm", family: "deepseek-v4", format: "compressed-tensors" };
+  const c: Case = { engine: "vllm", family: "deepseek-v4", variant: "fp8", format: "compressed-tensors" };
 
   it("resolves the FusedMoE lookups model.layers.L.ffn.experts.0.{gate,up,down}_proj to the NVFP4 group", () => {
     const report = checkEngineContract(output(c).input);
@@ -161,7 +174,7 @@ describe("vLLM on the default DeepSeek V4 conversion", () => {
 
 describe("combinations no engine loads", () => {
   it("refuses NVFP4 attention on DeepSeek V4 with the reason, and writes it with a warning when forced", async () => {
-    const src = sources.get("deepseek-v4") as string;
+    const src = sources.get(sourceKey("deepseek-v4", "fp8")) as string;
     await expect(
       convertCheckpoint({ src, dst: join(root, "v4-attn"), quantizeAttention: true }),
     ).rejects.toMatchObject({ code: "ENGINE_UNSUPPORTED", message: expect.stringContaining("wo_a") });
@@ -190,7 +203,7 @@ describe("combinations no engine loads", () => {
     for (const engine of ["trtllm", "sglang"] as const) {
       await expect(
         convertCheckpoint({
-          src: sources.get("deepseek-v3") as string,
+          src: sources.get(sourceKey("deepseek-v3", "fp8")) as string,
           dst: join(root, `x-${engine}`),
           engine,
           format: "compressed-tensors",

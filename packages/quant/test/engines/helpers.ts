@@ -45,7 +45,9 @@ export async function readOutput(
   for (const t of source.tensors) {
     if (!t.name.endsWith(".weight") || t.shape.length !== 2 || t.category === "embedding") continue;
     const module = t.name.slice(0, -".weight".length);
-    const [rows = 0, cols = 0] = t.shape;
+    const [rows = 0, stored = 0] = t.shape;
+    // MXFP4 sources hold two E2M1 values a byte.
+    const cols = t.sourceFormat === "mxfp4" ? stored * 2 : stored;
     linears.push({ module, rows, cols, storage: storageOf(tensors, module) });
   }
   const config = (await readJson(join(dst, "config.json"))) ?? {};

@@ -158,3 +158,18 @@ describe("inspect --engine", () => {
     );
   });
 });
+
+describe("inspect --engine on the released V4 (MXFP4 experts)", () => {
+  it("projects the exact output and finds nothing vLLM or SGLang would reject", async () => {
+    const dir = join(root, "engine-v4-mxfp4");
+    await generateCheckpoint({ family: "deepseek-v4", variant: "mxfp4", dir });
+    for (const engine of ["vllm", "sglang"] as const) {
+      const report = await inspectCheckpoint(dir, { engine });
+      expect(report.engine?.problems, engine).toEqual([]);
+      const dst = join(root, `engine-v4-mxfp4-${engine}`);
+      await convertCheckpoint({ src: dir, dst, engine, ...(engine === "vllm" ? {} : { inputScale: 0.5 }) });
+      const index = JSON.parse(await readFile(join(dst, "model.safetensors.index.json"), "utf8"));
+      expect(report.engine?.outputBytes, engine).toBe(index.metadata.total_size);
+    }
+  });
+});
