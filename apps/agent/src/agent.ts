@@ -8,7 +8,7 @@ import { executeJob } from "./jobs/run-job.ts";
 import type { Logger } from "./logger.ts";
 import { outputFolder } from "./output-folder.ts";
 import { PathGuard } from "./path-guard.ts";
-import { killLeftoverGroup } from "./process/process-group.ts";
+import { JobProcesses } from "./process/job-processes.ts";
 import type { RunSpool } from "./spool/run-spool.ts";
 import { Spool } from "./spool/spool.ts";
 import { RunUploader } from "./uploader.ts";
@@ -69,7 +69,7 @@ export class Agent {
     return this.stoppedBecause;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.spool.pruneDone();
     const unreadable = (runId: string, err: Error) =>
       this.log.error(
@@ -77,10 +77,13 @@ export class Agent {
       );
     for (const spool of this.spool.openUnfinished(unreadable)) {
       const leftover = spool.process();
-      if (leftover && killLeftoverGroup(leftover.pgid, leftover.startTime)) {
-        this.log.warn(
-          `run ${spool.runId}: killed process group ${leftover.pgid} left by the previous agent process`,
-        );
+      if (leftover) {
+        const processes = JobProcesses.adopt(leftover);
+        const killed = await processes.kill();
+        processes.release();
+        if (killed) {
+          this.log.warn(`run ${spool.runId}: killed the job processes left by the previous agent process`);
+        }
       }
       spool.setProcess(null);
       this.track(spool);

@@ -37,6 +37,12 @@ export const AgentConfigSchema = z
       .strict()
       .default({}),
     cancelGrace: GraceSchema.default({ interruptMs: 10_000, terminateMs: 10_000 }),
+    /**
+     * Put each job's processes in a cgroup v2 of their own where the host lets the agent create one
+     * (root, or a delegated cgroup); false leaves the host's cgroups alone. Either way a job's
+     * processes are also found by a marker in their environment.
+     */
+    jobCgroups: z.boolean().default(true),
     /** Fallback poll for queued runs, in case a `run:available` push was missed. */
     claimPollSeconds: z.number().positive().default(30),
     /** At most one metric sample per this interval per run (progress events are coalesced). */

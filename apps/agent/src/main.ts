@@ -37,7 +37,7 @@ program
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    agent.start();
+    await agent.start();
     const reason = await agent.stopped;
     // A refused token is fatal: a supervisor restarting us would only be refused again.
     process.exit(reason.startsWith("SIG") || reason === "stopped" ? 0 : 3);

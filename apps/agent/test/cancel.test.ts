@@ -94,7 +94,7 @@ describe("cancelling a long subprocess job", () => {
     const lines = logs.map((l) => l.line);
     expect(lines.some((l) => l.startsWith("working"))).toBe(true);
     expect(lines).toContain("cancelled at the user's request");
-    expect(lines.some((l) => /process group stopped \(ended by SIGKILL\)/.test(l))).toBe(true);
+    expect(lines.some((l) => /the job.s processes stopped \(ended by SIGKILL\)/.test(l))).toBe(true);
     const first = logs[0]?.seq ?? 0;
     expect(logs.map((l) => l.seq)).toEqual(logs.map((_, i) => first + i));
   });

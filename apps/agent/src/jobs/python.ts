@@ -1,7 +1,8 @@
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Job } from "@fp4kit/protocol";
-import { type Grace, processStartTime, spawnGroup, stopGroup } from "../process/process-group.ts";
+import { type Grace, JobProcesses } from "../process/job-processes.ts";
 import { writeCalibrationIgnoreFile } from "./calibration-ignore.ts";
 import {
   type JobContext,
@@ -25,6 +26,11 @@ export const PYTHON_SCRIPTS: Record<PythonKind, string> = {
 
 /** Leftovers of a script that exited (daemons it forked) get this long after SIGINT/SIGTERM. */
 const STRAGGLER_GRACE: Grace = { interruptMs: 2_000, terminateMs: 2_000 };
+/**
+ * Once every process of the job is gone its output pipes close; a process out of the agent's reach
+ * (environment cleared, no cgroup) may still hold them, so reading stops after this long.
+ */
+const OUTPUT_DRAIN_MS = 2_000;
 
 /** The script's command line; every path was confined by the PathGuard beforehand. */
 async function scriptArgs(
@@ -61,6 +67,8 @@ async function scriptArgs(
 
 export interface PythonRunnerOptions {
   python: string;
+  /** Put the job in a cgroup v2 of its own where the host allows it (config `jobCgroups`). */
+  cgroups: boolean;
   /** Test seam: replacement scripts per kind (config `scripts`). */
   scripts: Partial<Record<"calibrate" | "verify", string>>;
   grace: Grace;
@@ -69,9 +77,10 @@ export interface PythonRunnerOptions {
 }
 
 /**
- * Runs a Python script as its own process group, without a shell. Its stdout JSON lines become
- * metrics, artifacts, the result and the failure reason; other lines become log lines. A stop
- * (cancel, lost lease, shutdown) escalates SIGINT → SIGTERM → SIGKILL on the whole group.
+ * Runs a Python script without a shell, with every process it starts tracked (JobProcesses). Its
+ * stdout JSON lines become metrics, artifacts, the result and the failure reason; other lines
+ * become log lines. A stop (cancel, lost lease, shutdown) escalates SIGINT → SIGTERM → SIGKILL on
+ * all of them, and so does the script's exit for what it leaves behind.
  */
 export function createPythonRunner(kind: PythonKind, options: PythonRunnerOptions): JobRunner {
   return async (ctx) => {
@@ -81,12 +90,17 @@ export function createPythonRunner(kind: PythonKind, options: PythonRunnerOption
     const args = [script, ...(await scriptArgs(job, ctx, { reference: options.reference }))];
     ctx.system(`running ${options.python} ${args.join(" ")}`);
 
-    const child = spawnGroup(options.python, args, { env: { ...process.env, PYTHONUNBUFFERED: "1" } });
-    const spawned = await new Promise<number>((resolve, reject) => {
-      child.once("spawn", () => resolve(child.pid as number));
+    const { child, processes } = JobProcesses.spawn(options.python, args, {
+      env: { ...process.env, PYTHONUNBUFFERED: "1" },
+      runId: job.runId,
+      cgroups: options.cgroups,
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
       child.once("error", (err) => reject(new Error(`cannot start ${options.python}: ${err.message}`)));
     });
-    ctx.spool.setProcess({ pgid: spawned, startTime: processStartTime(spawned) });
+    ctx.spool.setProcess(processes.record);
+    ctx.system(processes.describe());
 
     let result: JobResult = { inputBytes: null, outputBytes: null, summary: null };
     let statedError: string | null = null;
@@ -131,24 +145,41 @@ export function createPythonRunner(kind: PythonKind, options: PythonRunnerOption
     let stopping: Promise<string> | null = null;
     const onStop = () => {
       ctx.system(
-        `stopping the process group ${spawned}: SIGINT, then SIGTERM after ${options.grace.interruptMs} ms, then SIGKILL after ${options.grace.terminateMs} ms more`,
+        `stopping the job's processes: SIGINT, then SIGTERM after ${options.grace.interruptMs} ms, then SIGKILL after ${options.grace.terminateMs} ms more`,
       );
-      stopping = stopGroup(spawned, options.grace);
+      stopping = processes.stop(options.grace);
     };
     if (ctx.signal.aborted) onStop();
     else ctx.signal.addEventListener("abort", onStop, { once: true });
 
+    // The job ends when its first process exits, not when its output closes: a daemon it left
+    // behind may hold the output open for ever.
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once("exit", (code, signal) => resolve({ code, signal })),
     );
     ctx.signal.removeEventListener("abort", onStop);
-    // Whatever the leader left behind must not outlive the job.
-    const ended = await (stopping ?? stopGroup(spawned, STRAGGLER_GRACE));
-    await Promise.all([stdoutDone, stderrDone]);
+    // Whatever it left behind must not outlive the job.
+    const leftovers = processes.members().length;
+    const ended = await (stopping ?? processes.stop(STRAGGLER_GRACE));
+    if (!stopping && leftovers > 0) {
+      ctx.system(`the script exited leaving ${leftovers} process(es) running; stopped them (${ended})`);
+    }
+    const drained = await Promise.race([
+      Promise.all([stdoutDone, stderrDone]).then(() => true),
+      sleep(OUTPUT_DRAIN_MS, false),
+    ]);
+    if (!drained) {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      ctx.system("stopped reading the job's output: a process out of the agent's reach still holds it open");
+    }
+    processes.release();
     ctx.spool.setProcess(null);
 
     if (ctx.signal.aborted) {
-      ctx.system(`process group stopped (${ended === "none" ? "it had exited" : `ended by ${ended}`})`);
+      ctx.system(
+        `the job's processes stopped (${ended === "none" ? "they had exited" : `ended by ${ended}`})`,
+      );
       throw new JobStoppedError(ctx.signal.reason as StopReason);
     }
     if (exit.code !== 0) {

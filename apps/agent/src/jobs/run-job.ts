@@ -31,6 +31,7 @@ async function runnerFor(spool: RunSpool, paths: JobPaths, config: AgentConfig):
     case "VERIFY":
       return (await import("./python.ts")).createPythonRunner(job.kind, {
         python: config.python,
+        cgroups: config.jobCgroups,
         scripts: config.scripts,
         grace: config.cancelGrace,
         reference: paths.reference,

@@ -38,11 +38,15 @@ export const PendingArtifactSchema = z.object({
 });
 export type PendingArtifact = z.infer<typeof PendingArtifactSchema>;
 
-/** A subprocess a job started, so that a restarted agent can kill what its predecessor left. */
+/** How to find a job's processes, so that a restarted agent can kill what its predecessor left. */
 export const SpooledProcessSchema = z.object({
   pgid: z.number().int().positive(),
   /** /proc/<pid>/stat start time: tells the same process from a later one that reused the pid. */
   startTime: z.string().nullable(),
+  /** The value of FP4KIT_JOB in the environment of each of its processes (absent in older spools). */
+  marker: z.string().nullable().default(null),
+  /** Its cgroup v2 folder, where the host let the agent create one. */
+  cgroup: z.string().nullable().default(null),
 });
 export type SpooledProcess = z.infer<typeof SpooledProcessSchema>;
 
