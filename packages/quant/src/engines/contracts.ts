@@ -205,7 +205,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
         resolver: "sglang-hybrid-fp8-nvfp4",
         resolverOptions: {},
         vocabulary: "checkpoint",
-        sources: ["sglangModelOpt", "modelOptV4Export"],
+        sources: ["sglangHybridFp8NvFp4", "sglangModelOpt", "modelOptV4Export"],
       },
     },
     carryOverKeys: ["scale_fmt"],

@@ -6,6 +6,7 @@
 export interface SourceRef {
   repo: string;
   path: string;
+  /** The commit read, or why none can be given. */
   commit: string;
 }
 
@@ -89,6 +90,15 @@ export const SOURCES = {
     repo: "sgl-project/sglang",
     path: "python/sglang/srt/layers/quantization/modelopt_quant.py",
     commit: "faeb96856c4417d55695feec2f4d2463c8adb7fd",
+  },
+  /**
+   * The newer modelopt_quant.py with HybridFp8NvFp4Config (the FP8 + NVFP4-experts dispatch for
+   * DeepSeek V4). The search index served this version without its commit.
+   */
+  sglangHybridFp8NvFp4: {
+    repo: "sgl-project/sglang",
+    path: "python/sglang/srt/layers/quantization/modelopt_quant.py",
+    commit: "not reported by the search index (the version defining HybridFp8NvFp4Config)",
   },
   trtllmModelConfig: {
     repo: "NVIDIA/TensorRT-LLM",
