@@ -130,7 +130,7 @@ export async function convertCheckpoint(
   const planHash = computePlanHash(checkpoint, configText, layout, inputScales, configs);
   const warnings = [
     ...target.warnings,
-    ...conversionWarnings(o, layout, inputScales, configText !== undefined),
+    ...conversionWarnings(o, layout, inputScales, configText !== undefined, configs),
   ];
   const progress = new ProgressTracker(
     { bytes: checkpoint.tensorBytes, tensors: plan.tensors.length },

@@ -1,4 +1,5 @@
 /** What a user must know about an output that is not an error: said on stderr, in events and the report. */
+import type { QuantizationConfigs } from "../formats/types.ts";
 import type { InputScales } from "./calibration.ts";
 import type { ResolvedConvertOptions } from "./options.ts";
 import type { OutputLayout } from "./output-layout.ts";
@@ -8,8 +9,18 @@ export function conversionWarnings(
   layout: OutputLayout,
   inputScales: InputScales | undefined,
   hasConfig: boolean,
+  configs: QuantizationConfigs,
 ): string[] {
   const warnings: string[] = [];
+  const f32Scales = layout.units.filter(
+    (u) => u.kind === "copy" && u.sources[0]?.dtype === "F8_E4M3" && u.sources[1]?.dtype === "F32",
+  ).length;
+  if (configs.configFields.expert_dtype === "fp4" && f32Scales > 0) {
+    // vllm/models/deepseek_v4/quant_config.py: is_scale_e8m0 follows expert_dtype == "fp4".
+    warnings.push(
+      `${f32Scales} FP8 weights keep their F32 block scales while config.json says expert_dtype "fp4", for which vLLM reads FP8 scales as UE8M0: exact only where every scale is a power of two (DeepSeek's scale_fmt "ue8m0")`,
+    );
+  }
   if (inputScales?.source.kind === "flag") warnings.push(inputScales.source.warning);
   const m = layout.modules;
   if (m.quantized.length === 0) {
