@@ -150,7 +150,16 @@ describe("MXFP4 → NVFP4: blocks below E4M3's range", () => {
     expect([...out.blockScales.subarray(0, 4)]).toEqual([0x78, 0x78, 0x01, 0x01]);
     // Row 1: block 2 is all ±0 far below the range → scale 0, codes kept; block 3 is at the top.
     expect([...out.blockScales.subarray(4, 8)]).toEqual([0, 0, 0x78, 0x78]);
-    expect(stats).toMatchObject({ groups: 8, exactGroups: 6, roundedGroups: 2, subnormalScaleGroups: 0 });
+    expect(stats).toMatchObject({
+      groups: 8,
+      exactGroups: 6,
+      roundedGroups: 2,
+      subnormalScaleGroups: 0,
+      firstRoundedGroups: [
+        [0, 2],
+        [0, 3],
+      ],
+    });
 
     // The error, recomputed per element from the source values.
     let sumSqError = 0;

@@ -127,6 +127,7 @@ async function reexpress(ctx: UnitProducerContext, unit: ReexpressUnit): Promise
     exactGroups: stats.exactGroups,
     subnormalScaleGroups: stats.subnormalScaleGroups,
     roundedGroups: stats.roundedGroups,
+    firstRoundedGroups: stats.firstRoundedGroups,
     roundedRelRmsError: stats.sumSqRef === 0 ? 0 : Math.sqrt(stats.sumSqError / stats.sumSqRef),
     maxAbsError: stats.maxAbsError,
     sumSqError: stats.sumSqError,

@@ -26,6 +26,8 @@ const MIN_GLOBAL_EXPONENT = -126;
 /** Marks, in the table of `reexpressMxfp4`, a scale byte below E4M3's range, and one that must not occur. */
 const BELOW_RANGE = -1;
 const INVALID = -2;
+/** Rounded groups whose position the stats keep (the count covers all). */
+const ROUNDED_LISTED = 8;
 /** Magnitude bits of both nibbles of a packed byte. */
 const MAGNITUDE_BITS = 0x77;
 
@@ -46,6 +48,8 @@ export interface Mxfp4ReexpressStats {
   subnormalScaleGroups: number;
   /** Below E4M3's range under gs, with a non-zero code: scale 2^−9, codes rounded. */
   roundedGroups: number;
+  /** [row, group] (group = column / 16) of the first rounded groups, row-major, at most 8. */
+  firstRoundedGroups: [row: number, group: number][];
   /** Over the rounded groups, in the weight's units: Σ(nvfp4 − mxfp4)², Σ mxfp4², max |nvfp4 − mxfp4|. */
   sumSqError: number;
   sumSqRef: number;
@@ -131,6 +135,7 @@ export function reexpressMxfp4(
     exactGroups: 0,
     subnormalScaleGroups: 0,
     roundedGroups: 0,
+    firstRoundedGroups: [],
     sumSqError: 0,
     sumSqRef: 0,
     maxAbsError: 0,
@@ -148,6 +153,7 @@ export function reexpressMxfp4(
         i,
         b - E8M0_BIAS - globalExponent,
         globalExponent,
+        cols / 16,
         stats,
       );
     else invalidScale(t, i, b, globalExponent);
@@ -186,6 +192,7 @@ function reexpressBelowRange(
   block: number,
   k: number,
   globalExponent: number,
+  groupsPerRow: number,
   stats: Mxfp4ReexpressStats,
 ): void {
   // Values are e2m1 · 2^k; on scale 2^−9 the code's value is e2m1 · 2^(k+9) ≤ 3, no saturation.
@@ -202,6 +209,8 @@ function reexpressBelowRange(
     }
     blockScales[g] = 1;
     stats.roundedGroups += 1;
+    if (stats.firstRoundedGroups.length < ROUNDED_LISTED)
+      stats.firstRoundedGroups.push([Math.floor(g / groupsPerRow), g % groupsPerRow]);
     for (let j = base; j < base + 8; j++) {
       const byte = packed[j] as number;
       const low = roundCode(byte & 0x0f, shift, unit, stats);

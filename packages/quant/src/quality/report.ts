@@ -50,6 +50,8 @@ export interface Mxfp4TensorQuality {
   subnormalScaleGroups: number;
   /** Below E4M3's range under gs: scale 2^-9, codes rounded to nearest even. */
   roundedGroups: number;
+  /** [row, group] (group = input column / 16) of the first rounded groups, row-major, at most 8. */
+  firstRoundedGroups: [number, number][];
   /** Over the rounded groups only: sqrt(Σ err² / Σ ref²), max |err|, and the sums. 0 when none. */
   roundedRelRmsError: number;
   maxAbsError: number;
@@ -272,16 +274,21 @@ function mxfp4Markdown({ totals: m, tensors }: QualityReport["mxfp4"]): string[]
     "",
     `### ${shown.length === rounded.length ? "Weights" : `${shown.length} of ${rounded.length} weights`} with rounded groups`,
     "",
-    "| tensor | E8M0 exponents | global scale | rounded groups | rel. RMS error of those groups | max abs error |",
-    "| --- | --- | ---: | ---: | ---: | ---: |",
+    "| tensor | E8M0 exponents | global scale | rounded groups | first ones [row, column / 16] | rel. RMS error of those groups | max abs error |",
+    "| --- | --- | ---: | ---: | --- | ---: | ---: |",
   );
   for (const t of shown) {
     const range = t.scaleExponents === null ? "" : `${t.scaleExponents[0]} … ${t.scaleExponents[1]}`;
     lines.push(
-      `| \`${t.name}\` | ${range} | 2^${Math.log2(t.globalScale)} | ${t.roundedGroups} of ${t.groups} | ${fmt(t.roundedRelRmsError)} | ${t.maxAbsError.toExponential(3)} |`,
+      `| \`${t.name}\` | ${range} | 2^${Math.log2(t.globalScale)} | ${t.roundedGroups} of ${t.groups} | ${firstGroups(t)} | ${fmt(t.roundedRelRmsError)} | ${t.maxAbsError.toExponential(3)} |`,
     );
   }
   return lines;
+}
+
+function firstGroups(t: Mxfp4TensorQuality): string {
+  const listed = t.firstRoundedGroups.map(([r, g]) => `[${r}, ${g}]`).join(" ");
+  return t.roundedGroups > t.firstRoundedGroups.length ? `${listed} …` : listed;
 }
 
 function fmt(x: number): string {

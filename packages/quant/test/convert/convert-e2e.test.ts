@@ -345,6 +345,9 @@ describe("V4 with MXFP4 experts → NVFP4, both formats", () => {
             exact.subarray(0, cols),
           );
           expect(q?.roundedGroups).toBe(cols / 16);
+          expect(q?.firstRoundedGroups).toEqual(
+            Array.from({ length: Math.min(cols / 16, 8) }, (_, g) => [0, g]),
+          );
           expect(q?.roundedRelRmsError).toBeCloseTo(relRmsError, 10);
           expect(q?.maxAbsError).toBe(maxAbsError);
         }
