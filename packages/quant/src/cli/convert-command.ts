@@ -290,9 +290,14 @@ function renderSummary(r: ConvertResult): string {
     `  shards   ${r.shards.length}${resumed > 0 ? ` (${resumed} kept from an earlier run)` : ""}`,
     `  size     ${formatBytes(r.inputBytes)} FP8 → ${formatBytes(r.outputBytes)} (${(r.inputBytes / Math.max(r.outputBytes, 1)).toFixed(2)}× smaller)`,
     `  speed    ${formatBytes(r.convertedBytes)} converted in ${formatSeconds(r.seconds)} (${formatBytes(r.throughputBytesPerSec)}/s of FP8 input)`,
-    `  quality  ${q.quantizedTensors} NVFP4 tensors, relative RMS error ${q.relRmsError.toFixed(4)} overall, ${q.maxRelRmsError.toFixed(4)} worst${worst === undefined ? "" : ` (${worst.name})`}; see ${QUALITY_MARKDOWN_FILE}`,
   ];
   const m = r.quality.mxfp4.totals;
+  // A release whose only NVFP4 weights come from MXFP4 has no FP8 quantization error to report.
+  if (q.quantizedTensors > 0 || m.tensors === 0) {
+    lines.push(
+      `  quality  ${q.quantizedTensors} NVFP4 tensors, relative RMS error ${q.relRmsError.toFixed(4)} overall, ${q.maxRelRmsError.toFixed(4)} worst${worst === undefined ? "" : ` (${worst.name})`}; see ${QUALITY_MARKDOWN_FILE}`,
+    );
+  }
   // With rounded groups the same line is among the warnings below.
   if (m.tensors > 0 && m.roundedGroups === 0) lines.push(`  mxfp4    ${mxfp4SummaryLine(m)}`);
   lines.push(`  kernel   ${r.kernel.reason}`);
