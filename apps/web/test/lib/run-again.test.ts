@@ -20,6 +20,13 @@ const stored: StoredRunSpec[] = [
       calibrationFile: "/data/scales.json",
     },
   },
+  {
+    kind: "CONVERT",
+    agentId: null,
+    sourcePath: "/data/V4",
+    destPath: "/data/V4-trtllm",
+    options: { engine: "trtllm", format: "compressed-tensors-w4a4", force: true, inputScale: 0.5 },
+  },
   // Stored before some defaults existed: the form shows them, and queueing it again changes nothing.
   { kind: "CONVERT", agentId: null, sourcePath: "/data/V4", destPath: "/data/V4-out", options: {} },
   {

@@ -1,4 +1,10 @@
-import { type RunKind, RunSpecSchema } from "@fp4kit/protocol";
+import {
+  DEFAULT_ENGINE,
+  EngineSchema,
+  OutputFormatSchema,
+  type RunKind,
+  RunSpecSchema,
+} from "@fp4kit/protocol";
 import { INITIAL_FORM, type NewRunFormState } from "./form-state";
 
 /** What a run was queued with, as stored: enough to queue it again. */
@@ -35,7 +41,10 @@ export function formFromRun(run: StoredRunSpec): NewRunFormState {
     case "CONVERT":
       return {
         ...form,
-        format: options.format === "modelopt" ? "modelopt" : "compressed-tensors",
+        engine: EngineSchema.safeParse(options.engine).data ?? DEFAULT_ENGINE,
+        // No stored format: the engine's, as when the run was queued.
+        format: OutputFormatSchema.safeParse(options.format).data ?? "engine",
+        force: options.force === true,
         workers: text(options.workers, form.workers),
         gpus: text(options.gpus, form.gpus),
         shardSizeGb:
