@@ -22,7 +22,8 @@ describe("socket protocol schemas", () => {
       ackedSeq: 0,
     };
     const job = JobSchema.parse({ ...base, kind: "CONVERT", options: {} });
-    expect(job.kind === "CONVERT" && job.options.format).toBe("compressed-tensors");
+    expect(job.kind === "CONVERT" && job.options.engine).toBe("vllm");
+    expect(job.kind === "CONVERT" && job.options.format).toBeUndefined();
     expect(JobSchema.safeParse({ ...base, kind: "INSPECT", options: { format: "modelopt" } }).success).toBe(
       false,
     );
