@@ -92,9 +92,16 @@ export const ClaimReplySchema = z.object({ job: JobSchema.nullable() });
 export const RenewLeaseSchema = z.object({ runId: z.string().min(1) });
 /** `held: false` means the lease is gone (run lost, finished or taken): stop the job. */
 export const RenewLeaseReplySchema = z.object({ held: z.boolean(), cancelRequested: z.boolean() });
+/**
+ * A batch of a run's events (RunEventSchema). Each event is checked on its own when it is stored,
+ * so that one the server cannot take is replaced by a visible note instead of refusing the batch.
+ */
 export const RunEventsBatchSchema = z.object({
   runId: z.string().min(1),
-  events: z.array(RunEventSchema).min(1).max(1000),
+  events: z
+    .array(z.looseObject({ seq: z.number().int().positive() }))
+    .min(1)
+    .max(1000),
 });
 /** The server stores events idempotently and answers with the highest contiguous seq it holds. */
 export const RunEventsAckSchema = z.object({ ackedSeq: z.number().int().nonnegative() });

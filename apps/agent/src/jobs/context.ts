@@ -1,5 +1,6 @@
 import { type ArtifactKind, type LogStream, MAX_LOG_LINE_CHARS, type MetricValues } from "@fp4kit/protocol";
 import type { RunSpool } from "../spool/run-spool.ts";
+import { splitLine, storableText } from "./output-text.ts";
 
 /** Why a job was stopped before it finished. */
 export type StopReason = "cancel" | "lease-lost" | "shutdown";
@@ -37,12 +38,15 @@ export class JobContext {
     return this.spool.job;
   }
 
-  /** Appends output, split into lines (long lines into several, so nothing is refused). */
+  /**
+   * Appends output, split into lines (long lines into several, so nothing is refused) and made
+   * storable (NUL shown as U+2400; see output-text.ts). Undecodable bytes arrive here already as
+   * U+FFFD: the output streams are decoded as UTF-8 with replacement.
+   */
   log(text: string, stream: LogStream = "STDOUT"): void {
-    for (const raw of text.replace(/\r?\n$/, "").split(/\r?\n/)) {
-      for (let i = 0; i === 0 || i < raw.length; i += MAX_LOG_LINE_CHARS) {
-        this.spool.append({ type: "log", stream, line: raw.slice(i, i + MAX_LOG_LINE_CHARS) });
-      }
+    const lines = storableText(text).replace(/\r?\n$/, "").split(/\r?\n/);
+    for (const piece of lines.flatMap((line) => splitLine(line, MAX_LOG_LINE_CHARS))) {
+      this.spool.append({ type: "log", stream, line: piece });
     }
     this.options.onAppend();
   }
