@@ -44,7 +44,9 @@ export class JobContext {
    * U+FFFD: the output streams are decoded as UTF-8 with replacement.
    */
   log(text: string, stream: LogStream = "STDOUT"): void {
-    const lines = storableText(text).replace(/\r?\n$/, "").split(/\r?\n/);
+    const lines = storableText(text)
+      .replace(/\r?\n$/, "")
+      .split(/\r?\n/);
     for (const piece of lines.flatMap((line) => splitLine(line, MAX_LOG_LINE_CHARS))) {
       this.spool.append({ type: "log", stream, line: piece });
     }
