@@ -7,7 +7,11 @@
       "target_name": "fp4kit_cpu",
       "sources": ["cpu/addon.cc", "cpu/cpu_kernels.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+                  "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      # Never unloaded: a worker thread's environment dlcloses the addons it loaded when it ends,
+      # and the kernels' helper threads (cpu_kernels.cc's WorkerPool) outlive any one environment.
+      "ldflags": ["-Wl,-z,nodelete"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
       # -ffp-contract=off: never fuse a*b+c into an FMA (results must match the TS reference).

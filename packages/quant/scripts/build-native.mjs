@@ -162,7 +162,13 @@ function buildCuda() {
     `-I${napiInclude}`,
     "-DNAPI_VERSION=8",
     "-DNAPI_DISABLE_CPP_EXCEPTIONS",
+    // See native/common/napi_glue.h: no napi_fatal_error when a terminated worker's call fails.
+    "-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
     "-DNODE_ADDON_API_DISABLE_DEPRECATED",
+    // Never unloaded when a worker thread that loaded it ends: the CUDA runtime, the workspace and
+    // the pipeline's GPU buffers are process-wide and may be in use by another thread.
+    "-Xlinker",
+    "-z,nodelete",
     "-cudart",
     "static",
     "-gencode",

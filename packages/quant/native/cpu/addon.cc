@@ -6,7 +6,7 @@
 //   amaxAsync / quantizeAsync: same arguments, return a Promise (work runs on the libuv pool).
 //   simd: "auto" (default) or "generic" (the portable code even where AVX2 runs; for tests).
 //   simd (property): "avx2" or "generic", what "auto" runs on this CPU.
-#include <memory>
+#include <string>
 #include <thread>
 
 #include "../common/napi_glue.h"
@@ -32,57 +32,38 @@ CpuOptions parse_options(const Napi::CallbackInfo& info, size_t at) {
   return th;
 }
 
-Napi::Value Amax(const Napi::CallbackInfo& info) {
-  Fp8TensorView t;
-  if (!parse_tensor(info, t)) return info.Env().Undefined();
-  return amax_to_js(info.Env(), cpu_amax(t, parse_options(info, 6)));
-}
-
-Napi::Value Quantize(const Napi::CallbackInfo& info) {
-  Fp8TensorView t;
-  uint8_t *packed = nullptr, *scales = nullptr;
-  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
-  const float gs = info[6].As<Napi::Number>().FloatValue();
-  return stats_to_js(info.Env(), cpu_quantize(t, gs, packed, scales, parse_options(info, 9)));
-}
-
-Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
+Napi::Value Amax(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
   if (!parse_tensor(info, t)) return info.Env().Undefined();
   const CpuOptions options = parse_options(info, 6);
-  auto result = std::make_shared<AmaxResult>();
-  return queue_promise(
-      info, {0, 3},
-      [t, options, result] {
-        *result = cpu_amax(t, options);
-        return std::string();
-      },
-      [result](Napi::Env env) { return amax_to_js(env, *result); });
+  return run_call(info, where, {0, 3}, [t, options](Record& out) {
+    out = amax_record(cpu_amax(t, options));
+    return std::string();
+  });
 }
 
-Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
+Napi::Value Quantize(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
   uint8_t *packed = nullptr, *scales = nullptr;
   if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
   const CpuOptions options = parse_options(info, 9);
-  auto result = std::make_shared<QuantizeStats>();
-  return queue_promise(
-      info, {0, 3, 7, 8},
-      [t, gs, packed, scales, options, result] {
-        *result = cpu_quantize(t, gs, packed, scales, options);
-        return std::string();
-      },
-      [result](Napi::Env env) { return stats_to_js(env, *result); });
+  return run_call(info, where, {0, 3, 7, 8}, [t, gs, packed, scales, options](Record& out) {
+    out = stats_record(cpu_quantize(t, gs, packed, scales, options));
+    return std::string();
+  });
 }
 
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("amax", Napi::Function::New(env, Amax));
-  exports.Set("quantize", Napi::Function::New(env, Quantize));
-  exports.Set("amaxAsync", Napi::Function::New(env, AmaxAsync));
-  exports.Set("quantizeAsync", Napi::Function::New(env, QuantizeAsync));
+  exports.Set("amax", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Amax(i, Run::now); }));
+  exports.Set("quantize",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Quantize(i, Run::now); }));
+  exports.Set("amaxAsync",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Amax(i, Run::on_pool); }));
+  exports.Set("quantizeAsync",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Quantize(i, Run::on_pool); }));
   exports.Set("hardwareConcurrency",
               Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   exports.Set("kind", Napi::String::New(env, "cpu-native"));

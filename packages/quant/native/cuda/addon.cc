@@ -2,7 +2,7 @@
 // the TypeScript shape of this module is CudaAddon in src/nvfp4/native-loader.ts.
 // Loading never touches the GPU; probe() is the first CUDA call, and on a machine without a usable
 // driver it returns {ok: false, error} (e.g. "CUDA driver version is insufficient ...").
-#include <memory>
+#include <string>
 
 #include "../common/napi_glue.h"
 #include "cuda_kernels.h"
@@ -39,52 +39,30 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   return o;
 }
 
-Napi::Value Amax(const Napi::CallbackInfo& info) {
+Napi::Value Amax(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
   if (!parse_tensor(info, t)) return info.Env().Undefined();
-  AmaxResult r;
-  const std::string error = gpu::amax_host(t, r);
-  if (!error.empty()) return throw_cuda(info.Env(), error);
-  return amax_to_js(info.Env(), r);
+  return run_call(info, where, {0, 3}, [t](Record& out) {
+    AmaxResult r;
+    const std::string e = gpu::amax_host(t, r);
+    if (!e.empty()) return "CUDA: " + e;
+    out = amax_record(r);
+    return std::string();
+  });
 }
 
-Napi::Value Quantize(const Napi::CallbackInfo& info) {
+Napi::Value Quantize(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
   uint8_t *packed = nullptr, *scales = nullptr;
   if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
-  QuantizeStats s;
-  const std::string error = gpu::quantize_host(t, gs, packed, scales, s);
-  if (!error.empty()) return throw_cuda(info.Env(), error);
-  return stats_to_js(info.Env(), s);
-}
-
-Napi::Value AmaxAsync(const Napi::CallbackInfo& info) {
-  Fp8TensorView t;
-  if (!parse_tensor(info, t)) return info.Env().Undefined();
-  auto result = std::make_shared<AmaxResult>();
-  return queue_promise(
-      info, {0, 3},
-      [t, result] {
-        const std::string e = gpu::amax_host(t, *result);
-        return e.empty() ? e : "CUDA: " + e;
-      },
-      [result](Napi::Env env) { return amax_to_js(env, *result); });
-}
-
-Napi::Value QuantizeAsync(const Napi::CallbackInfo& info) {
-  Fp8TensorView t;
-  uint8_t *packed = nullptr, *scales = nullptr;
-  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
-  const float gs = info[6].As<Napi::Number>().FloatValue();
-  auto result = std::make_shared<QuantizeStats>();
-  return queue_promise(
-      info, {0, 3, 7, 8},
-      [t, gs, packed, scales, result] {
-        const std::string e = gpu::quantize_host(t, gs, packed, scales, *result);
-        return e.empty() ? e : "CUDA: " + e;
-      },
-      [result](Napi::Env env) { return stats_to_js(env, *result); });
+  return run_call(info, where, {0, 3, 7, 8}, [t, gs, packed, scales](Record& out) {
+    QuantizeStats s;
+    const std::string e = gpu::quantize_host(t, gs, packed, scales, s);
+    if (!e.empty()) return "CUDA: " + e;
+    out = stats_record(s);
+    return std::string();
+  });
 }
 
 Napi::Value Benchmark(const Napi::CallbackInfo& info) {
@@ -179,10 +157,13 @@ bool parse_device_tensor(const Napi::CallbackInfo& info, Fp8TensorView& t) {
 Napi::Value AmaxDevice(const Napi::CallbackInfo& info) {
   Fp8TensorView t;
   if (!parse_device_tensor(info, t)) return info.Env().Undefined();
-  AmaxResult r;
-  const std::string error = gpu::amax_device(t, r);
-  if (!error.empty()) return throw_cuda(info.Env(), error);
-  return amax_to_js(info.Env(), r);
+  return run_call(info, Run::now, {}, [t](Record& out) {
+    AmaxResult r;
+    const std::string e = gpu::amax_device(t, r);
+    if (!e.empty()) return "CUDA: " + e;
+    out = amax_record(r);
+    return std::string();
+  });
 }
 
 Napi::Value QuantizeDevice(const Napi::CallbackInfo& info) {
@@ -196,10 +177,14 @@ Napi::Value QuantizeDevice(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   const float gs = info[6].As<Napi::Number>().FloatValue();
-  QuantizeStats s;
-  const std::string error = gpu::quantize_device(t, gs, static_cast<uint8_t*>(packed), static_cast<uint8_t*>(scales), s);
-  if (!error.empty()) return throw_cuda(info.Env(), error);
-  return stats_to_js(info.Env(), s);
+  return run_call(info, Run::now, {}, [t, gs, packed, scales](Record& out) {
+    QuantizeStats s;
+    const std::string e =
+        gpu::quantize_device(t, gs, static_cast<uint8_t*>(packed), static_cast<uint8_t*>(scales), s);
+    if (!e.empty()) return "CUDA: " + e;
+    out = stats_record(s);
+    return std::string();
+  });
 }
 
 }  // namespace
@@ -207,10 +192,13 @@ Napi::Value QuantizeDevice(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kind", Napi::String::New(env, "cuda"));
   exports.Set("probe", Napi::Function::New(env, Probe));
-  exports.Set("amax", Napi::Function::New(env, Amax));
-  exports.Set("quantize", Napi::Function::New(env, Quantize));
-  exports.Set("amaxAsync", Napi::Function::New(env, AmaxAsync));
-  exports.Set("quantizeAsync", Napi::Function::New(env, QuantizeAsync));
+  exports.Set("amax", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Amax(i, Run::now); }));
+  exports.Set("quantize",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Quantize(i, Run::now); }));
+  exports.Set("amaxAsync",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Amax(i, Run::on_pool); }));
+  exports.Set("quantizeAsync",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Quantize(i, Run::on_pool); }));
   exports.Set("benchmark", Napi::Function::New(env, Benchmark));
   exports.Set("releaseWorkspace", Napi::Function::New(env, ReleaseWorkspace));
   exports.Set("deviceAlloc", Napi::Function::New(env, DeviceAlloc));

@@ -84,51 +84,38 @@ constexpr size_t kAmaxHandleArg = 6;
 // (data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, handle)
 constexpr size_t kQuantizeHandleArg = 9;
 
-Napi::Value with_device(Napi::Object o, int device) {
-  o.Set("device", Napi::Number::New(o.Env(), device));
-  return o;
-}
-
-Napi::Value PipelineAmax(const Napi::CallbackInfo& info, bool async) {
-  Napi::Env env = info.Env();
+Napi::Value PipelineAmax(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
-  if (!parse_tensor(info, t)) return env.Undefined();
+  if (!parse_tensor(info, t)) return info.Env().Undefined();
   PipelineRef p = pipeline_at(info, kAmaxHandleArg);
-  if (!p) return env.Undefined();
-  auto result = std::make_shared<AmaxResult>();
-  auto device = std::make_shared<int>(-1);
-  auto work = [p, t, result, device] {
-    const std::string e = p->amax(t, *result, *device);
-    return e.empty() ? e : "CUDA pipeline: " + e;
-  };
-  auto done = [result, device](Napi::Env e) { return with_device(amax_to_js(e, *result), *device); };
-  if (!async) {
-    const std::string error = work();
-    return error.empty() ? done(env) : throw_error(env, error);
-  }
-  return queue_promise(info, {0, 3}, work, done);
+  if (!p) return info.Env().Undefined();
+  return run_call(info, where, {0, 3}, [p, t](Record& out) {
+    AmaxResult r;
+    int device = -1;
+    const std::string e = p->amax(t, r, device);
+    if (!e.empty()) return "CUDA pipeline: " + e;
+    out = amax_record(r);
+    out.emplace_back("device", static_cast<double>(device));
+    return std::string();
+  });
 }
 
-Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, bool async) {
-  Napi::Env env = info.Env();
+Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
   uint8_t *packed = nullptr, *scales = nullptr;
-  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return env.Undefined();
+  if (!parse_tensor(info, t) || !parse_outputs(info, 7, t, packed, scales)) return info.Env().Undefined();
   PipelineRef p = pipeline_at(info, kQuantizeHandleArg);
-  if (!p) return env.Undefined();
+  if (!p) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
-  auto result = std::make_shared<QuantizeStats>();
-  auto device = std::make_shared<int>(-1);
-  auto work = [p, t, gs, packed, scales, result, device] {
-    const std::string e = p->quantize(t, gs, packed, scales, *result, *device);
-    return e.empty() ? e : "CUDA pipeline: " + e;
-  };
-  auto done = [result, device](Napi::Env e) { return with_device(stats_to_js(e, *result), *device); };
-  if (!async) {
-    const std::string error = work();
-    return error.empty() ? done(env) : throw_error(env, error);
-  }
-  return queue_promise(info, {0, 3, 7, 8}, work, done);
+  return run_call(info, where, {0, 3, 7, 8}, [p, t, gs, packed, scales](Record& out) {
+    QuantizeStats s;
+    int device = -1;
+    const std::string e = p->quantize(t, gs, packed, scales, s, device);
+    if (!e.empty()) return "CUDA pipeline: " + e;
+    out = stats_record(s);
+    out.emplace_back("device", static_cast<double>(device));
+    return std::string();
+  });
 }
 
 }  // namespace
@@ -137,13 +124,13 @@ void register_pipeline(Napi::Env env, Napi::Object exports) {
   exports.Set("pipelineOpen", Napi::Function::New(env, PipelineOpen));
   exports.Set("pipelineClose", Napi::Function::New(env, PipelineClose));
   exports.Set("pipelineCounters", Napi::Function::New(env, PipelineCounters));
-  exports.Set("pipelineAmax", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineAmax(i, false); }));
+  exports.Set("pipelineAmax", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineAmax(i, Run::now); }));
   exports.Set("pipelineAmaxAsync",
-              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineAmax(i, true); }));
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineAmax(i, Run::on_pool); }));
   exports.Set("pipelineQuantize",
-              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineQuantize(i, false); }));
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineQuantize(i, Run::now); }));
   exports.Set("pipelineQuantizeAsync",
-              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineQuantize(i, true); }));
+              Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return PipelineQuantize(i, Run::on_pool); }));
 }
 
 }  // namespace nvfp4
