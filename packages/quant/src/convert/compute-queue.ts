@@ -12,12 +12,16 @@
 interface Waiting {
   priority: number;
   start: () => void;
+  refuse: (reason: Error) => void;
 }
 
 export class ComputeQueue {
   private running = 0;
   /** Sorted by priority; call order among equals. */
   private readonly waiting: Waiting[] = [];
+  /** Set by `close`: why jobs are refused from then on. */
+  private closedBy: Error | undefined;
+  private readonly onIdle: (() => void)[] = [];
 
   constructor(readonly width = 1) {
     if (!Number.isSafeInteger(width) || width < 1)
@@ -26,9 +30,12 @@ export class ComputeQueue {
 
   /** @param priority lower runs first (the converter passes the unit's output position) */
   async run<T>(job: () => Promise<T>, priority = 0): Promise<T> {
+    if (this.closedBy) throw this.closedBy;
     if (this.running < this.width) this.running += 1;
-    else await new Promise<void>((start) => this.enqueue({ priority, start }));
+    else await new Promise<void>((start, refuse) => this.enqueue({ priority, start, refuse }));
     try {
+      // Closed between this job being handed its slot and its start.
+      if (this.closedBy) throw this.closedBy;
       return await job();
     } finally {
       // A failed job frees its slot too; its failure goes to its own caller. The next job starts
@@ -36,9 +43,22 @@ export class ComputeQueue {
       // (TypeScript) would otherwise run job after job with no I/O callback (finished reads and
       // writes) in between, and the writer would stall until the queue is empty.
       const next = this.waiting.shift();
-      if (next === undefined) this.running -= 1;
-      else setImmediate(next.start);
+      if (next !== undefined) setImmediate(next.start);
+      else if (--this.running === 0) for (const idle of this.onIdle.splice(0)) idle();
     }
+  }
+
+  /**
+   * Starts nothing more: waiting jobs and later calls are refused with `reason`. Resolves once the
+   * jobs already running have ended, so that nothing started here is still in flight when a
+   * stopped conversion returns (a native kernel call on the libuv pool writing into its buffers,
+   * a read into a pooled buffer): the thread running it may be ended right after.
+   */
+  close(reason: Error): Promise<void> {
+    this.closedBy ??= reason;
+    for (const job of this.waiting.splice(0)) job.refuse(this.closedBy);
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.onIdle.push(resolve));
   }
 
   private enqueue(job: Waiting): void {

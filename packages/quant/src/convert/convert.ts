@@ -223,6 +223,9 @@ export async function convertCheckpoint(
     await Promise.all(workers.map(lane));
     if (failure !== undefined) throw failure.error;
   } finally {
+    // Nothing of the run is in flight once it returns, stopped or failed: its caller may end the
+    // thread right away (the agent does on a cancel).
+    await context.producer.compute.close(new Error("the conversion stopped before this unit was computed"));
     await Promise.all([context.reader.close(), ...workers.map((w) => w.close())]);
     kernel.dispose();
   }

@@ -29,6 +29,7 @@ const READS_IN_FLIGHT = 4;
 export class SourceReader {
   private readonly readers = new Map<string, Promise<SafetensorsReader>>();
   private readonly reads = new ComputeQueue(READS_IN_FLIGHT);
+  private closed: Error | undefined;
 
   constructor(
     private readonly checkpoint: Checkpoint,
@@ -84,13 +85,18 @@ export class SourceReader {
     return out;
   }
 
+  /** Starts no more reads, waits for those in flight, then closes the source files. */
   async close(): Promise<void> {
+    this.closed = new Error("the conversion stopped before this tensor was read");
+    await this.reads.close(this.closed);
     const readers = [...this.readers.values()];
     this.readers.clear();
     await Promise.all(readers.map(async (r) => (await r).close()));
   }
 
   private reader(file: string): Promise<SafetensorsReader> {
+    // After close, a late read (a scale of a unit that was under way) must not reopen a file.
+    if (this.closed) return Promise.reject(this.closed);
     let reader = this.readers.get(file);
     if (reader === undefined) {
       reader = this.checkpoint.openShard(file);
