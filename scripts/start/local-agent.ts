@@ -1,6 +1,8 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { generateAgentToken, hashAgentToken, type PrismaClient } from "@fp4kit/db";
+import { dirname, join } from "node:path";
+import { generateAgentToken, hashAgentToken, type PrismaClient, REPO_ROOT } from "@fp4kit/db";
+import { startChild } from "./child-process.ts";
+import { type Backoff, type SupervisedChild, supervise } from "./supervisor.ts";
 
 /** The team that `npm start`'s local agent belongs to; the first user to sign up becomes its owner. */
 export const LOCAL_TEAM = { slug: "local", name: "Local" } as const;
@@ -61,4 +63,49 @@ export async function ensureLocalAgent(prisma: PrismaClient, tokenFile: string):
   });
   await saveAgent(tokenFile, { agentId: agent.id, token });
   return { agentId: agent.id, token, revoked: false };
+}
+
+/** Exit codes of apps/agent/src/main.ts that a restart cannot fix. */
+const AGENT_EXITS_FOR_GOOD: Record<number, string> = {
+  2: "its configuration was refused",
+  3: "the server refused its token",
+};
+
+/**
+ * Runs the local agent under supervision: it connects to `serverUrl`, may read and write
+ * `checkpointsDir`, and is started again (with backoff) whenever it exits or is killed, except when
+ * its token or configuration is refused. Its output is labelled `agent`.
+ */
+export function startLocalAgent(options: {
+  serverUrl: string;
+  token: string;
+  checkpointsDir: string;
+  spoolDir: string;
+  say: (message: string) => void;
+  backoff?: Backoff;
+}): SupervisedChild {
+  return supervise({
+    name: "the local agent",
+    say: options.say,
+    backoff: options.backoff,
+    giveUp: ({ code }) => (code === null ? undefined : AGENT_EXITS_FOR_GOOD[code]),
+    start: () =>
+      startChild(
+        "agent",
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "src/main.ts",
+          "--server",
+          options.serverUrl,
+          "--root",
+          options.checkpointsDir,
+          "--spool-dir",
+          options.spoolDir,
+        ],
+        // The token goes through the environment: command lines are visible to other users.
+        { cwd: join(REPO_ROOT, "apps", "agent"), env: { ...process.env, FP4KIT_TOKEN: options.token } },
+      ),
+  });
 }

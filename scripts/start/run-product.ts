@@ -1,17 +1,16 @@
 import { join } from "node:path";
 import { createPrismaClient, DEFAULT_DATA_DIR, migrateDatabase, REPO_ROOT } from "@fp4kit/db";
-import { type ExitStatus, startChild } from "./child-process.ts";
+import { startChild } from "./child-process.ts";
 import { ensureDemoCheckpoint } from "./demo-checkpoint.ts";
 import type { Lifecycle } from "./lifecycle.ts";
-import { ensureLocalAgent, LOCAL_AGENT_NAME, LOCAL_TEAM } from "./local-agent.ts";
+import { ensureLocalAgent, LOCAL_AGENT_NAME, LOCAL_TEAM, startLocalAgent } from "./local-agent.ts";
 import { say } from "./log.ts";
 import { firstFreePort, waitUntilListening } from "./ports.ts";
 import { startDatabaseHost } from "./start-database.ts";
+import { describeExit } from "./supervisor.ts";
 
 const DATA_DIR = join(REPO_ROOT, ".data");
 const CHECKPOINTS_DIR = join(DATA_DIR, "checkpoints");
-
-const describeExit = ({ code, signal }: ExitStatus) => signal ?? `exit code ${code}`;
 
 async function openProductDatabase(lifecycle: Lifecycle): Promise<string> {
   const external = process.env.DATABASE_URL;
@@ -57,30 +56,16 @@ function startWeb(lifecycle: Lifecycle, databaseUrl: string, port: number) {
   return web;
 }
 
-function startLocalAgent(lifecycle: Lifecycle, serverUrl: string, token: string) {
-  const agent = startChild(
-    "agent",
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/main.ts",
-      "--server",
-      serverUrl,
-      "--root",
-      CHECKPOINTS_DIR,
-      "--spool-dir",
-      join(DATA_DIR, "agent-spool"),
-    ],
-    // The token goes through the environment: command lines are visible to other users.
-    { cwd: join(REPO_ROOT, "apps", "agent"), env: { ...process.env, FP4KIT_TOKEN: token } },
-  );
+function superviseLocalAgent(lifecycle: Lifecycle, serverUrl: string, token: string) {
+  const agent = startLocalAgent({
+    serverUrl,
+    token,
+    checkpointsDir: CHECKPOINTS_DIR,
+    spoolDir: join(DATA_DIR, "agent-spool"),
+    say,
+  });
   lifecycle.add("local agent", agent.stop);
   lifecycle.onHurry(agent.kill);
-  void agent.exited.then((status) => {
-    if (!lifecycle.stopping)
-      say(`the local agent exited (${describeExit(status)}); the web app keeps running`);
-  });
 }
 
 /** Everything after the build: database, migrations, local set-up, web app and local agent. */
@@ -98,7 +83,7 @@ export async function runProduct(lifecycle: Lifecycle): Promise<void> {
       `the local agent was revoked in the web app: not starting it (delete ${join(DATA_DIR, "local-agent.json")} for a new one)`,
     );
   } else {
-    startLocalAgent(lifecycle, url, agent.token);
+    superviseLocalAgent(lifecycle, url, agent.token);
   }
 
   say(

@@ -1,10 +1,18 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalAgent, LOCAL_AGENT_NAME, LOCAL_TEAM, SYSTEM_USER } from "../start/local-agent.ts";
+import { groupIsAlive } from "../start/child-process.ts";
+import {
+  ensureLocalAgent,
+  LOCAL_AGENT_NAME,
+  LOCAL_TEAM,
+  SYSTEM_USER,
+  startLocalAgent,
+} from "../start/local-agent.ts";
 
 let database: TestDatabase;
 let dir: string;
@@ -58,5 +66,62 @@ describe("ensureLocalAgent", () => {
     const replacement = await ensureLocalAgent(database.prisma, join(dir, "lost.json"));
     expect(replacement.agentId).not.toBe(agent.agentId);
     expect(replacement.revoked).toBe(false);
+  });
+});
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("startLocalAgent", () => {
+  it("brings the local agent back when it is killed, and says so", { timeout: 90_000 }, async () => {
+    // Stands in for the web app: counts the agent's connection attempts (it keeps retrying).
+    let connections = 0;
+    const server: Server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await mkdir(join(dir, "checkpoints"), { recursive: true });
+    const said: string[] = [];
+    const agent = startLocalAgent({
+      serverUrl: `http://127.0.0.1:${port}`,
+      token: "fp4a_not-checked-by-this-server",
+      checkpointsDir: join(dir, "checkpoints"),
+      spoolDir: join(dir, "agent-spool"),
+      say: (m) => said.push(m),
+      backoff: { firstMs: 200, maxMs: 1_000, resetAfterMs: 60_000 },
+    });
+    try {
+      await until("the agent to try the server", () => connections > 0);
+      const first = agent.current?.pid as number;
+      process.kill(first, "SIGKILL");
+
+      const restarted = await until("the agent to be restarted", () =>
+        said.find((m) => m.startsWith("the local agent restarted")),
+      );
+      expect(said[0]).toBe("the local agent exited (SIGKILL); restarting it in 200 ms");
+      const second = agent.current?.pid as number;
+      expect(restarted).toBe(`the local agent restarted (pid ${second})`);
+      expect(second).not.toBe(first);
+      // The new process is the agent at work again: it tries the server anew.
+      const before = connections;
+      await until("the restarted agent to try the server", () => connections > before);
+      expect(groupIsAlive(second)).toBe(true);
+
+      await agent.stop();
+      expect(groupIsAlive(second)).toBe(false);
+      expect(said).toHaveLength(2); // stopping is not an exit to restart from
+    } finally {
+      agent.kill();
+      server.close();
+    }
   });
 });
