@@ -7,7 +7,9 @@ import type { ConvertControlMessage, ConvertWorkerInput, ConvertWorkerMessage } 
  * CONVERT (Path A): @fp4kit/quant's streaming converter in a worker thread, so the agent's event
  * loop (heartbeats, lease renewal, uploads) never waits on it. The converter keeps complete output
  * shards, so a convert re-run into the same destination (after an agent restart or a retry on the
- * same host) resumes. A stop asks the worker to abort, then terminates it after `stopGraceMs`.
+ * same host) resumes. A stop asks the worker to abort: the converter reports "stopped" once none
+ * of its kernel calls is in flight, and the thread is ended. One that has not stopped after
+ * `stopGraceMs` is terminated mid-call, which @fp4kit/quant's native kernels survive.
  */
 export function runConvert(
   ctx: JobContext,
