@@ -4,6 +4,7 @@ import { probeCapabilities } from "./capabilities.ts";
 import type { AgentConfig } from "./config.ts";
 import { ServerConnection, ServerRefusedError } from "./connection.ts";
 import type { StopReason } from "./jobs/context.ts";
+import { restartNote } from "./jobs/restart-note.ts";
 import { executeJob } from "./jobs/run-job.ts";
 import type { Logger } from "./logger.ts";
 import { outputFolder } from "./output-folder.ts";
@@ -143,7 +144,6 @@ export class Agent {
           RenewLeaseReplySchema,
         );
         if (lease.held && !lease.cancelRequested) {
-          run.spool.append({ type: "log", stream: "SYSTEM", line: "agent restarted: resuming the run" });
           this.execute(run);
           continue;
         }
@@ -243,6 +243,9 @@ export class Agent {
   }
 
   private execute(run: ActiveRun): void {
+    const start = run.spool.recordStart();
+    if (start > 1)
+      run.spool.append({ type: "log", stream: "SYSTEM", line: restartNote(run.spool.job, start) });
     const controller = new AbortController();
     const done = executeJob(run.spool, controller.signal, {
       config: this.config,

@@ -109,7 +109,9 @@ describe("kill -9 of the agent in the middle of a convert", () => {
     const after = await succeeded(run.id);
     expect(after.attempt).toBe(1); // the same run continued, no retry needed
     const lines = (await db.prisma.runLogLine.findMany({ where: { runId: run.id } })).map((l) => l.line);
-    expect(lines).toContain("agent restarted: resuming the run");
+    expect(lines).toContain(
+      "──────── agent restarted: start 2 of this run, the conversion resumes from the shards already complete; the lines above are from start 1 ────────",
+    );
     // The converter kept the shards completed before the kill instead of converting them again
     // (one more may have completed between reading the manifest and the kill).
     expect(lines.some((l) => /^resuming: \d+ of \d+ shards already complete/.test(l))).toBe(true);

@@ -68,6 +68,7 @@ const FILES = {
   acked: "acked-seq",
   outcome: "outcome.json",
   process: "process.json",
+  starts: "starts",
   artifacts: "artifacts",
 } as const;
 
@@ -79,7 +80,8 @@ const FILES = {
  *   acked-seq      the highest seq the server confirmed (rewritten atomically)
  *   artifacts/     result documents not yet confirmed
  *   outcome.json   how the run ended, once it did
- *   process.json   the job's subprocess group while it runs
+ *   process.json   how to find the job's processes while it runs
+ *   starts         how many times the job was started (more than one after agent restarts)
  * Appends are synchronous writes, so an event survives the agent being killed the moment after.
  */
 export class RunSpool {
@@ -109,6 +111,7 @@ export class RunSpool {
     mkdirSync(join(dir, FILES.artifacts), { recursive: true });
     writeFileAtomic(join(dir, FILES.job), JSON.stringify(job));
     writeFileAtomic(join(dir, FILES.acked), String(job.ackedSeq));
+    writeFileAtomic(join(dir, FILES.starts), "0");
     const fd = openSync(join(dir, FILES.events), "a+");
     return new RunSpool(dir, job, fd, [0], job.ackedSeq);
   }
@@ -215,6 +218,15 @@ export class RunSpool {
   outcome(): RunOutcome | null {
     const path = join(this.dir, FILES.outcome);
     return existsSync(path) ? RunOutcomeSchema.parse(JSON.parse(readFileSync(path, "utf8"))) : null;
+  }
+
+  /** Counts a start of the job and returns its number (1 for the first). */
+  recordStart(): number {
+    const path = join(this.dir, FILES.starts);
+    // A spool written before starts were counted had its job started once.
+    const before = existsSync(path) ? Number(readFileSync(path, "utf8")) || 0 : 1;
+    writeFileAtomic(path, String(before + 1));
+    return before + 1;
   }
 
   setProcess(process: SpooledProcess | null): void {
