@@ -37,6 +37,8 @@ def parse_args():
     p.add_argument("--ignore-file", help="JSON array of module names to keep unquantized (Path A's plan)")
     p.add_argument("--offload-folder", help="where device_map=auto offloads weights (default: <dst>.offload)")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--trust-remote-code", action="store_true",
+                   help="let transformers run Python files shipped in the checkpoint folder (off by default)")
     return p.parse_args()
 
 
@@ -113,7 +115,7 @@ def main():
         "dtype": torch.bfloat16,
         "device_map": "auto",
         "offload_folder": args.offload_folder or f"{args.dst.rstrip('/')}.offload",
-        "trust_remote_code": True,
+        "trust_remote_code": args.trust_remote_code,
     }
     if source_quant == "fp8":
         # Calibration runs on BF16 weights: dequantize the FP8 blocks while loading.
@@ -121,7 +123,7 @@ def main():
 
         load_kwargs["quantization_config"] = FineGrainedFP8Config(dequantize=True)
     model = AutoModelForCausalLM.from_pretrained(args.src, **load_kwargs)
-    tokenizer = AutoTokenizer.from_pretrained(args.src, trust_remote_code=True)
+    tokenizer = AutoTokenizer.from_pretrained(args.src, trust_remote_code=args.trust_remote_code)
     moe_classes = sorted({type(m).__name__ for m in model.modules() if type(m).__name__.lower().endswith("moe")})
     log(f"model loaded in {time.time() - started:.0f} s; MoE block classes: {', '.join(moe_classes) or 'none found'}")
     check_ignore_matches(model, ignore)

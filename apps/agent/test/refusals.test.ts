@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
+import { generateCheckpoint } from "@fp4kit/quant";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
@@ -10,6 +11,7 @@ import { type InProcessServer, startInProcessServer } from "./support/servers.ts
 import { waitFor } from "./support/wait.ts";
 
 const MARKER = fileURLToPath(new URL("./fixtures/marker.py", import.meta.url));
+const PRINT_ARGS = fileURLToPath(new URL("./fixtures/print_args.py", import.meta.url));
 
 describe("refusing path traversal and bad job payloads", () => {
   let db: TestDatabase;
@@ -29,13 +31,14 @@ describe("refusing path traversal and bad job payloads", () => {
     mkdirSync(join(root, "model"), { recursive: true });
     mkdirSync(join(outside, "secret-model"), { recursive: true });
     symlinkSync(outside, join(root, "escape"));
+    await generateCheckpoint({ family: "deepseek-v3", dir: join(root, "fp8"), layers: 2, routedExperts: 4 });
     server = await startInProcessServer(db.prisma, db.connectionString);
     // The marker script proves a job ran by creating <source>/RAN: refused jobs must never get there.
     agent = startAgentProcess(join(tmp, "agent"), {
       server: server.url,
       token: tenant.token,
       roots: [root],
-      scripts: { verify: MARKER, calibrate: MARKER },
+      scripts: { verify: MARKER, calibrate: PRINT_ARGS },
     });
   });
 
@@ -98,6 +101,63 @@ describe("refusing path traversal and bad job payloads", () => {
     expect(existsSync(join(outside, "out"))).toBe(false);
     expect(existsSync(join(root, "model", "nvfp4"))).toBe(false);
     expect(existsSync(join(root, "model", "RAN"))).toBe(false);
+  });
+
+  it.each([
+    ["outside the roots", () => join(outside, "secret-model")],
+    ["reached through a symlink", () => join(root, "escape", "secret-model")],
+    ["reached through ..", () => `${root}/../elsewhere/secret-model`],
+  ])("refuses a calibration dataset %s before running anything", async (_label, dataset) => {
+    const run = await queueRun(db.prisma, tenant, {
+      kind: "CALIBRATE",
+      sourcePath: join(root, "fp8"),
+      destPath: join(root, "nvfp4"),
+      options: { dataset: dataset() },
+    });
+    await server.realtime.notifyRunQueued(run);
+    const result = await ended(run.id);
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toMatch(/^refused: options\.dataset .*is outside the allowed data roots/);
+    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id } });
+    expect(lines.some((l) => l.line.startsWith("argv "))).toBe(false);
+    expect(existsSync(join(root, "nvfp4"))).toBe(false);
+  });
+
+  /** The command line the calibrate script got, from its "argv [...]" log line. */
+  async function calibrateArgs(options: object): Promise<{ argv: string[]; cwd: string }> {
+    const run = await queueRun(db.prisma, tenant, {
+      kind: "CALIBRATE",
+      sourcePath: join(root, "fp8"),
+      destPath: join(root, "nvfp4"),
+      options,
+    });
+    await server.realtime.notifyRunQueued(run);
+    const result = await ended(run.id);
+    expect(result.status, result.error ?? "").toBe("SUCCEEDED");
+    const lines = (await db.prisma.runLogLine.findMany({ where: { runId: run.id } })).map((l) => l.line);
+    const argv = lines.find((l) => l.startsWith("argv "))?.slice(5) ?? "null";
+    const cwd = lines.find((l) => l.startsWith("cwd "))?.slice(4) ?? "";
+    return { argv: JSON.parse(argv) as string[], cwd };
+  }
+
+  it("passes trust_remote_code to Python only when the run asks for it", async () => {
+    const plain = await calibrateArgs({});
+    expect(plain.argv).toContain("--src");
+    expect(plain.argv).not.toContain("--trust-remote-code");
+    const trusting = await calibrateArgs({ trustRemoteCode: true });
+    expect(trusting.argv).toContain("--trust-remote-code");
+  });
+
+  it("hands a Hub dataset id over as given and a local dataset as its confined real path", async () => {
+    const hub = await calibrateArgs({ dataset: "HuggingFaceH4/ultrachat_200k" });
+    expect(hub.argv[hub.argv.indexOf("--dataset") + 1]).toBe("HuggingFaceH4/ultrachat_200k");
+    // A relative Hub id must not resolve to a folder where the script runs: its own spool folder.
+    expect(hub.cwd.startsWith(join(tmp, "agent"))).toBe(true);
+    mkdirSync(join(root, "datasets", "chat"), { recursive: true });
+    const local = await calibrateArgs({ dataset: `${root}/datasets/../datasets/chat` });
+    expect(local.argv[local.argv.indexOf("--dataset") + 1]).toBe(
+      join(realpathSync(root), "datasets", "chat"),
+    );
   });
 
   it("fails a run whose stored options break the protocol schema without handing it to an agent", async () => {

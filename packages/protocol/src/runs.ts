@@ -34,6 +34,47 @@ const IgnoreRegexSchema = z
     { message: "not a valid regular expression" },
   );
 
+/** C0 controls and DEL: never part of a path anyone means to type. */
+const isControlCharacter = (c: string) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+
+/**
+ * A file or folder on an agent's host. Refused here, before anything stores or runs it: relative
+ * paths and control characters (a NUL byte cannot be stored, and would cut the path short in C
+ * code). Whether it lies inside the agent's data roots is checked by the agent itself.
+ */
+export const HostPathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((path) => ![...path].some(isControlCharacter), {
+    message: "must not contain a NUL byte or other control characters",
+  })
+  .refine((path) => path.startsWith("/"), { message: "must be an absolute path (starting with /)" });
+
+/** A Hugging Face Hub dataset id (`name` or `owner/name`), never a file-system path. */
+const HUB_DATASET_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
+
+/**
+ * Calibration data: a Hub dataset id, or an absolute path on the agent's host (confined to its
+ * data roots like every other path).
+ */
+export const DatasetSchema = z.union(
+  [
+    z
+      .string()
+      .regex(HUB_DATASET_ID)
+      .refine((id) => !id.includes(".."), { message: "no '..' in a dataset id" }),
+    HostPathSchema,
+  ],
+  { error: "a Hugging Face dataset id (owner/name) or an absolute path inside the agent's data roots" },
+);
+
+/**
+ * Lets transformers (and vLLM) import and run Python code shipped inside the checkpoint folder.
+ * Off unless the run asks for it: a checkpoint from an untrusted source would run as the agent.
+ */
+const TrustRemoteCodeSchema = z.boolean().default(false);
+
 export const InspectOptionsSchema = z.object({}).strict();
 
 export const ConvertOptionsSchema = z
@@ -59,7 +100,7 @@ export const ConvertOptionsSchema = z
     /** W4A4 formats only: activation global scale when no calibration file exists (warned loudly). */
     inputScale: z.number().positive().optional(),
     /** W4A4 formats only: JSON file of per-module input scales, under an allowed root. */
-    calibrationFile: z.string().min(1).optional(),
+    calibrationFile: HostPathSchema.optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -98,8 +139,9 @@ export const CalibrateOptionsSchema = z
   .object({
     numSamples: z.number().int().min(1).max(65_536).default(256),
     maxSeqLen: z.number().int().min(16).max(262_144).default(4096),
-    dataset: z.string().min(1).default("HuggingFaceH4/ultrachat_200k"),
+    dataset: DatasetSchema.default("HuggingFaceH4/ultrachat_200k"),
     ignore: z.array(IgnoreRegexSchema).max(64).default([]),
+    trustRemoteCode: TrustRemoteCodeSchema,
   })
   .strict();
 
@@ -108,8 +150,10 @@ export type CalibrateOptions = z.infer<typeof CalibrateOptionsSchema>;
 export const VerifyOptionsSchema = z
   .object({
     /** The FP8 checkpoint the NVFP4 output was made from, for the reference forward pass. */
-    referencePath: z.string().min(1).optional(),
+    referencePath: HostPathSchema.optional(),
     generateTokens: z.number().int().min(0).max(256).default(16),
+    /** vLLM's token generation on the output (the checkpoint's own modeling code, if any). */
+    trustRemoteCode: TrustRemoteCodeSchema,
   })
   .strict();
 
@@ -127,8 +171,8 @@ export type RunSpec = z.infer<typeof RunSpecSchema>;
 export const NewRunInputSchema = z
   .object({
     agentId: z.string().min(1).nullable(),
-    sourcePath: z.string().min(1).max(4096),
-    destPath: z.string().min(1).max(4096).nullable(),
+    sourcePath: HostPathSchema,
+    destPath: HostPathSchema.nullable(),
   })
   .and(RunSpecSchema)
   .superRefine((r, ctx) => {

@@ -79,6 +79,8 @@ def parse_args():
     p.add_argument("--generate-tokens", type=int, default=16, help="tokens to generate with vLLM (0: skip)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--trust-remote-code", action="store_true",
+                   help="let vLLM run Python files shipped in the checkpoint folder (off by default)")
     return p.parse_args()
 
 
@@ -442,7 +444,7 @@ def try_vllm(args, torch):
 
     gpus = max(1, torch.cuda.device_count())
     log(f"generating {args.generate_tokens} tokens with vLLM (tensor parallel {gpus})")
-    llm = LLM(model=args.checkpoint, tensor_parallel_size=gpus, trust_remote_code=True)
+    llm = LLM(model=args.checkpoint, tensor_parallel_size=gpus, trust_remote_code=args.trust_remote_code)
     prompt = "The capital of France is"
     output = llm.generate([prompt], SamplingParams(max_tokens=args.generate_tokens, temperature=0))[0]
     text = output.outputs[0].text

@@ -36,7 +36,7 @@ const OUTPUT_DRAIN_MS = 2_000;
 async function scriptArgs(
   job: Job & { kind: PythonKind },
   ctx: JobContext,
-  extraPaths: { reference: string | null },
+  extraPaths: { reference: string | null; dataset: string | null },
 ): Promise<string[]> {
   if (job.kind === "CALIBRATE") {
     const o = job.options;
@@ -52,9 +52,10 @@ async function scriptArgs(
       "--max-seq-len",
       String(o.maxSeqLen),
       "--dataset",
-      o.dataset,
+      extraPaths.dataset ?? o.dataset,
       "--ignore-file",
       ignore.path,
+      ...(o.trustRemoteCode ? ["--trust-remote-code"] : []),
     ];
   }
   return [
@@ -62,6 +63,7 @@ async function scriptArgs(
     ...(extraPaths.reference ? ["--reference", extraPaths.reference] : []),
     "--generate-tokens",
     String(job.options.generateTokens),
+    ...(job.options.trustRemoteCode ? ["--trust-remote-code"] : []),
   ];
 }
 
@@ -74,6 +76,8 @@ export interface PythonRunnerOptions {
   grace: Grace;
   /** The verify job's FP8 reference, already confined (null when not given). */
   reference: string | null;
+  /** The calibration dataset: a confined local path, or a Hub dataset id (null: not a calibrate job). */
+  dataset: string | null;
 }
 
 /**
@@ -87,11 +91,16 @@ export function createPythonRunner(kind: PythonKind, options: PythonRunnerOption
     const job = ctx.job as Job & { kind: PythonKind };
     const script =
       (kind === "CALIBRATE" ? options.scripts.calibrate : options.scripts.verify) ?? PYTHON_SCRIPTS[kind];
-    const args = [script, ...(await scriptArgs(job, ctx, { reference: options.reference }))];
+    const args = [script, ...(await scriptArgs(job, ctx, options))];
     ctx.system(`running ${options.python} ${args.join(" ")}`);
 
+    if (job.options.trustRemoteCode) {
+      ctx.system("the run trusts remote code: Python files in the checkpoint folder may run");
+    }
+    // In the run's own spool folder, a relative name (a Hub dataset id) cannot reach a local folder.
     const { child, processes } = JobProcesses.spawn(options.python, args, {
       env: { ...process.env, PYTHONUNBUFFERED: "1" },
+      cwd: ctx.spool.dir,
       runId: job.runId,
       cgroups: options.cgroups,
     });

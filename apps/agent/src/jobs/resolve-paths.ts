@@ -6,6 +6,8 @@ export interface JobPaths {
   dest: string | null;
   /** VERIFY: the FP8 reference; CONVERT: the calibration file. */
   reference: string | null;
+  /** CALIBRATE: the dataset when it is a local path (confined); a Hub dataset id stays as given. */
+  dataset: string | null;
 }
 
 /**
@@ -29,5 +31,10 @@ export async function resolveJobPaths(job: Job, guard: PathGuard): Promise<JobPa
   if (job.kind === "CONVERT" && job.options.calibrationFile) {
     reference = await guard.resolve("options.calibrationFile", job.options.calibrationFile);
   }
-  return { source, dest, reference };
+  let dataset: string | null = null;
+  if (job.kind === "CALIBRATE") {
+    const given = job.options.dataset;
+    dataset = given.startsWith("/") ? await guard.resolve("options.dataset", given) : given;
+  }
+  return { source, dest, reference, dataset };
 }

@@ -35,6 +35,7 @@ async function runnerFor(spool: RunSpool, paths: JobPaths, config: AgentConfig):
         scripts: config.scripts,
         grace: config.cancelGrace,
         reference: paths.reference,
+        dataset: paths.dataset,
       });
   }
 }

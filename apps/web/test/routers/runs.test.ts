@@ -146,6 +146,60 @@ describe("runs.create", () => {
     await expectTrpcError(badRegex, "BAD_REQUEST");
   });
 
+  it.each([
+    ["sourcePath", { kind: "INSPECT", sourcePath: "/data/x\u0000y", destPath: null, options: {} }],
+    ["destPath", { kind: "CONVERT", sourcePath: "/data/x", destPath: "/data/\u0000", options: {} }],
+    [
+      "calibrationFile",
+      {
+        kind: "CONVERT",
+        sourcePath: "/data/x",
+        destPath: "/data/y",
+        options: { format: "modelopt", calibrationFile: "/data/s\u0000.json" },
+      },
+    ],
+    [
+      "dataset",
+      { kind: "CALIBRATE", sourcePath: "/data/x", destPath: "/data/y", options: { dataset: "/d\u0000" } },
+    ],
+    [
+      "referencePath",
+      { kind: "VERIFY", sourcePath: "/data/x", destPath: null, options: { referencePath: "/\u0000" } },
+    ],
+  ] as const)("refuses a NUL byte in %s as invalid input, storing nothing", async (field, spec) => {
+    const before = await database.current.prisma.run.count();
+    const error = await w
+      .as(w.ownerA)
+      .runs.create({ teamId: w.teamA.id, spec: { agentId: null, ...spec } })
+      .then(
+        () => null,
+        (err: unknown) => err as { code: string; message: string },
+      );
+    expect(error?.code).toBe("BAD_REQUEST");
+    expect(error?.message).toContain(`"${field}"`);
+    expect(error?.message).toMatch(/NUL byte|a Hugging Face dataset id .* or an absolute path/);
+    expect(await database.current.prisma.run.count()).toBe(before);
+  });
+
+  it("accepts a calibration dataset as a Hub id or an absolute path under the agent's roots only", async () => {
+    const calibrate = (dataset: string) =>
+      w.as(w.ownerA).runs.create({
+        teamId: w.teamA.id,
+        spec: {
+          agentId: w.agentA.id,
+          kind: "CALIBRATE",
+          sourcePath: "/data/x",
+          destPath: "/data/y",
+          options: { dataset },
+        },
+      });
+    await calibrate("HuggingFaceH4/ultrachat_200k");
+    await calibrate("/data/datasets/chat");
+    await expectTrpcError(calibrate("/etc/ds"), "BAD_REQUEST");
+    await expectTrpcError(calibrate("../ds"), "BAD_REQUEST");
+    await expectTrpcError(calibrate("owner/../../ds"), "BAD_REQUEST");
+  });
+
   it("refuses a revoked agent", async () => {
     const db = database.current.prisma;
     const revoked = await db.agent.create({

@@ -25,6 +25,7 @@ interface VerifyFlags {
   generateTokens: number;
   device: string;
   python: string;
+  trustRemoteCode?: boolean;
   json?: boolean;
 }
 
@@ -70,6 +71,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
     .option("--expect-gaussian", "fail unless the median error is in NVFP4's band for Gaussian-like weights")
     .option("--generate-tokens <n>", "tokens to generate with vLLM (0 = skip)", parseNonNegative, 16)
     .option("--device <device>", "auto | cpu | cuda", "auto")
+    .option("--trust-remote-code", "let vLLM run Python files shipped in the checkpoint folder")
     .option(
       "--python <path>",
       "Python interpreter (default: FP4KIT_PYTHON, else the project environment of `npm run python-env`, else python3)",
@@ -83,6 +85,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
       args.push("--max-tensors", String(flags.all ? 0 : (flags.maxTensors ?? 32)));
       if (flags.expectGaussian) args.push("--expect-gaussian");
       args.push("--generate-tokens", String(flags.generateTokens), "--device", flags.device);
+      if (flags.trustRemoteCode) args.push("--trust-remote-code");
       const status = await runScript(flags.python, args, io, flags.json === true);
       if (status === EXIT_MISSING_PACKAGES) {
         throw new CliUsageError(

@@ -33,6 +33,8 @@ export interface NewRunFormState {
   numSamples: string;
   maxSeqLen: string;
   dataset: string;
+  // CALIBRATE and VERIFY: load the checkpoint's own Python code (off unless ticked)
+  trustRemoteCode: boolean;
   // VERIFY
   referencePath: string;
   generateTokens: string;
@@ -57,6 +59,7 @@ export const INITIAL_FORM: NewRunFormState = {
   numSamples: "256",
   maxSeqLen: "4096",
   dataset: "HuggingFaceH4/ultrachat_200k",
+  trustRemoteCode: false,
   referencePath: "",
   generateTokens: "16",
 };
@@ -116,11 +119,13 @@ function optionsOf(form: NewRunFormState): Record<string, unknown> {
         maxSeqLen: numberOrUndefined(form.maxSeqLen),
         dataset: textOrUndefined(form.dataset),
         ignore: lines(form.ignore),
+        trustRemoteCode: form.trustRemoteCode,
       };
     case "VERIFY":
       return {
         referencePath: textOrUndefined(form.referencePath),
         generateTokens: numberOrUndefined(form.generateTokens),
+        trustRemoteCode: form.trustRemoteCode,
       };
   }
 }

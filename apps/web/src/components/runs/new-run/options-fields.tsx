@@ -36,6 +36,42 @@ function IgnoreField({ form, errors, set }: Props) {
   );
 }
 
+/** Off by default: a ticked box lets the checkpoint folder's Python files run on the agent's host. */
+function TrustRemoteCodeField({ form, errors, set }: Props) {
+  return (
+    <div className="md:col-span-2">
+      <label htmlFor="trustRemoteCode" className="flex items-center gap-2 text-sm font-medium text-zinc-800">
+        <input
+          id="trustRemoteCode"
+          type="checkbox"
+          checked={form.trustRemoteCode}
+          onChange={(e) => set("trustRemoteCode", e.target.checked)}
+          className="size-4 rounded border-zinc-300 text-indigo-600"
+        />
+        Trust remote code
+      </label>
+      {errors["options.trustRemoteCode"] ? (
+        <p className="mt-1.5 text-xs text-red-600" role="alert">
+          {errors["options.trustRemoteCode"]}
+        </p>
+      ) : (
+        <p
+          className={
+            form.trustRemoteCode
+              ? "mt-1.5 text-xs font-medium text-amber-700"
+              : "mt-1.5 text-xs text-zinc-500"
+          }
+          data-testid="trust-remote-code-warning"
+        >
+          Runs the Python files inside the checkpoint folder on the agent's host, with the agent's
+          permissions. Tick it only for a checkpoint from a source you trust; DeepSeek V3, V3.2 and V4 load
+          without it.
+        </p>
+      )}
+    </div>
+  );
+}
+
 function ConvertOptions({ form, errors, set }: Props) {
   const scales = needsInputScales(form);
   const format = chosenFormat(form);
@@ -203,6 +239,7 @@ function CalibrateOptions({ form, errors, set }: Props) {
         htmlFor="dataset"
         className="md:col-span-2"
         error={errors["options.dataset"]}
+        hint="A Hugging Face dataset id, or an absolute path inside the agent's data roots."
       >
         <Input
           id="dataset"
@@ -212,6 +249,7 @@ function CalibrateOptions({ form, errors, set }: Props) {
         />
       </Field>
       <IgnoreField form={form} errors={errors} set={set} />
+      <TrustRemoteCodeField form={form} errors={errors} set={set} />
     </>
   );
 }
@@ -240,6 +278,7 @@ function VerifyOptions({ form, errors, set }: Props) {
           onChange={(e) => set("generateTokens", e.target.value)}
         />
       </Field>
+      <TrustRemoteCodeField form={form} errors={errors} set={set} />
     </>
   );
 }

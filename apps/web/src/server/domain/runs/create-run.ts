@@ -12,6 +12,10 @@ function pathsOf(input: NewRunInput): { label: string; path: string }[] {
   if (input.kind === "CONVERT" && input.options.calibrationFile) {
     paths.push({ label: "Calibration file", path: input.options.calibrationFile });
   }
+  // A dataset is either a Hub id or a path on the agent's host; only the path is confined.
+  if (input.kind === "CALIBRATE" && input.options.dataset.startsWith("/")) {
+    paths.push({ label: "Calibration dataset", path: input.options.dataset });
+  }
   if (input.kind === "VERIFY" && input.options.referencePath) {
     paths.push({ label: "Reference checkpoint", path: input.options.referencePath });
   }
