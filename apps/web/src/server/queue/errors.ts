@@ -2,7 +2,7 @@
  * Refusals of the run queue. `NOT_HELD` tells an agent that the run is not (or no longer) leased
  * to it, so it must stop working on it; the realtime layer forwards the code in its ack.
  */
-export type QueueErrorCode = "NOT_FOUND" | "NOT_HELD";
+export type QueueErrorCode = "NOT_HELD";
 
 export class QueueError extends Error {
   constructor(
@@ -12,4 +12,13 @@ export class QueueError extends Error {
     super(message);
     this.name = "QueueError";
   }
+}
+
+/**
+ * The one refusal for a run that is not this agent's: the same code and words whether it does not
+ * exist or belongs to another agent (of this team or another), so an agent learns nothing about
+ * runs it was never given, not even that they exist.
+ */
+export function notLeasedToAgent(runId: string): QueueError {
+  return new QueueError("NOT_HELD", `run ${runId} is not leased to this agent`);
 }

@@ -1,7 +1,7 @@
 import type { Prisma } from "@fp4kit/db";
 import type { FinishStatus } from "@fp4kit/protocol";
 import type { Db } from "../db";
-import { QueueError } from "./errors";
+import { notLeasedToAgent, QueueError } from "./errors";
 
 export interface FinishRunInput {
   runId: string;
@@ -65,12 +65,12 @@ export async function finishRun(db: Db, input: FinishRunInput): Promise<Finished
     where: { id: input.runId },
     select: { agentId: true, teamId: true, status: true, progress: true },
   });
-  if (!run) throw new QueueError("NOT_FOUND", `run ${input.runId} does not exist`);
-  if (run.agentId === input.agentId && run.status === input.status) {
+  if (!run || run.agentId !== input.agentId) throw notLeasedToAgent(input.runId);
+  if (run.status === input.status) {
     return { runId: input.runId, teamId: run.teamId, status: input.status, progress: run.progress };
   }
   throw new QueueError(
     "NOT_HELD",
-    `run ${input.runId} is ${run.status}${run.agentId === input.agentId ? "" : " on another agent"}; it is no longer leased to this agent`,
+    `run ${input.runId} is ${run.status}; it is no longer leased to this agent`,
   );
 }

@@ -1,7 +1,7 @@
 import { type MetricValues, type RunEvent, RunEventSchema } from "@fp4kit/protocol";
 import { z } from "zod";
 import type { Db } from "../db";
-import { QueueError } from "./errors";
+import { notLeasedToAgent } from "./errors";
 
 /** What the event queries need; satisfied by the client and by an interactive transaction. */
 type SqlClient = Pick<Db, "$queryRaw">;
@@ -130,10 +130,7 @@ export async function appendRunEvents(
     where: { id: input.runId },
     select: { agentId: true, teamId: true, status: true },
   });
-  if (!run) throw new QueueError("NOT_FOUND", `run ${input.runId} does not exist`);
-  if (run.agentId !== input.agentId) {
-    throw new QueueError("NOT_HELD", `run ${input.runId} is not leased to this agent`);
-  }
+  if (!run || run.agentId !== input.agentId) throw notLeasedToAgent(input.runId);
 
   const events = input.events.map((sent) => {
     const parsed = RunEventSchema.safeParse(sent);

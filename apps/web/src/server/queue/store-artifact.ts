@@ -1,7 +1,7 @@
 import type { Prisma } from "@fp4kit/db";
 import type { ArtifactKind } from "@fp4kit/protocol";
 import type { Db } from "../db";
-import { QueueError } from "./errors";
+import { notLeasedToAgent, QueueError } from "./errors";
 import { finishableBy } from "./finish-run";
 
 /**
@@ -22,7 +22,7 @@ export async function storeArtifact(
     where: { id: input.runId },
     select: { agentId: true, status: true },
   });
-  if (!run) throw new QueueError("NOT_FOUND", `run ${input.runId} does not exist`);
+  if (!run || run.agentId !== input.agentId) throw notLeasedToAgent(input.runId);
   // The artifacts come just before the finish, so they are accepted from the same agents.
   const finishable = await db.run.count({ where: finishableBy(input.runId, input.agentId) });
   if (finishable === 0) {
