@@ -7,7 +7,10 @@
  *   HOST                 interface to bind (default 0.0.0.0)
  *   DATABASE_URL         PostgreSQL URL; unset = an embedded PostgreSQL under $FP4KIT_DATA_DIR/postgres
  *   BETTER_AUTH_SECRET   session signing secret; unset = generated once under FP4KIT_DATA_DIR
- *   BETTER_AUTH_URL      public URL of this instance (default http://localhost:$PORT)
+ *   BETTER_AUTH_URL      public URL of this instance (default http://localhost:$PORT): cookies are
+ *                        Secure when it is https, and browsers must come from its origin
+ *   TRUST_PROXY          which X-Forwarded-For hops to believe (src/server/http/client-address.ts);
+ *                        unset = none, the client is the socket's peer
  *   FP4KIT_DATA_DIR      local state folder (default <repo>/.data)
  *   NODE_ENV             "development": Next.js dev mode; "production": the `next build` output
  *                        (required); unset: the build when there is one, else dev mode
@@ -19,6 +22,9 @@ import { openDatabase, REPO_ROOT } from "@fp4kit/db";
 import next from "next";
 import { createAuth } from "./src/server/auth";
 import { resolveAuthSecret } from "./src/server/auth-secret";
+import { CLIENT_ADDRESS_HEADER, clientAddressOf, parseTrustProxy } from "./src/server/http/client-address";
+import { applySecurityHeaders } from "./src/server/http/security-headers";
+import { siteOrigins } from "./src/server/http/site-origins";
 import { attachRealtime } from "./src/server/realtime";
 import { setServerRuntime } from "./src/server/runtime";
 
@@ -30,6 +36,8 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "0.0.0.0";
 const baseURL = process.env.BETTER_AUTH_URL ?? `http://localhost:${port}`;
 const dataDir = resolve(process.env.FP4KIT_DATA_DIR ?? join(REPO_ROOT, ".data"));
+const trustProxy = parseTrustProxy(process.env.TRUST_PROXY);
+const https = new URL(baseURL).protocol === "https:";
 
 const built = existsSync(join(appDir, ".next", "BUILD_ID"));
 if (process.env.NODE_ENV === "production" && !built) {
@@ -55,13 +63,22 @@ async function main() {
     dataDir: join(dataDir, "postgres"),
     log: (m) => console.log(`[db] ${m}`),
   });
-  const auth = createAuth(database.prisma, { secret: resolveAuthSecret(process.env, dataDir), baseURL });
+  // Signing out closes the sockets opened with that session (realtime is attached after auth).
+  let endBrowserSession: ((sessionId: string) => void) | undefined;
+  const auth = createAuth(database.prisma, {
+    secret: resolveAuthSecret(process.env, dataDir),
+    baseURL,
+    onSessionEnded: (sessionId) => endBrowserSession?.(sessionId),
+  });
 
   const nextApp = next({ dev, dir: appDir, hostname: "localhost", port });
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
 
   const httpServer = createServer((req, res) => {
+    // Replaces whatever the client sent: rate limits key on this, never on a header it chose.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, trustProxy);
+    applySecurityHeaders(req, res, { dev, https });
     handle(req, res).catch((error: unknown) => {
       console.error("[web] request failed", error);
       if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
@@ -70,11 +87,13 @@ async function main() {
   const realtime = attachRealtime(httpServer, {
     db: database.prisma,
     pgConnectionString: database.connectionString,
+    allowedOrigins: siteOrigins(baseURL),
     authenticateBrowser: async (headers) => {
       const session = await auth.api.getSession({ headers: toFetchHeaders(headers) });
-      return session ? { userId: session.user.id } : null;
+      return session ? { userId: session.user.id, sessionId: session.session.id } : null;
     },
   });
+  endBrowserSession = (sessionId) => realtime.endBrowserSession(sessionId);
   setServerRuntime({ db: database.prisma, auth, realtime });
 
   await new Promise<void>((ready) => httpServer.listen(port, host, ready));

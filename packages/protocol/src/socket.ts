@@ -191,6 +191,15 @@ export const BrowserSubscribeRunReplySchema = z.object({
 });
 export const BrowserUnsubscribeRunSchema = z.object({ runId: z.string() });
 export const BrowserSubscribeTeamSchema = z.object({ teamId: z.string() });
+/**
+ * server → browser: the server stopped this subscription because the browser did not take its
+ * events fast enough (its send buffer stayed full). Every event up to `lastSeq` was sent before
+ * this message; subscribe again with the last seq received to go on.
+ */
+export const BrowserRunDroppedSchema = z.object({
+  runId: z.string(),
+  lastSeq: z.number().int().nonnegative(),
+});
 /** server → browser: consecutive events of one run, ascending seq. */
 export const BrowserRunEventsSchema = z.object({ runId: z.string(), events: z.array(RunEventSchema) });
 export const RunStatusUpdateSchema = z.object({
@@ -212,6 +221,8 @@ export const BROWSER_EVENTS = {
   subscribeTeam: "team:subscribe",
   /** server → browser: events of a subscribed run, in seq order (BrowserRunEventsSchema). */
   runEvents: "run:events",
+  /** server → browser: a slow subscription was stopped; resubscribe (BrowserRunDroppedSchema). */
+  runDropped: "run:dropped",
   /** server → browser: a run of the team changed status/progress (runs table, run detail). */
   runStatus: "run:status",
   /** server → browser: an agent of the team connected/disconnected (AgentStatusUpdateSchema). */

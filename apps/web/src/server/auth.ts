@@ -2,12 +2,16 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import type { Db } from "./db";
 import { placeNewUser } from "./domain/teams/place-new-user";
+import { CLIENT_ADDRESS_HEADER } from "./http/client-address";
+import { siteOrigins } from "./http/site-origins";
 
 export interface AuthConfig {
   /** Signs session cookies; see resolveAuthSecret. */
   secret: string;
   /** The URL browsers use to reach this instance, e.g. http://localhost:3000. */
   baseURL: string;
+  /** A session was deleted (sign-out, revocation): close what was opened with it. */
+  onSessionEnded?: (sessionId: string) => void;
 }
 
 /**
@@ -15,19 +19,29 @@ export interface AuthConfig {
  * account and verification tables of prisma/schema.prisma), passwords hashed by the library.
  */
 export function createAuth(db: Db, config: AuthConfig) {
-  const base = new URL(config.baseURL);
-  // The same server is commonly reached as localhost and 127.0.0.1; both are the same origin to us.
-  const loopbackAliases = ["localhost", "127.0.0.1"].includes(base.hostname)
-    ? ["localhost", "127.0.0.1"].map((host) => `${base.protocol}//${host}${base.port ? `:${base.port}` : ""}`)
-    : [];
   return betterAuth({
     secret: config.secret,
     baseURL: config.baseURL,
-    trustedOrigins: [base.origin, ...loopbackAliases],
+    trustedOrigins: siteOrigins(config.baseURL),
     database: prismaAdapter(db, { provider: "postgresql" }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, autoSignIn: true },
     telemetry: { enabled: false },
+    // better-auth's limits (sign-in: 3 tries per 10 s and client) hold in every mode, keyed on the
+    // address server.ts derives from the socket and TRUST_PROXY: a client cannot pick its own.
+    rateLimit: { enabled: true },
+    advanced: {
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+      // Cookies follow the site's URL, whatever NODE_ENV says: Secure whenever it is https.
+      useSecureCookies: new URL(config.baseURL).protocol === "https:",
+    },
     databaseHooks: {
+      session: {
+        delete: {
+          after: async (session) => {
+            config.onSessionEnded?.(session.id);
+          },
+        },
+      },
       user: {
         create: {
           after: async (user) => {

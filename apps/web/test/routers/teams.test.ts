@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "../support/test-db";
-import { createWorld, expectTrpcError } from "../support/world";
+import { createUser, createWorld, expectTrpcError } from "../support/world";
 
 const database = setupTestDatabase();
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -51,6 +51,15 @@ describe("teams", () => {
       w.as(w.ownerA).teams.removeMember({ teamId: w.teamA.id, userId: w.ownerA.id }),
       "CONFLICT",
     );
+  });
+
+  it("ends a removed member's live updates at once", async () => {
+    const leaving = await createUser(database.current.prisma, "Leaving");
+    await database.current.prisma.membership.create({
+      data: { teamId: w.teamA.id, userId: leaving.id, role: "MEMBER" },
+    });
+    await w.as(w.ownerA).teams.removeMember({ teamId: w.teamA.id, userId: leaving.id });
+    expect(w.calls.accessRevoked).toContainEqual({ teamId: w.teamA.id, userId: leaving.id });
   });
 
   it("keeps role changes and removals to owners of that team", async () => {

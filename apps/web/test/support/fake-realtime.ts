@@ -7,6 +7,7 @@ export function createFakeRealtime() {
     queued: [] as { id: string; teamId: string; agentId: string | null }[],
     cancelled: [] as string[],
     revoked: [] as string[],
+    accessRevoked: [] as { teamId: string; userId: string }[],
     statuses: [] as { id: string; status: string }[],
     outputFolders: [] as ({ agentId: string } & OutputFolderRequest)[],
   };
@@ -21,6 +22,9 @@ export function createFakeRealtime() {
     },
     revokeAgent: (agentId) => {
       calls.revoked.push(agentId);
+    },
+    revokeTeamAccess: (teamId, userId) => {
+      calls.accessRevoked.push({ teamId, userId });
     },
     publishRunStatus: (run) => {
       calls.statuses.push({ id: run.id, status: run.status });

@@ -4,17 +4,14 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { authClient } from "../../lib/auth-client";
+import { safeNextPath } from "../../lib/safe-next";
 import { Button } from "../ui/button";
 import { Alert, Field, Input } from "../ui/field";
 
-/** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
-function safeNext(next: string | null): string {
-  return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
-
 export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
   const router = useRouter();
-  const next = safeNext(useSearchParams().get("next"));
+  // Only paths of this site are followed after sign-in (no open redirect through ?next=).
+  const next = safeNextPath(useSearchParams().get("next"));
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 

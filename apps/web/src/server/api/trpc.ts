@@ -29,6 +29,16 @@ const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     // Field errors of invalid input, so forms can show them next to the field.
     const fieldErrors = error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null;
+    // An unexpected failure is logged by the route handler; its text (SQL, Prisma's internals,
+    // stack) is not for the client.
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      const { stack: _stack, ...data } = shape.data;
+      return {
+        ...shape,
+        message: "The server failed to handle this request; it was logged",
+        data: { ...data, fieldErrors },
+      };
+    }
     return { ...shape, data: { ...shape.data, fieldErrors } };
   },
 });

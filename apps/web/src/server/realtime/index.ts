@@ -16,7 +16,7 @@ import { Broadcasts } from "./broadcasts";
 import { type AuthenticateBrowser, registerBrowserNamespace } from "./browser-namespace";
 import type { Logger } from "./logger";
 import { agentRoom } from "./rooms";
-import { RunEventStream } from "./run-event-stream";
+import { DEFAULT_SEND_BUFFER_LIMITS, RunEventStream, type SendBufferLimits } from "./run-event-stream";
 import { startSweeper } from "./sweeper";
 import { DEFAULT_TIMING, type RealtimeTiming } from "./timing";
 
@@ -27,10 +27,16 @@ export interface RealtimeDeps {
   authenticateBrowser: AuthenticateBrowser;
   /** For the socket.io Postgres adapter (LISTEN/NOTIFY between web instances). */
   pgConnectionString: string;
+  /**
+   * The origins the site is served from. A handshake that carries an `Origin` header (every
+   * browser request from another site does) must name one of them; agents send none.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 export interface RealtimeOptions {
   timing?: Partial<RealtimeTiming>;
+  sendBuffer?: Partial<SendBufferLimits>;
   log?: Logger;
 }
 
@@ -44,6 +50,12 @@ export interface Realtime extends RealtimePort {
   requestCancel(runId: string): Promise<void>;
   /** After the caller set `revokedAt`: disconnects the agent's sockets on every instance at once. */
   revokeAgent(agentId: string): Promise<void>;
+  /** After the membership was deleted: the user's open sockets stop receiving the team's updates. */
+  revokeTeamAccess(teamId: string, userId: string): void;
+  /** A sign-in session ended (sign-out): the sockets opened with it are disconnected. */
+  endBrowserSession(sessionId: string): void;
+  /** Re-checks every browser socket's session and memberships now (it also runs periodically). */
+  recheckBrowserAccess(): Promise<void>;
   /** For status changes made outside the realtime layer (e.g. a queued run cancelled by a user). */
   publishRunStatus(run: { id: string; teamId: string; status: RunStatus; progress: number }): void;
   /** One sweep now (leases, silent agents); it also runs every `sweepIntervalMs`. */
@@ -81,19 +93,36 @@ export function attachRealtime(
   // The adapter's LISTEN client is checked out for good, so the pool's handler does not cover it:
   // without this, a database restart would crash the process instead of the adapter reconnecting.
   pool.on("connect", (client) => client.on("error", adapterError));
+  const allowedOrigins = new Set(deps.allowedOrigins ?? []);
   const io = new Server(httpServer, {
     adapter: createAdapter(pool, { errorHandler: adapterError }),
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // The agent uses websocket only; browsers may start with polling behind strict proxies.
     transports: ["websocket", "polling"],
+    // The session cookie authenticates browsers, so a page of another site must not open a
+    // socket with it (WebSockets are not bound by CORS; SameSite=Lax alone is not enough).
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      if (origin === undefined || allowedOrigins.has(origin)) callback(null, true);
+      else callback(`origin ${origin} is not allowed`, false);
+    },
   });
   const agents = io.of(AGENT_NAMESPACE);
   const browsers = io.of(BROWSER_NAMESPACE);
   const broadcasts = new Broadcasts(agents, browsers);
-  const runEvents = new RunEventStream(browsers, db, log);
+  const runEvents = new RunEventStream(browsers, db, log, {
+    ...DEFAULT_SEND_BUFFER_LIMITS,
+    ...options.sendBuffer,
+  });
 
   registerAgentNamespace(agents, { db, timing, broadcasts, runEvents, log });
-  registerBrowserNamespace(browsers, { db, authenticateBrowser: deps.authenticateBrowser, runEvents, log });
+  const browserAccess = registerBrowserNamespace(browsers, {
+    db,
+    authenticateBrowser: deps.authenticateBrowser,
+    runEvents,
+    accessRecheckMs: timing.accessRecheckMs,
+    log,
+  });
   const sweeper = startSweeper({ db, timing, broadcasts, log });
 
   return {
@@ -121,6 +150,9 @@ export function attachRealtime(
         });
       }
     },
+    revokeTeamAccess: (teamId, userId) => browserAccess.revokeTeam(userId, teamId),
+    endBrowserSession: (sessionId) => browserAccess.endSession(sessionId),
+    recheckBrowserAccess: () => browserAccess.recheck(),
     publishRunStatus(run) {
       broadcasts.runStatus(run.teamId, { runId: run.id, status: run.status, progress: run.progress });
     },
@@ -137,6 +169,7 @@ export function attachRealtime(
     async close() {
       closing = true;
       await sweeper.stop();
+      browserAccess.stop();
       // Also closes httpServer; the adapter's LISTEN client goes back to the pool before it ends.
       await io.close();
       await pool.end();

@@ -3,10 +3,36 @@ import type { Namespace, Socket } from "socket.io";
 import type { Db } from "../db";
 import { listRunEventsAfter } from "../queue";
 import type { Logger } from "./logger";
+import { pendingSendBytes } from "./send-buffer";
 
 /** Server-to-server event (through the adapter) carrying events another instance just stored. */
 const STORED_EVENTS = "fp4kit:run-events-stored";
 const REPLAY_PAGE = 500;
+
+/**
+ * How much a subscriber may leave unsent. A browser that reads slower than the server sends (or
+ * not at all) would otherwise make the server hold a whole run's log per subscriber in memory.
+ */
+export interface SendBufferLimits {
+  /** Replay pauses while more than this is queued for the socket and not yet taken by the network. */
+  maxPendingBytes: number;
+  /** A subscriber whose queue stays above the limit this long is dropped (`run:dropped`). */
+  slowConsumerMs: number;
+  /** How often a paused replay looks at the queue again. */
+  pollMs: number;
+}
+
+export const DEFAULT_SEND_BUFFER_LIMITS: SendBufferLimits = {
+  maxPendingBytes: 4 * 1024 * 1024,
+  slowConsumerMs: 15_000,
+  pollMs: 100,
+};
+
+/** A run's subscription as the access checks see it. */
+export interface RunSubscription {
+  runId: string;
+  teamId: string;
+}
 
 /**
  * Delivers a run's events to subscribed browsers exactly once and in seq order, replay and live
@@ -15,9 +41,10 @@ const REPLAY_PAGE = 500;
  * keeps its subscribers, and each subscriber tracks the last seq it sent:
  *  - live events are forwarded when they continue that seq directly (the common case, no query);
  *  - otherwise (the replay itself, a batch published before the subscription existed, an instance
- *    that stored events and died before publishing them) the subscriber reads the gap from
- *    Postgres, which holds every event before it is published.
- * Each subscriber runs its steps one at a time, so replay and live never interleave.
+ *    that stored events and died before publishing them, a paused slow subscriber) the subscriber
+ *    reads the gap from Postgres, which holds every event before it is published.
+ * Each subscriber reads one gap at a time, so replay and live never interleave; the database, not
+ * this process, holds whatever a slow browser has not taken yet.
  */
 export class RunEventStream {
   private readonly byRun = new Map<string, Map<string, RunSubscriber>>();
@@ -26,6 +53,7 @@ export class RunEventStream {
     private readonly browsers: Namespace,
     private readonly db: Db,
     private readonly log: Logger,
+    private readonly limits: SendBufferLimits = DEFAULT_SEND_BUFFER_LIMITS,
   ) {
     browsers.on(STORED_EVENTS, (payload: { runId: string; events: RunEvent[] }) => {
       this.deliverLocally(payload.runId, payload.events);
@@ -39,14 +67,19 @@ export class RunEventStream {
     this.browsers.serverSideEmit(STORED_EVENTS, { runId, events });
   }
 
-  /** Replays everything after `afterSeq`, then keeps the socket subscribed; resolves after the replay. */
-  async subscribe(socket: Socket, runId: string, afterSeq: number): Promise<void> {
-    this.unsubscribe(socket, runId);
-    const subscriber = new RunSubscriber(socket, runId, afterSeq, this.db, this.log);
-    let subscribers = this.byRun.get(runId);
+  /**
+   * Replays everything after `afterSeq`, then keeps the socket subscribed; resolves after the replay
+   * (or when the subscriber was dropped for not keeping up).
+   */
+  async subscribe(socket: Socket, run: RunSubscription, afterSeq: number): Promise<void> {
+    this.unsubscribe(socket, run.runId);
+    const subscriber = new RunSubscriber(socket, run, afterSeq, this.db, this.log, this.limits, () =>
+      this.unsubscribe(socket, run.runId),
+    );
+    let subscribers = this.byRun.get(run.runId);
     if (!subscribers) {
       subscribers = new Map();
-      this.byRun.set(runId, subscribers);
+      this.byRun.set(run.runId, subscribers);
     }
     // Registered before the replay query: whatever is committed after it reaches us live.
     subscribers.set(socket.id, subscriber);
@@ -64,6 +97,23 @@ export class RunEventStream {
     for (const runId of [...this.byRun.keys()]) this.unsubscribe(socket, runId);
   }
 
+  /** The runs this socket is subscribed to on this instance. */
+  subscriptionsOf(socket: Socket): RunSubscription[] {
+    const found: RunSubscription[] = [];
+    for (const subscribers of this.byRun.values()) {
+      const subscriber = subscribers.get(socket.id);
+      if (subscriber) found.push(subscriber.run);
+    }
+    return found;
+  }
+
+  /** Ends the socket's subscriptions to runs of `teamId` (its access to the team is gone). */
+  unsubscribeTeam(socket: Socket, teamId: string): void {
+    for (const run of this.subscriptionsOf(socket)) {
+      if (run.teamId === teamId) this.unsubscribe(socket, run.runId);
+    }
+  }
+
   private deliverLocally(runId: string, events: readonly RunEvent[]): void {
     for (const subscriber of this.byRun.get(runId)?.values() ?? []) subscriber.onStored(events);
   }
@@ -73,54 +123,91 @@ class RunSubscriber {
   private lastSentSeq: number;
   /** Highest seq known to be stored; above lastSentSeq means there is something to catch up. */
   private highestStoredSeq = 0;
-  private steps: Promise<void> = Promise.resolve();
+  /** The gap reader is running; `again` asks it for one more pass when it ends. */
+  private reading: Promise<void> | null = null;
+  private again = false;
   private closed = false;
 
   constructor(
     private readonly socket: Socket,
-    private readonly runId: string,
+    readonly run: RunSubscription,
     afterSeq: number,
     private readonly db: Db,
     private readonly log: Logger,
+    private readonly limits: SendBufferLimits,
+    private readonly onDropped: () => void,
   ) {
     this.lastSentSeq = afterSeq;
   }
 
-  /** Stops sending; steps already queued become no-ops. */
+  /** Stops sending; a gap read in progress ends at its next step. */
   close(): void {
     this.closed = true;
   }
 
   catchUp(): Promise<void> {
-    return this.step(() => this.readGapFromDatabase());
+    this.again = true;
+    // `finally` runs after this assignment even when there is nothing to read.
+    this.reading ??= this.readWhileBehind().finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
   }
 
   onStored(events: readonly RunEvent[]): void {
+    if (this.closed) return;
     const last = events.at(-1);
     if (last) this.highestStoredSeq = Math.max(this.highestStoredSeq, last.seq);
-    void this.step(async () => {
+    // The common case, without a query: nothing else in flight, room in the socket's buffer.
+    if (!this.reading && pendingSendBytes(this.socket) <= this.limits.maxPendingBytes) {
       this.sendContiguous(events);
-      if (this.lastSentSeq < this.highestStoredSeq) await this.readGapFromDatabase();
-    });
+      if (this.lastSentSeq >= this.highestStoredSeq) return;
+    }
+    // Only the seq is kept, never the events: a paused subscriber costs no memory per event.
+    void this.catchUp();
   }
 
-  private step(work: () => Promise<void>): Promise<void> {
-    this.steps = this.steps
-      .then(() => (this.closed ? undefined : work()))
-      .catch((err: unknown) => {
-        this.log.error(`[realtime] delivering events of run ${this.runId} failed`, err);
-      });
-    return this.steps;
+  private async readWhileBehind(): Promise<void> {
+    try {
+      while (this.again && !this.closed) {
+        this.again = false;
+        await this.readGapFromDatabase();
+      }
+    } catch (err) {
+      this.log.error(`[realtime] delivering events of run ${this.run.runId} failed`, err);
+    }
   }
 
   private async readGapFromDatabase(): Promise<void> {
     for (;;) {
-      const page = await listRunEventsAfter(this.db, this.runId, this.lastSentSeq, REPLAY_PAGE);
+      if (!(await this.waitForRoom())) return;
+      const page = await listRunEventsAfter(this.db, this.run.runId, this.lastSentSeq, REPLAY_PAGE);
+      if (this.closed) return;
       const sent = this.sendContiguous(page);
       // A short page is the end; a hole means a batch is still being committed: its publish will
       // bring us back here.
       if (page.length < REPLAY_PAGE || sent < page.length) return;
     }
+  }
+
+  /**
+   * Pauses while the socket's send buffer is over the limit. False when it stayed full for
+   * `slowConsumerMs`: the subscriber is then dropped, with a message that says where to resume.
+   */
+  private async waitForRoom(): Promise<boolean> {
+    const { maxPendingBytes, slowConsumerMs, pollMs } = this.limits;
+    const deadline = Date.now() + slowConsumerMs;
+    while (pendingSendBytes(this.socket) > maxPendingBytes) {
+      if (this.closed || this.socket.disconnected) return false;
+      if (Date.now() >= deadline) {
+        this.closed = true;
+        this.socket.emit(BROWSER_EVENTS.runDropped, { runId: this.run.runId, lastSeq: this.lastSentSeq });
+        this.onDropped();
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+    return !this.closed;
   }
 
   /** Sends the events that continue lastSentSeq without a hole; returns how many of `events` that was or had been sent. */
@@ -138,7 +225,8 @@ class RunSubscriber {
       handled++;
     }
     this.highestStoredSeq = Math.max(this.highestStoredSeq, this.lastSentSeq);
-    if (batch.length > 0) this.socket.emit(BROWSER_EVENTS.runEvents, { runId: this.runId, events: batch });
+    if (batch.length > 0)
+      this.socket.emit(BROWSER_EVENTS.runEvents, { runId: this.run.runId, events: batch });
     return handled;
   }
 }

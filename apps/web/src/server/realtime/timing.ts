@@ -15,6 +15,8 @@ export interface RealtimeTiming {
    * seconds of backoff) and renew (at least every third of a lease).
    */
   leaseGraceSeconds: number;
+  /** How often every browser socket's session and team memberships are checked again. */
+  accessRecheckMs: number;
 }
 
 /**
@@ -28,4 +30,5 @@ export const DEFAULT_TIMING: RealtimeTiming = {
   offlineAfterSeconds: 12,
   sweepIntervalMs: 2_000,
   leaseGraceSeconds: 45,
+  accessRecheckMs: 30_000,
 };

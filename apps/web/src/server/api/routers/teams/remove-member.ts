@@ -4,4 +4,8 @@ import { teamOwnerProcedure } from "../../trpc";
 
 export const removeMember = teamOwnerProcedure
   .input(z.object({ userId: z.string().min(1) }))
-  .mutation(({ ctx, input }) => remove(ctx.db, { teamId: ctx.team.teamId, userId: input.userId }));
+  .mutation(async ({ ctx, input }) => {
+    await remove(ctx.db, { teamId: ctx.team.teamId, userId: input.userId });
+    // Their open pages stop receiving the team's live updates now, not at the next periodic check.
+    ctx.realtime.revokeTeamAccess(ctx.team.teamId, input.userId);
+  });
