@@ -22,6 +22,8 @@ let agent: ManagedProcess | undefined;
 let browser: BrowserContext;
 let page: Page;
 let baseUrl: string;
+/** What the browser refused under the Content-Security-Policy, on any page of the journey. */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   await rm(ARTIFACTS, { recursive: true, force: true });
@@ -31,6 +33,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(30_000);
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
 });
 
 afterAll(async () => {
@@ -256,4 +261,7 @@ it("signs up, connects an agent, runs inspect and convert, compares and download
     await writeFile(join(ARTIFACTS, "convert.log"), text.join("\n"));
     expect(text.length).toBeGreaterThan(2);
   });
+
+  // Every page above ran under the server's nonce-based CSP without the browser refusing anything.
+  expect(cspViolations).toEqual([]);
 });
