@@ -30,6 +30,9 @@ export function createAuth(db: Db, config: AuthConfig) {
     // address server.ts derives from the socket and TRUST_PROXY: a client cannot pick its own.
     rateLimit: { enabled: true },
     advanced: {
+      // better-auth turns its Origin (CSRF) check off when it believes it runs under a test runner
+      // (TEST or NODE_ENV=test in the environment); a deployment must never depend on that.
+      disableOriginCheck: false,
       ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
       // Cookies follow the site's URL, whatever NODE_ENV says: Secure whenever it is https.
       useSecureCookies: new URL(config.baseURL).protocol === "https:",
