@@ -85,4 +85,27 @@ describe("parseNewRunForm", () => {
     });
     expect(convert).toHaveProperty("spec.options.quantizeAttention", false);
   });
+
+  it("trusts remote code only when the box is ticked, for the kinds that load a model", () => {
+    const base = { ...INITIAL_FORM, sourcePath: "/d/fp8", destPath: "/d/out" };
+    for (const kind of ["CALIBRATE", "VERIFY"] as const) {
+      const off = parseNewRunForm({ ...base, kind });
+      expect(off).toHaveProperty(["spec", "options", "trustRemoteCode"], false);
+      const on = parseNewRunForm({ ...base, kind, trustRemoteCode: true });
+      expect(on).toHaveProperty(["spec", "options", "trustRemoteCode"], true);
+    }
+  });
+
+  it("says what is wrong with a path or a dataset in the form's terms", () => {
+    const relative = parseNewRunForm({ ...INITIAL_FORM, sourcePath: "data/x" });
+    expect(relative).toEqual({ errors: { sourcePath: "must be an absolute path (starting with /)" } });
+    const dataset = parseNewRunForm({
+      ...INITIAL_FORM,
+      kind: "CALIBRATE",
+      sourcePath: "/d/fp8",
+      destPath: "/d/out",
+      dataset: "../chat",
+    });
+    expect(dataset).toHaveProperty(["errors", "options.dataset"]);
+  });
 });
