@@ -9,6 +9,7 @@ import { registerConvertCommand } from "./convert-command.ts";
 import { CliUsageError } from "./errors.ts";
 import { registerInspectCommand } from "./inspect-command.ts";
 import { type CliIo, processIo } from "./io.ts";
+import { registerRemoteCommand } from "./remote-command.ts";
 import { registerSynthCommand } from "./synth-command.ts";
 import { registerVerifyCommand } from "./verify-command.ts";
 
@@ -19,6 +20,7 @@ const SUBCOMMANDS: RegisterSubcommand[] = [
   registerSynthCommand,
   registerConvertCommand,
   registerVerifyCommand,
+  registerRemoteCommand,
 ];
 
 export function buildProgram(io: CliIo = processIo()): Command {

@@ -15,6 +15,7 @@ const NAV = [
   { path: "/runs/new", label: "New run", icon: "M10 4v12M4 10h12" },
   { path: "/compare", label: "Compare", icon: "M6 3v14M14 3v14M3 7h6M11 13h6" },
   { path: "/agents", label: "Agents", icon: "M4 5h12v7H4zM7 15h6M10 12v3" },
+  { path: "/api-tokens", label: "API tokens", icon: "M12 4a4 4 0 1 1-3.5 6L4 14.5V17h2.5v-2h2v-2l1.5-1.5" },
   {
     path: "/settings",
     label: "Team",

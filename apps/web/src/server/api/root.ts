@@ -1,4 +1,5 @@
 import { agentsRouter } from "./routers/agents";
+import { apiTokensRouter } from "./routers/api-tokens";
 import { invitationsRouter } from "./routers/invitations";
 import { meRouter } from "./routers/me";
 import { runsRouter } from "./routers/runs";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   invitations: invitationsRouter,
   agents: agentsRouter,
   runs: runsRouter,
+  apiTokens: apiTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,7 @@ import { create } from "./create";
 import { remove } from "./delete";
 import { get } from "./get";
 import { list } from "./list";
+import { log } from "./log";
 import { outputFolder } from "./output-folder";
 import { retry } from "./retry";
 import { update } from "./update";
@@ -23,4 +24,5 @@ export const runsRouter = createTRPCRouter({
   archive,
   delete: remove,
   outputFolder,
+  log,
 });
