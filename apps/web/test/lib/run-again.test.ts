@@ -11,7 +11,9 @@ const stored: StoredRunSpec[] = [
     sourcePath: "/data/V3-FP8",
     destPath: "/data/V3-NVFP4",
     options: {
+      engine: "trtllm",
       format: "modelopt",
+      force: true,
       workers: 8,
       gpus: 2,
       shardSizeBytes: 2_500_000_000,
