@@ -1,9 +1,10 @@
-import { AGENT_EVENTS, EmptyReplySchema, type Job, JobSchema, RenewLeaseReplySchema } from "@fp4kit/protocol";
+import { AGENT_EVENTS, EmptyReplySchema, type Job, RenewLeaseReplySchema } from "@fp4kit/protocol";
 import { z } from "zod";
 import { probeCapabilities } from "./capabilities.ts";
 import type { AgentConfig } from "./config.ts";
 import { ServerConnection, ServerRefusedError } from "./connection.ts";
 import type { StopReason } from "./jobs/context.ts";
+import { readJob } from "./jobs/read-job.ts";
 import { restartNote } from "./jobs/restart-note.ts";
 import { executeJob } from "./jobs/run-job.ts";
 import type { Logger } from "./logger.ts";
@@ -184,9 +185,9 @@ export class Agent {
       while (!this.stopping && this.connection.ready && this.runningJobs < this.config.maxConcurrentJobs) {
         const { job } = await this.connection.request(AGENT_EVENTS.claim, {}, ClaimEnvelopeSchema);
         if (job === null || job === undefined) break;
-        const parsed = JobSchema.safeParse(job);
-        if (parsed.success) this.startJob(parsed.data);
-        else await this.refuseMalformedJob(job, z.prettifyError(parsed.error));
+        const read = readJob(job);
+        if ("job" in read) this.startJob(read.job);
+        else await this.refuseMalformedJob(job, read.problem);
       }
     } catch (err) {
       this.log.warn(`claiming a run failed: ${(err as Error).message}`);

@@ -22,17 +22,16 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED
 const IgnoreRegexSchema = z
   .string()
   .min(1)
-  .refine(
-    (source) => {
-      try {
-        new RegExp(source);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "not a valid regular expression" },
-  );
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source);
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: `not a valid regular expression: ${(error as Error).message}`,
+      });
+    }
+  });
 
 /** C0 controls and DEL: never part of a path anyone means to type. */
 const isControlCharacter = (c: string) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
@@ -77,6 +76,11 @@ const TrustRemoteCodeSchema = z.boolean().default(false);
 
 export const InspectOptionsSchema = z.object({}).strict();
 
+/**
+ * The convert options: every default, range, cross-field rule and message lives here. The web
+ * form, the CLI (`fp4kit convert`) and the agent take them from this schema and CONVERT_DEFAULTS,
+ * so a change of a default or a rule is one edit.
+ */
 export const ConvertOptionsSchema = z
   .object({
     /** The engine the output is for; it picks the format when none is given. */
@@ -135,6 +139,9 @@ export const ConvertOptionsSchema = z
 
 export type ConvertOptions = z.infer<typeof ConvertOptionsSchema>;
 
+/** Every convert option's default: what an empty options object becomes. */
+export const CONVERT_DEFAULTS: Readonly<ConvertOptions> = Object.freeze(ConvertOptionsSchema.parse({}));
+
 export const CalibrateOptionsSchema = z
   .object({
     numSamples: z.number().int().min(1).max(65_536).default(256),
@@ -147,6 +154,8 @@ export const CalibrateOptionsSchema = z
 
 export type CalibrateOptions = z.infer<typeof CalibrateOptionsSchema>;
 
+export const CALIBRATE_DEFAULTS: Readonly<CalibrateOptions> = Object.freeze(CalibrateOptionsSchema.parse({}));
+
 export const VerifyOptionsSchema = z
   .object({
     /** The FP8 checkpoint the NVFP4 output was made from, for the reference forward pass. */
@@ -158,6 +167,8 @@ export const VerifyOptionsSchema = z
   .strict();
 
 export type VerifyOptions = z.infer<typeof VerifyOptionsSchema>;
+
+export const VERIFY_DEFAULTS: Readonly<VerifyOptions> = Object.freeze(VerifyOptionsSchema.parse({}));
 
 export const RunSpecSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("INSPECT"), options: InspectOptionsSchema.default({}) }),

@@ -1,7 +1,7 @@
 /** `fp4kit convert --src DIR --dst DIR`: FP8 checkpoint → NVFP4 checkpoint (Path A). */
 import { resolve } from "node:path";
 import {
-  DEFAULT_ENGINE,
+  CONVERT_DEFAULTS,
   ENGINE_PROFILES,
   type Engine,
   EngineSchema,
@@ -10,16 +10,22 @@ import {
   OutputFormatSchema,
 } from "@fp4kit/protocol";
 import cliProgress from "cli-progress";
-import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type ConvertResult, convertCheckpoint } from "../convert/convert.ts";
 import { ConvertError } from "../convert/errors.ts";
-import { KERNEL_PREFERENCES, type KernelPreference } from "../convert/options.ts";
+import {
+  type ConvertCheckpointOptions,
+  KERNEL_PREFERENCES,
+  type KernelPreference,
+  type ResolvedConvertOptions,
+  resolveConvertOptions,
+} from "../convert/options.ts";
 import type { ConvertProgressEvent } from "../convert/progress.ts";
 import { mxfp4SummaryLine, QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
 import type { ModelFamily } from "../rules/types.ts";
 import { formatBytes } from "../util/bytes.ts";
 import type { CliIo } from "./io.ts";
-import { parseFamily, parseRegex, parseSize } from "./options.ts";
+import { collect, parseFamily, parseSize } from "./options.ts";
 
 interface ConvertFlags {
   src: string;
@@ -93,16 +99,18 @@ Examples:
   fp4kit convert --src ./ckpt --dst ./out --ignore 'layers\\.0\\.' --shard-size 4GB --kernel cpu
 `;
 
-export function registerConvertCommand(program: Command, io: CliIo): void {
-  program
-    .command("convert")
-    .description("convert an FP8 checkpoint to NVFP4 that vLLM, SGLang or TensorRT-LLM loads as it is")
+/**
+ * The convert command's options. Defaults of the conversion knobs are @fp4kit/protocol's
+ * CONVERT_DEFAULTS and their rules its ConvertOptionsSchema (applied by resolveConvertOptions).
+ */
+function defineConvertOptions(command: Command): Command {
+  return command
     .requiredOption("--src <dir>", "FP8 checkpoint directory")
     .requiredOption("--dst <dir>", "output directory (created; re-running into it resumes)")
     .addOption(
       new Option("--engine <engine>", "inference engine the output is for")
         .choices([...EngineSchema.options])
-        .default(DEFAULT_ENGINE),
+        .default(CONVERT_DEFAULTS.engine),
     )
     .addOption(
       new Option("--format <format>", "output format (default: the engine's)").choices([
@@ -110,14 +118,24 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
       ]),
     )
     .option("--force", "write a combination the engine does not load (the reason becomes a warning)")
-    .option("--workers <n>", "CPU threads of the native kernel (0 = all cores)", parseCount, 0)
+    .option(
+      "--workers <n>",
+      "CPU threads of the native kernel (0 = all cores)",
+      parseCount,
+      CONVERT_DEFAULTS.workers,
+    )
     .option(
       "--gpus <n>",
       "GPUs to use: tensors are spread over GPUs 0..n-1 (0 = CPU kernels only)",
       parseCount,
-      0,
+      CONVERT_DEFAULTS.gpus,
     )
-    .option("--shard-size <bytes>", "target output shard size, e.g. 5GB, 500MiB", parseSize, 5_000_000_000)
+    .option(
+      "--shard-size <bytes>",
+      "target output shard size, e.g. 5GB, 500MiB",
+      parseSize,
+      CONVERT_DEFAULTS.shardSizeBytes,
+    )
     .option(
       "--memory-budget <bytes>",
       "source + output bytes held in flight for tensors being read, computed or written (default: 512MiB with GPUs, 128MiB-512MiB on CPU)",
@@ -128,7 +146,7 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
       "output shards written at once, each hashed by its own thread (default: one per 4 cores, 1-16)",
       parsePositiveCount,
     )
-    .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", parseRegex)
+    .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", collect)
     .option(
       "--quantize-attention",
       "quantize attention projections too (default: off for V4, on for V3/V3.2)",
@@ -157,7 +175,51 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
       "--overwrite",
       "replace a destination that holds another conversion or files fp4kit did not write",
     )
-    .option("--json", "print the result as JSON on stdout instead of the summary")
+    .option("--json", "print the result as JSON on stdout instead of the summary");
+}
+
+/** The convert command's flags as the converter's options, paths resolved against `cwd`. */
+function convertOptionsFromFlags(flags: ConvertFlags, cwd: string): ConvertCheckpointOptions {
+  return {
+    src: resolve(cwd, flags.src),
+    dst: resolve(cwd, flags.dst),
+    engine: flags.engine,
+    format: flags.format,
+    force: flags.force,
+    workers: flags.workers,
+    gpus: flags.gpus,
+    shardSizeBytes: flags.shardSize,
+    memoryBudgetBytes: flags.memoryBudget,
+    shardsInFlight: flags.shardsInFlight,
+    ignore: flags.ignore ?? [],
+    quantizeAttention: flags.quantizeAttention,
+    inputScale: flags.inputScale,
+    calibrationFile: flags.calibrationFile === undefined ? undefined : resolve(cwd, flags.calibrationFile),
+    kernel: flags.kernel,
+    family: flags.preset,
+    overwrite: flags.overwrite,
+  };
+}
+
+/**
+ * `fp4kit convert` arguments (without the command name) as the options a conversion would run
+ * with, validated as `fp4kit convert` validates them; throws CommanderError or ConvertError.
+ */
+export function parseConvertArgs(argv: readonly string[], cwd: string): ResolvedConvertOptions {
+  let flags: ConvertFlags | undefined;
+  defineConvertOptions(new Command("convert"))
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    .action((parsed: ConvertFlags) => {
+      flags = parsed;
+    })
+    .parse([...argv], { from: "user" });
+  if (flags === undefined) throw new Error("commander did not run the convert action");
+  return resolveConvertOptions(convertOptionsFromFlags(flags, cwd));
+}
+
+export function registerConvertCommand(program: Command, io: CliIo): void {
+  defineConvertOptions(program.command("convert"))
     .addHelpText("after", HELP_AFTER)
     .action(async (flags: ConvertFlags) => {
       const abort = new AbortController();
@@ -168,29 +230,11 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
       process.once("SIGINT", onSigint);
       const display = new ProgressDisplay(io);
       try {
-        const result = await convertCheckpoint(
-          {
-            src: resolve(io.cwd, flags.src),
-            dst: resolve(io.cwd, flags.dst),
-            engine: flags.engine,
-            format: flags.format,
-            force: flags.force,
-            workers: flags.workers,
-            gpus: flags.gpus,
-            shardSizeBytes: flags.shardSize,
-            memoryBudgetBytes: flags.memoryBudget,
-            shardsInFlight: flags.shardsInFlight,
-            ignore: flags.ignore ?? [],
-            quantizeAttention: flags.quantizeAttention,
-            inputScale: flags.inputScale,
-            calibrationFile:
-              flags.calibrationFile === undefined ? undefined : resolve(io.cwd, flags.calibrationFile),
-            kernel: flags.kernel,
-            family: flags.preset,
-            overwrite: flags.overwrite,
-          },
-          { onProgress: (e) => display.update(e), onLog: (line) => display.log(line), signal: abort.signal },
-        );
+        const result = await convertCheckpoint(convertOptionsFromFlags(flags, io.cwd), {
+          onProgress: (e) => display.update(e),
+          onLog: (line) => display.log(line),
+          signal: abort.signal,
+        });
         display.stop();
         io.stdout(flags.json ? `${JSON.stringify(jsonResult(result), null, 2)}\n` : renderSummary(result));
       } catch (error) {

@@ -23,6 +23,11 @@ export function parseSize(value: string): number {
   }
 }
 
+/** A repeatable option's values in order (checked later, by the schema that owns them). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 export function parseRegex(value: string, previous: string[] = []): string[] {
   try {
     new RegExp(value);

@@ -1,5 +1,6 @@
 import {
-  DEFAULT_ENGINE,
+  CALIBRATE_DEFAULTS,
+  CONVERT_DEFAULTS,
   type Engine,
   engineFormat,
   formatNeedsInputScales,
@@ -7,6 +8,7 @@ import {
   NewRunInputSchema,
   type OutputFormat,
   type RunKind,
+  VERIFY_DEFAULTS,
 } from "@fp4kit/protocol";
 
 /** The New run form's raw state: everything is text until it is parsed into a run spec. */
@@ -40,29 +42,35 @@ export interface NewRunFormState {
   generateTokens: string;
 }
 
-/** Defaults mirror the protocol schemas' defaults (and the seed kit's recommended invocations). */
+/** The protocol schemas' defaults, as the form's text (options without a default start empty). */
 export const INITIAL_FORM: NewRunFormState = {
   agentId: "",
   kind: "INSPECT",
   sourcePath: "",
   destPath: "",
-  engine: DEFAULT_ENGINE,
-  format: "engine",
-  force: false,
-  workers: "0",
-  gpus: "0",
-  shardSizeGb: "5",
-  ignore: "",
-  quantizeAttention: "preset",
+  engine: CONVERT_DEFAULTS.engine,
+  format: CONVERT_DEFAULTS.format ?? "engine",
+  force: CONVERT_DEFAULTS.force,
+  workers: String(CONVERT_DEFAULTS.workers),
+  gpus: String(CONVERT_DEFAULTS.gpus),
+  shardSizeGb: String(CONVERT_DEFAULTS.shardSizeBytes / 1e9),
+  ignore: CONVERT_DEFAULTS.ignore.join("\n"),
+  quantizeAttention: quantizeAttentionChoice(CONVERT_DEFAULTS.quantizeAttention),
   inputScale: "",
   calibrationFile: "",
-  numSamples: "256",
-  maxSeqLen: "4096",
-  dataset: "HuggingFaceH4/ultrachat_200k",
-  trustRemoteCode: false,
+  numSamples: String(CALIBRATE_DEFAULTS.numSamples),
+  maxSeqLen: String(CALIBRATE_DEFAULTS.maxSeqLen),
+  dataset: CALIBRATE_DEFAULTS.dataset,
+  trustRemoteCode: CALIBRATE_DEFAULTS.trustRemoteCode,
   referencePath: "",
-  generateTokens: "16",
+  generateTokens: String(VERIFY_DEFAULTS.generateTokens),
 };
+
+/** The form's three-way choice for a convert run's quantizeAttention option. */
+function quantizeAttentionChoice(value: boolean | undefined): NewRunFormState["quantizeAttention"] {
+  if (value === undefined) return "preset";
+  return value ? "on" : "off";
+}
 
 /** Kinds that write a new checkpoint and so need a destination folder. */
 export const KINDS_WITH_DESTINATION: readonly RunKind[] = ["CONVERT", "CALIBRATE"];
