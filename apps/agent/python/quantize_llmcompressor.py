@@ -20,9 +20,9 @@ import os
 import sys
 import time
 
-# The JSON-lines helper is shared with `fp4kit verify`'s script in packages/quant/python.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "packages", "quant", "python"))
-from fp4kit_jsonl import EXIT_INTERRUPTED, EXIT_USAGE, fail, log, metric, require_packages, result  # noqa: E402
+# The JSON-lines messages every fp4kit script prints: @fp4kit/quant's python folder, which the agent
+# puts on PYTHONPATH (pythonScriptEnv of @fp4kit/quant/python).
+from fp4kit_jsonl import EXIT_INTERRUPTED, EXIT_USAGE, fail, log, metric, require_packages, result
 
 
 def parse_args():

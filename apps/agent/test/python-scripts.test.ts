@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pythonScriptEnv } from "@fp4kit/quant/python";
 import { describe, expect, it } from "vitest";
 import { PYTHON_SCRIPTS } from "../src/jobs/python.ts";
 import { parsePythonLine } from "../src/jobs/python-output.ts";
@@ -25,7 +26,7 @@ describe("the Python job scripts without their packages", () => {
     const run = spawnSync(
       "python3",
       [PYTHON_SCRIPTS.CALIBRATE, "--src", "/nonexistent", "--dst", "/nonexistent-out"],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: pythonScriptEnv() },
     );
     expect(run.status).toBe(3);
     const message = parsePythonLine(run.stdout.trim().split("\n").at(-1) ?? "");
@@ -34,7 +35,7 @@ describe("the Python job scripts without their packages", () => {
 
   it("both scripts explain their usage", () => {
     for (const script of Object.values(PYTHON_SCRIPTS)) {
-      const run = spawnSync("python3", [script, "--help"], { encoding: "utf8" });
+      const run = spawnSync("python3", [script, "--help"], { encoding: "utf8", env: pythonScriptEnv() });
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/usage:/);
     }

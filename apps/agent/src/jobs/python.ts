@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Job } from "@fp4kit/protocol";
+import { pythonScriptEnv, VERIFY_SCRIPT } from "@fp4kit/quant/python";
 import { type Grace, JobProcesses } from "../process/job-processes.ts";
 import { writeCalibrationIgnoreFile } from "./calibration-ignore.ts";
 import {
@@ -17,11 +18,12 @@ type PythonKind = "CALIBRATE" | "VERIFY";
 
 /**
  * The scripts production runs: Path B is the agent's own; verify is the one `fp4kit verify` runs
- * too (packages/quant/python, beside fp4kit_jsonl.py, the JSON-lines helper both scripts use).
+ * too. Both import fp4kit_jsonl (the JSON-lines messages) from @fp4kit/quant, found through
+ * PYTHONPATH (`pythonScriptEnv`).
  */
 export const PYTHON_SCRIPTS: Record<PythonKind, string> = {
   CALIBRATE: fileURLToPath(new URL("../../python/quantize_llmcompressor.py", import.meta.url)),
-  VERIFY: fileURLToPath(new URL("../python/verify_nvfp4.py", import.meta.resolve("@fp4kit/quant"))),
+  VERIFY: VERIFY_SCRIPT,
 };
 
 /** Leftovers of a script that exited (daemons it forked) get this long after SIGINT/SIGTERM. */
@@ -99,7 +101,7 @@ export function createPythonRunner(kind: PythonKind, options: PythonRunnerOption
     }
     // In the run's own spool folder, a relative name (a Hub dataset id) cannot reach a local folder.
     const { child, processes } = JobProcesses.spawn(options.python, args, {
-      env: { ...process.env, PYTHONUNBUFFERED: "1" },
+      env: { ...pythonScriptEnv(), PYTHONUNBUFFERED: "1" },
       cwd: ctx.spool.dir,
       runId: job.runId,
       cgroups: options.cgroups,

@@ -5,15 +5,14 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { type Command, CommanderError } from "commander";
 import { z } from "zod";
 import { defaultPython } from "../python/python-env.ts";
+import { VERIFY_SCRIPT } from "../python/scripts.ts";
 import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { parsePositiveInt } from "./options.ts";
 
-export const VERIFY_SCRIPT = fileURLToPath(new URL("../../python/verify_nvfp4.py", import.meta.url));
 /** verify_nvfp4.py's exit status when torch or safetensors is missing (fp4kit_jsonl.py). */
 const EXIT_MISSING_PACKAGES = 3;
 

@@ -23,7 +23,7 @@ export function CreateAgentDialog({ open, onClose }: { open: boolean; onClose: (
   );
   const token = create.data?.token;
   const command = token
-    ? `FP4KIT_TOKEN=${token} node apps/agent/bin/fp4kit-agent.js --server ${window.location.origin} --root /data`
+    ? `FP4KIT_TOKEN=${token} fp4kit-agent --server ${window.location.origin} --root /data`
     : "";
 
   function close() {
