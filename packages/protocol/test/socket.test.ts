@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ackSchema, JobSchema, RunArtifactSchema, RunEventsAckSchema } from "../src/index.ts";
+import { ackSchema, engineFormat, JobSchema, RunArtifactSchema, RunEventsAckSchema } from "../src/index.ts";
 
 describe("socket protocol schemas", () => {
   it("tells a successful ack from a refusal", () => {
@@ -22,8 +22,12 @@ describe("socket protocol schemas", () => {
       ackedSeq: 0,
     };
     const job = JobSchema.parse({ ...base, kind: "CONVERT", options: {} });
-    expect(job.kind === "CONVERT" && job.options.engine).toBe("vllm");
+    // The engine defaults to vLLM; no format is stored, the engine's profile picks compressed-tensors.
+    expect(job.kind === "CONVERT" && job.options).toMatchObject({ engine: "vllm", force: false });
     expect(job.kind === "CONVERT" && job.options.format).toBeUndefined();
+    expect(job.kind === "CONVERT" && engineFormat(job.options.engine, job.options.format)).toBe(
+      "compressed-tensors",
+    );
     expect(JobSchema.safeParse({ ...base, kind: "INSPECT", options: { format: "modelopt" } }).success).toBe(
       false,
     );

@@ -85,15 +85,20 @@ export function ctEntryMatches(entry: string, name: string): boolean {
   return entry === name;
 }
 
-interface CtScheme {
-  scheme: Scheme;
-  target: string;
-  describe: string;
+/** What a config group's weights and input activations make vLLM build, or why it cannot. */
+type CtGroupScheme = { scheme: Scheme } | { error: string };
+
+interface CtTarget {
+  /** The entry after vLLM's WeightsMapper. */
+  entry: string;
+  /** The entry as written in the config. */
+  written: string;
+  group: CtGroupScheme;
 }
 
-function ctSchemeOf(group: Record<string, unknown>): Scheme | string {
+function ctSchemeOf(group: Record<string, unknown>): CtGroupScheme {
   const w = group.weights as Record<string, unknown> | null | undefined;
-  if (w === null || w === undefined) return "group without weights";
+  if (w === null || w === undefined) return { error: "group without weights" };
   const a = group.input_activations as Record<string, unknown> | null | undefined;
   const nvfp4 = (q: Record<string, unknown>) =>
     q.num_bits === 4 &&
@@ -102,11 +107,11 @@ function ctSchemeOf(group: Record<string, unknown>): Scheme | string {
     q.group_size === 16 &&
     q.symmetric === true;
   if (nvfp4(w)) {
-    if (a === null || a === undefined || nvfp4(a)) return "nvfp4";
-    return "NVFP4 weights need NVFP4 or no input activations";
+    if (a === null || a === undefined || nvfp4(a)) return { scheme: "nvfp4" };
+    return { error: "NVFP4 weights need NVFP4 or no input activations" };
   }
-  if (w.num_bits === 8 && w.type === "float" && w.strategy === "block") return "fp8-block";
-  return `unsupported weights ${JSON.stringify(w)}`;
+  if (w.num_bits === 8 && w.type === "float" && w.strategy === "block") return { scheme: "fp8-block" };
+  return { error: `unsupported weights ${JSON.stringify(w)}` };
 }
 
 function vllmCompressedTensors(
@@ -121,18 +126,11 @@ function vllmCompressedTensors(
       out.set(m.name, { error: "config.json has no compressed-tensors quantization_config" });
     return out;
   }
-  const targets: [string, CtScheme | string][] = [];
+  const targets: CtTarget[] = [];
   for (const group of Object.values((qc.config_groups ?? {}) as Record<string, Record<string, unknown>>)) {
     const scheme = ctSchemeOf(group);
-    for (const t of (group.targets ?? []) as string[]) {
-      const mapped = applyMapper(t, options.mapper);
-      targets.push([
-        mapped,
-        typeof scheme === "string" && !isScheme(scheme)
-          ? scheme
-          : { scheme: scheme as Scheme, target: mapped, describe: t },
-      ]);
-    }
+    for (const written of (group.targets ?? []) as string[])
+      targets.push({ entry: applyMapper(written, options.mapper), written, group: scheme });
   }
   const ignore = ((qc.ignore ?? []) as string[]).map((e) => applyMapper(e, options.mapper));
   const packed = options.packedModules ?? {};
@@ -146,16 +144,15 @@ function vllmCompressedTensors(
       return `shards of ${name} are partly ignored: vLLM requires one scheme for a fused module`;
     return verdicts[0] as boolean;
   };
-  const firstMatch = (name: string) => targets.find(([t]) => ctEntryMatches(t, name));
-  const matched = (name: string): [string, CtScheme | string] | string => {
+  const firstMatch = (name: string) => targets.find((t) => ctEntryMatches(t.entry, name));
+  const matched = (name: string): CtTarget | string => {
     const direct = firstMatch(name);
     if (direct !== undefined) return direct;
     const proj = name.split(".").at(-1) ?? "";
     const shards = packed[proj];
     if (shards !== undefined) {
       const hits = shards.map((s) => firstMatch(replaceLast(name, proj, s)));
-      if (hits.every((h) => h !== undefined && h[0] === hits[0]?.[0]))
-        return hits[0] as [string, CtScheme | string];
+      if (hits.every((h) => h !== undefined && h === hits[0])) return hits[0] as CtTarget;
     }
     return `Unable to find matching target for ${JSON.stringify(name)} in the compressed-tensors config`;
   };
@@ -165,12 +162,9 @@ function vllmCompressedTensors(
     if (ig) return "ignored";
     const hit = matched(name);
     if (typeof hit === "string") return { error: hit };
-    const [target, scheme] = hit;
-    if (typeof scheme === "string") return { error: `${target}: ${scheme}` };
-    return {
-      scheme: scheme.scheme,
-      via: `target ${scheme.describe.startsWith("re:") ? scheme.describe : JSON.stringify(scheme.describe)}`,
-    };
+    if ("error" in hit.group) return { error: `${hit.written}: ${hit.group.error}` };
+    const shown = hit.written.startsWith("re:") ? hit.written : JSON.stringify(hit.written);
+    return { scheme: hit.group.scheme, via: `target ${shown}` };
   };
 
   for (const m of modules) {
@@ -201,10 +195,6 @@ function vllmCompressedTensors(
 
 function schemeName(r: Resolution | "ignored"): string {
   return r === "ignored" ? r : "scheme" in r ? r.scheme : "error";
-}
-
-function isScheme(s: string): s is Scheme {
-  return s === "nvfp4" || s === "fp8-block" || s === "unquantized" || s === "as-stored";
 }
 
 function replaceLast(name: string, proj: string, shard: string): string {
