@@ -4,3 +4,4 @@ export { type AgentConfig, AgentConfigSchema, loadConfig } from "./config.ts";
 export { PYTHON_SCRIPTS } from "./jobs/python.ts";
 export { readJob } from "./jobs/read-job.ts";
 export { PathGuard, PathRefusedError } from "./path-guard.ts";
+export { jobCgroupsAvailable } from "./process/job-processes.ts";

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { AgentConfig } from "../../src/config.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { AgentConfig } from "@fp4kit/agent";
 
-const BIN = fileURLToPath(new URL("../../bin/fp4kit-agent.js", import.meta.url));
+/** The agent's command, as its package declares it (`bin.fp4kit-agent`). */
+const AGENT_PACKAGE = createRequire(import.meta.url).resolve("@fp4kit/agent/package.json");
+const BIN = join(dirname(AGENT_PACKAGE), JSON.parse(readFileSync(AGENT_PACKAGE, "utf8")).bin["fp4kit-agent"]);
 
 export interface AgentProcess {
   child: ChildProcess;

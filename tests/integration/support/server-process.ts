@@ -1,5 +1,5 @@
 /** Child-process entry for startServerProcess: the real standalone realtime server, plus test browser auth. */
-import { startStandaloneRealtime } from "../../../web/src/server/realtime/standalone.ts";
+import { startStandaloneRealtime } from "@fp4kit/web/server/realtime/standalone";
 import { authenticateTestBrowser } from "./servers.ts";
 
 const server = await startStandaloneRealtime({

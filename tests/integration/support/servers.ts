@@ -3,11 +3,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { PrismaClient } from "@fp4kit/db";
-import {
-  attachRealtime,
-  type Realtime,
-  type RealtimeTiming,
-} from "../../../web/src/server/realtime/index.ts";
+import { attachRealtime, type Realtime, type RealtimeTiming } from "@fp4kit/web/server/realtime";
 
 /** Tests sign browsers in with a header instead of a session cookie (the web app's concern). */
 export async function authenticateTestBrowser(
