@@ -25,6 +25,7 @@ import { resolveAuthSecret } from "./src/server/auth-secret";
 import { CLIENT_ADDRESS_HEADER, clientAddressOf, parseTrustProxy } from "./src/server/http/client-address";
 import { applySecurityHeaders } from "./src/server/http/security-headers";
 import { siteOrigins } from "./src/server/http/site-origins";
+import { startWebhookDispatcher } from "./src/server/notifications/webhook-dispatcher";
 import { attachRealtime } from "./src/server/realtime";
 import { setServerRuntime } from "./src/server/runtime";
 
@@ -95,6 +96,7 @@ async function main() {
   });
   endBrowserSession = (sessionId) => realtime.endBrowserSession(sessionId);
   setServerRuntime({ db: database.prisma, auth, realtime });
+  const webhooks = startWebhookDispatcher({ db: database.prisma, log: console, publicUrl: baseURL });
 
   await new Promise<void>((ready) => httpServer.listen(port, host, ready));
   console.log(
@@ -110,6 +112,7 @@ async function main() {
     setTimeout(() => process.exit(1), 10_000).unref();
     // Closing socket.io closes the HTTP server too; open keep-alive connections would delay that.
     httpServer.closeAllConnections();
+    await webhooks.stop();
     await realtime.close();
     await nextApp.close();
     setServerRuntime(undefined);

@@ -52,7 +52,7 @@ async function remote(token: string, ...args: string[]) {
 }
 
 it("queues, follows, lists and cancels runs with an API token from a terminal", async () => {
-  const { step, screenshot } = await scenario(
+  const { step, screenshot, cspViolations } = await scenario(
     "api-access",
     () => page,
     () => `${app.server.output().slice(-3000)}\n--- agent ---\n${agent?.output().slice(-3000) ?? ""}`,
@@ -199,4 +199,7 @@ it("queues, follows, lists and cancels runs with an API token from a terminal", 
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("401 This API token was revoked");
   });
+
+  // Every page above ran under the server's CSP without the browser refusing anything.
+  expect(cspViolations).toEqual([]);
 });

@@ -80,7 +80,7 @@ async function tableOrder(): Promise<string[]> {
 }
 
 it("renames, tags, searches, sorts, archives and deletes runs", async () => {
-  const { step, screenshot } = await scenario(
+  const { step, screenshot, cspViolations } = await scenario(
     "run-management",
     () => page,
     () => app.server.output(),
@@ -245,10 +245,13 @@ it("renames, tags, searches, sorts, archives and deletes runs", async () => {
     await expect.poll(async () => (await tableOrder()).length).toBe(3);
     expect(await app.database.prisma.run.count({ where: { id: runs.failed.id } })).toBe(0);
   });
+
+  // Every page above ran under the server's CSP without the browser refusing anything.
+  expect(cspViolations).toEqual([]);
 });
 
 it("queues a run again with changes, showing the changes first", async () => {
-  const { step, screenshot } = await scenario(
+  const { step, screenshot, cspViolations } = await scenario(
     "run-again",
     () => page,
     () => app.server.output(),
@@ -290,4 +293,7 @@ it("queues a run again with changes, showing the changes first", async () => {
     expect(run.destPath).toBe("/models/out/DeepSeek-V3-NVFP4-2GB");
     expect(run.options).toMatchObject({ format: "compressed-tensors", shardSizeBytes: 2_000_000_000 });
   });
+
+  // Every page above ran under the server's CSP without the browser refusing anything.
+  expect(cspViolations).toEqual([]);
 });

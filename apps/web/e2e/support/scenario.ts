@@ -4,16 +4,22 @@ import type { Page } from "playwright-core";
 import { APP_DIR } from "./app-server";
 
 /**
- * Numbered screenshots into test-artifacts/e2e/<name>/, and named steps whose failure says which
- * step failed, with a screenshot and the tail of the processes' output.
+ * Numbered screenshots into test-artifacts/e2e/<name>/, named steps whose failure says which step
+ * failed, with a screenshot and the tail of the processes' output, and the Content-Security-Policy
+ * violations the browser reported on the page meanwhile (a scenario ends by expecting none).
  */
 export async function scenario(name: string, page: () => Page, output: () => string) {
   const artifacts = join(APP_DIR, "test-artifacts", "e2e", name);
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
+  const cspViolations: string[] = [];
+  page().on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   let shot = 0;
   return {
     artifacts,
+    cspViolations,
     async screenshot(label: string) {
       shot++;
       await page().screenshot({

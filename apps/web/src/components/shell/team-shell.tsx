@@ -5,6 +5,7 @@ import { usePathname, useRouter } from "next/navigation";
 import type { ReactNode } from "react";
 import { authClient } from "../../lib/auth-client";
 import { useTeamLiveUpdates } from "../../lib/live/use-team-live-updates";
+import { useWatchedRunNotifications } from "../../lib/live/use-watched-runs";
 import { ROLE_LABELS } from "../../lib/roles";
 import { cn } from "../ui/cn";
 import { Logo } from "./logo";
@@ -15,6 +16,11 @@ const NAV = [
   { path: "/runs/new", label: "New run", icon: "M10 4v12M4 10h12" },
   { path: "/compare", label: "Compare", icon: "M6 3v14M14 3v14M3 7h6M11 13h6" },
   { path: "/agents", label: "Agents", icon: "M4 5h12v7H4zM7 15h6M10 12v3" },
+  {
+    path: "/notifications",
+    label: "Notifications",
+    icon: "M10 3a5 5 0 0 0-5 5v3l-1.5 3h13L15 11V8a5 5 0 0 0-5-5M8 16a2 2 0 0 0 4 0",
+  },
   { path: "/api-tokens", label: "API tokens", icon: "M12 4a4 4 0 1 1-3.5 6L4 14.5V17h2.5v-2h2v-2l1.5-1.5" },
   {
     path: "/settings",
@@ -41,6 +47,7 @@ export function TeamShell({
   children: ReactNode;
 }) {
   useTeamLiveUpdates(team.id);
+  useWatchedRunNotifications();
   const pathname = usePathname();
   const router = useRouter();
 

@@ -4,6 +4,7 @@ import { invitationsRouter } from "./routers/invitations";
 import { meRouter } from "./routers/me";
 import { runsRouter } from "./routers/runs";
 import { teamsRouter } from "./routers/teams";
+import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   agents: agentsRouter,
   runs: runsRouter,
   apiTokens: apiTokensRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,11 +1,9 @@
-import type { ApiRun } from "@fp4kit/protocol";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { ZodError, z } from "zod";
 import { createCaller } from "../api/root";
 import { authenticateApiToken } from "../domain/api-tokens/api-tokens";
 import { DomainError, HTTP_STATUS_OF } from "../domain/errors";
-import type { RunView } from "../domain/runs/run-view";
 import { requireTeamRole } from "../domain/teams/membership";
 import { getServerRuntime } from "../runtime";
 
@@ -105,30 +103,4 @@ export async function jsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new DomainError("BAD_REQUEST", "The request body is not JSON");
   }
-}
-
-/** A run in the API's shape (ApiRunSchema). */
-export function toApiRun(run: RunView, url: string): ApiRun {
-  return {
-    id: run.id,
-    name: run.name,
-    model: run.model,
-    kind: run.kind,
-    status: run.status,
-    progress: run.status === "SUCCEEDED" ? 1 : run.progress,
-    sourcePath: run.sourcePath,
-    destPath: run.destPath,
-    options: run.options,
-    agent: run.agent ? { id: run.agent.id, name: run.agent.name } : null,
-    tags: run.tags,
-    attempt: run.attempt,
-    createdAt: run.createdAt.toISOString(),
-    startedAt: run.startedAt?.toISOString() ?? null,
-    finishedAt: run.finishedAt?.toISOString() ?? null,
-    cancelRequested: run.cancelRequestedAt !== null,
-    inputBytes: run.inputBytes,
-    outputBytes: run.outputBytes,
-    error: run.error,
-    url,
-  };
 }

@@ -21,6 +21,7 @@ import { RunActions } from "./run-actions";
 import { RunNotes } from "./run-notes";
 import { RunProgress } from "./run-progress";
 import { RunSpec } from "./run-spec";
+import { WatchButton } from "./watch-button";
 
 function numberOr(value: unknown): number | null {
   return typeof value === "number" ? value : null;
@@ -109,6 +110,9 @@ export function RunDetailPage({ runId }: { runId: string }) {
               >
                 Convert this checkpoint
               </ButtonLink>
+            )}
+            {!TERMINAL_RUN_STATUSES.includes(r.status) && (
+              <WatchButton runId={r.id} label={r.name ?? r.model} />
             )}
             <RunActions run={r} />
           </>

@@ -1,7 +1,8 @@
 import { NewRunInputSchema, RunKindSchema, RunStatusSchema } from "@fp4kit/protocol";
 import { z } from "zod";
 import { RunArchivedFilterSchema, RunSortSchema } from "../../../../lib/run-query";
-import { handleApiRequest, jsonBody, parseInput, toApiRun } from "../../../../server/http-api/api-request";
+import { handleApiRequest, jsonBody, parseInput } from "../../../../server/http-api/api-request";
+import { toApiRun } from "../../../../server/http-api/api-run";
 
 /** "failed, lost" → ["FAILED", "LOST"] */
 const commaList = z.string().transform((text) =>

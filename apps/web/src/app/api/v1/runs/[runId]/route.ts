@@ -1,4 +1,5 @@
-import { handleApiRequest, toApiRun } from "../../../../../server/http-api/api-request";
+import { handleApiRequest } from "../../../../../server/http-api/api-request";
+import { toApiRun } from "../../../../../server/http-api/api-run";
 
 /** `GET /api/v1/runs/{id}`: one run of the token's team. */
 export async function GET(request: Request, context: { params: Promise<{ runId: string }> }) {

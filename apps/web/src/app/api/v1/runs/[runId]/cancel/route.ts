@@ -1,4 +1,5 @@
-import { handleApiRequest, toApiRun } from "../../../../../../server/http-api/api-request";
+import { handleApiRequest } from "../../../../../../server/http-api/api-request";
+import { toApiRun } from "../../../../../../server/http-api/api-run";
 
 /**
  * `POST /api/v1/runs/{id}/cancel`: a queued run is cancelled at once, a running one is asked to
