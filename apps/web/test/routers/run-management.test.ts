@@ -239,3 +239,49 @@ describe("runs.list search and sort", () => {
     expect(seen.sort()).toEqual(all.runs.map((r) => r.id).sort());
   });
 });
+
+describe("lineage", () => {
+  const convertSpec = (agentId: string) => ({
+    agentId,
+    kind: "CONVERT" as const,
+    sourcePath: "/data/Lineage-FP8",
+    destPath: "/data/out/Lineage-NVFP4",
+    options: {},
+  });
+
+  it("links a run to the one it continues; retries stay in the chain; the chain reads both ways", async () => {
+    const inspect = await finishedRun({ model: "Lineage-FP8" });
+    const caller = w.as(w.memberA);
+    const convert = await caller.runs.create({
+      teamId: w.teamA.id,
+      spec: convertSpec(w.agentA.id),
+      parentRunId: inspect.id,
+    });
+    await database.current.prisma.run.update({
+      where: { id: convert.id },
+      data: { status: "FAILED", finishedAt: new Date() },
+    });
+    const retry = await caller.runs.retry({ teamId: w.teamA.id, runId: convert.id });
+    const fromConvert = await caller.runs.lineage({ teamId: w.teamA.id, runId: convert.id });
+    expect(fromConvert.ancestors.map((n) => n.id)).toEqual([inspect.id]);
+    expect(fromConvert.self.id).toBe(convert.id);
+    expect(fromConvert.descendants).toEqual([]);
+    const fromInspect = await caller.runs.lineage({ teamId: w.teamA.id, runId: inspect.id });
+    expect(fromInspect.descendants.map((n) => [n.id, n.parentRunId])).toEqual([
+      [convert.id, inspect.id],
+      [retry.id, inspect.id],
+    ]);
+  });
+
+  it("refuses a parent or a chain of another team", async () => {
+    await expectTrpcError(
+      w.as(w.memberA).runs.create({
+        teamId: w.teamA.id,
+        spec: convertSpec(w.agentA.id),
+        parentRunId: w.runB.id,
+      }),
+      "NOT_FOUND",
+    );
+    await expectTrpcError(w.as(w.ownerB).runs.lineage({ teamId: w.teamB.id, runId: w.runA.id }), "NOT_FOUND");
+  });
+});

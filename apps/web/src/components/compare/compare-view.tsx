@@ -121,6 +121,12 @@ export function CompareView({ runIds }: { runIds: string[] }) {
     { key: "source", values: entries.map((e) => e.run.sourcePath as unknown) },
     { key: "destination", values: entries.map((e) => e.run.destPath as unknown) },
     { key: "agent", values: entries.map((e) => (e.run.agent?.name ?? "any") as unknown) },
+    {
+      key: "lineage",
+      values: entries.map((e) =>
+        [...e.ancestors, e.run].map((n) => `${n.kind.toLowerCase()} ${n.id.slice(-8)}`).join(" → "),
+      ),
+    },
     ...[...new Set(entries.flatMap((e) => Object.keys(e.run.options)))].sort().map((key) => ({
       key,
       values: entries.map((e) => e.run.options[key]),

@@ -17,7 +17,9 @@ import { Stat } from "../../ui/stat";
 import { RunKindBadge, RunStatusBadge } from "../run-badges";
 import { ConvertOutputs } from "./convert-outputs";
 import { LogViewer } from "./log-viewer";
+import { NextSteps } from "./next-steps";
 import { RunActions } from "./run-actions";
+import { RunLineage } from "./run-lineage";
 import { RunNotes } from "./run-notes";
 import { RunProgress } from "./run-progress";
 import { RunSpec } from "./run-spec";
@@ -102,15 +104,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
                 Inspect report
               </ButtonLink>
             )}
-            {isInspect && r.status === "SUCCEEDED" && team.canOperate && (
-              <ButtonLink
-                href={team.href(
-                  `/runs/new?kind=CONVERT&source=${encodeURIComponent(r.sourcePath)}${r.agentId ? `&agent=${r.agentId}` : ""}`,
-                )}
-              >
-                Convert this checkpoint
-              </ButtonLink>
-            )}
+            {r.status === "SUCCEEDED" && team.canOperate && <NextSteps run={r} />}
             {!TERMINAL_RUN_STATUSES.includes(r.status) && (
               <WatchButton runId={r.id} label={r.name ?? r.model} />
             )}
@@ -187,6 +181,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         agentOffline={agentOffline}
         downloadHref={`/api/runs/${r.id}/log`}
       />
+      <RunLineage runId={r.id} />
       <RunNotes run={r} />
       <RunSpec run={r} />
       {store.metrics.length > 0 && !isInspect && <MetricCharts samples={store.metrics} />}

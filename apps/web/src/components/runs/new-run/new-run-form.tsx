@@ -36,6 +36,7 @@ function initialForm(params: { get(name: string): string | null }): NewRunFormSt
     agentId: params.get("agent") ?? "",
     sourcePath: params.get("source") ?? "",
     destPath: params.get("dest") ?? "",
+    referencePath: params.get("reference") ?? "",
   };
 }
 
@@ -67,6 +68,24 @@ export function NewRunPage() {
   return <NewRunForm key={base.data.id} base={base.data} />;
 }
 
+/** Which run the new one continues in its chain (it shows in both runs' lineage). */
+function ContinuesRun({ runId }: { runId: string }) {
+  const trpc = useTRPC();
+  const team = useTeam();
+  const parent = useQuery(trpc.runs.get.queryOptions({ teamId: team.id, runId }));
+  return (
+    <Alert tone="blue">
+      Continues{" "}
+      <Link className="font-medium underline" href={team.href(`/runs/${runId}`)}>
+        {parent.data
+          ? `${parent.data.kind.toLowerCase()} run ${parent.data.name ?? parent.data.model}`
+          : runId}
+      </Link>
+      : the new run joins its lineage.
+    </Alert>
+  );
+}
+
 function NewRunForm({ base }: { base?: RunDetail }) {
   const trpc = useTRPC();
   const team = useTeam();
@@ -74,6 +93,8 @@ function NewRunForm({ base }: { base?: RunDetail }) {
   const queryClient = useQueryClient();
   const searchParams = useSearchParams();
   const [form, setForm] = useState(() => (base ? formFromRun(base) : initialForm(searchParams)));
+  // The run this one continues ("Convert this checkpoint", "Verify this output"...); run again: the same.
+  const parentRunId = base ? base.parentRunId : searchParams.get("parent");
   const [errors, setErrors] = useState<FieldErrors>({});
   const agents = useTeamAgents({ includeRevoked: false });
   const create = useMutation(
@@ -111,7 +132,7 @@ function NewRunForm({ base }: { base?: RunDetail }) {
     const found = { ...("errors" in parsed ? parsed.errors : {}), ...rootErrors() };
     setErrors(found);
     if ("spec" in parsed && Object.keys(found).length === 0)
-      create.mutate({ teamId: team.id, spec: parsed.spec });
+      create.mutate({ teamId: team.id, spec: parsed.spec, parentRunId });
   }
 
   if (!team.canOperate) {
@@ -132,6 +153,7 @@ function NewRunForm({ base }: { base?: RunDetail }) {
             : "Queue a job on one of the team's agents. Queued runs wait for a free agent."
         }
       />
+      {parentRunId && <ContinuesRun runId={parentRunId} />}
       <Card>
         <CardHeader title="Agent" description="Where the run executes; paths below are on that host." />
         <CardBody>

@@ -1,5 +1,6 @@
 import type { Db } from "../../db";
 import { DomainError } from "../errors";
+import { ancestorsOf } from "./lineage";
 import { readMetricSeries } from "./metric-series";
 import { RUN_VIEW_SELECT, toRunView } from "./run-view";
 
@@ -7,7 +8,7 @@ const MAX_POINTS_PER_RUN = 300;
 
 /**
  * Everything the compare view shows for 2+ runs of one team: the runs, their metric series
- * (downsampled for overlaid charts) and their quality reports when they have one.
+ * (downsampled for overlaid charts), their quality reports when they have one, and their lineage.
  */
 export async function compareRuns(db: Db, input: { teamId: string; runIds: string[] }) {
   const rows = await db.run.findMany({
@@ -27,6 +28,8 @@ export async function compareRuns(db: Db, input: { teamId: string; runIds: strin
         run: toRunView(row),
         qualityReport: artifacts[0]?.json ?? null,
         metrics: await readMetricSeries(db, { runId: id, maxPoints: MAX_POINTS_PER_RUN }),
+        /** The chain the run continues, first run first. */
+        ancestors: await ancestorsOf(db, { teamId: input.teamId, runId: id }),
       };
     }),
   );

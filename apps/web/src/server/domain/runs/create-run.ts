@@ -46,13 +46,20 @@ async function checkPinnedAgent(db: Db, teamId: string, input: NewRunInput) {
   }
 }
 
-/** Queues a run; agents are woken up and the first free one allowed to take it claims it. */
+/**
+ * Queues a run; agents are woken up and the first free one allowed to take it claims it.
+ * `parentRunId` (optional) is the team's run this one continues in its chain.
+ */
 export async function createRun(
   db: Db,
   realtime: RealtimePort,
-  input: { teamId: string; createdById: string; spec: NewRunInput },
+  input: { teamId: string; createdById: string; spec: NewRunInput; parentRunId?: string | null },
 ) {
   await checkPinnedAgent(db, input.teamId, input.spec);
+  if (input.parentRunId) {
+    const parent = await db.run.count({ where: { id: input.parentRunId, teamId: input.teamId } });
+    if (!parent) throw new DomainError("NOT_FOUND", "The run this one continues does not exist in this team");
+  }
   const run = await db.run.create({
     data: {
       teamId: input.teamId,
@@ -63,6 +70,7 @@ export async function createRun(
       destPath: input.spec.destPath,
       options: input.spec.options,
       agentId: input.spec.agentId,
+      parentRunId: input.parentRunId ?? null,
     },
     select: { id: true, teamId: true, agentId: true },
   });

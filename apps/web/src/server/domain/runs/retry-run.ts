@@ -32,6 +32,7 @@ export async function retryRun(
       options: original.options ?? {},
       agentId: original.agentId,
       retryOfId: original.id,
+      parentRunId: original.parentRunId,
       attempt: original.attempt + 1,
     },
     select: { id: true, teamId: true, agentId: true },

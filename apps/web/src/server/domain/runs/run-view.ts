@@ -16,6 +16,7 @@ export const RUN_VIEW_SELECT = {
   options: true,
   agentId: true,
   retryOfId: true,
+  parentRunId: true,
   attempt: true,
   progress: true,
   createdAt: true,

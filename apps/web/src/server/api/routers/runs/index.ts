@@ -6,6 +6,7 @@ import { compare } from "./compare";
 import { create } from "./create";
 import { remove } from "./delete";
 import { get } from "./get";
+import { lineage } from "./lineage";
 import { list } from "./list";
 import { log } from "./log";
 import { outputFolder } from "./output-folder";
@@ -25,4 +26,5 @@ export const runsRouter = createTRPCRouter({
   delete: remove,
   outputFolder,
   log,
+  lineage,
 });
