@@ -73,7 +73,7 @@ export function unsupportedEngineChoice(choice: EngineChoice): string | undefine
     return `${label} loads DeepSeek NVFP4 checkpoints in the ModelOpt layout (for V4: NVIDIA's FP8 checkpoint with moe_quant_algo NVFP4); no compressed-tensors contract for DeepSeek is known for it: use the modelopt format`;
   }
   if (family === "deepseek-v4" && quantizeAttention === true) {
-    return "DeepSeek V4 attention must stay FP8 in every engine: vLLM runs wo_a as an FP8 einsum on weight + weight_scale_inv and the KV compressor as a plain BF16 mm, and the ModelOpt V4 layout keeps attention FP8; an NVFP4 attention checkpoint loads nowhere";
+    return "DeepSeek V4 attention must stay FP8 in every engine: vLLM runs wo_a as an FP8 einsum on the FP8 weight and its block scale and the KV compressor as a plain BF16 mm, and the ModelOpt V4 layout keeps attention FP8; an NVFP4 attention checkpoint loads nowhere";
   }
   return undefined;
 }

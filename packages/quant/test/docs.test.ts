@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { SOURCES } from "../src/engines/sources.ts";
 import { InspectReportSchema } from "../src/inspect/schema.ts";
 import { buildPreset } from "../src/rules/presets/index.ts";
 import { MODEL_FAMILIES } from "../src/rules/types.ts";
@@ -29,6 +30,14 @@ describe("docs", () => {
     const keys = [...schemaKeys(InspectReportSchema)];
     expect(keys.length).toBeGreaterThan(40);
     for (const key of keys) expect(text, key).toMatch(new RegExp(`[\`{ ,]${key}[\`} ,:]`));
+  });
+
+  it("engines.md cites every engine source the contracts were read from, by file and commit", async () => {
+    const text = await doc("engines.md");
+    for (const [key, source] of Object.entries(SOURCES)) {
+      expect(text, key).toContain(source.path.split("/").at(-1));
+      if (/^[0-9a-f]{40}$/.test(source.commit)) expect(text, key).toContain(source.commit.slice(0, 8));
+    }
   });
 
   it("presets.md names every rule of every preset", async () => {

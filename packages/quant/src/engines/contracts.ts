@@ -75,8 +75,8 @@ const V4_ATTENTION_FP8: ModuleRequirement[] = [
   {
     pattern: /\.attn\.wo_a$/,
     forbidden: ["nvfp4", "unquantized"],
-    why: "vLLM runs wo_a as an FP8 einsum on wo_a.weight and wo_a.weight_scale_inv (deepseek_v4_fp8_einsum)",
-    source: "vllmDeepseekV4Attention",
+    why: "vLLM runs wo_a as an FP8 einsum on wo_a.weight and its block scale (weight_scale_inv, or compressed-tensors' weight_scale)",
+    source: "vllmDeepseekV4OProj",
   },
   {
     pattern: /\.attn\.(fused_wqa_wkv|wq_a|wkv|wq_b|wo_b|indexer\.wq_b)$/,
@@ -148,6 +148,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
           "vllmDeepseekV4",
           "vllmDeepseekV4Mtp",
           "vllmDeepseekV4Attention",
+          "vllmDeepseekV4OProj",
           "vllmDeepseekCompressor",
           "vllmCompressedTensorsConfig",
           "vllmCompressedTensorsMoe",
@@ -162,6 +163,7 @@ export const ENGINE_CONTRACTS: readonly EngineFamilyContract[] = [
           "vllmDeepseekV4",
           "vllmDeepseekV4Mtp",
           "vllmDeepseekV4Attention",
+          "vllmDeepseekV4OProj",
           "vllmDeepseekCompressor",
           "vllmCompressedTensorsConfig",
           "vllmCompressedTensorsMoe",

@@ -26,6 +26,12 @@ export const SOURCES = {
     path: "vllm/model_executor/layers/deepseek_v4_attention.py",
     commit: "0a291a2e1074b13971361df76245548a4ea4a77d",
   },
+  /** The newer V4 attention's output projection: wo_a's scale by either registered name. */
+  vllmDeepseekV4OProj: {
+    repo: "vllm-project/vllm",
+    path: "vllm/models/deepseek_v4/nvidia/ops/o_proj.py",
+    commit: "055e47c28003156421365af985d676fc921cb075",
+  },
   vllmDeepseekCompressor: {
     repo: "vllm-project/vllm",
     path: "vllm/model_executor/layers/deepseek_compressor.py",

@@ -121,9 +121,24 @@ function compressedTensorsConfigs(ctx: ConfigContext, withActivations: boolean):
       global_compression_ratio: null,
       ...carriedOver(ctx),
     },
-    configFields: {},
+    configFields: v4ExpertDtype(ctx),
     sideFiles: {},
   };
+}
+
+/**
+ * DeepSeek V4's `expert_dtype` names the layout of the experts in DeepSeek's own tensors: "fp4" =
+ * MXFP4 `.weight` + UE8M0 `.scale` per 32, "fp8" = FP8 block. Under a compressed-tensors config
+ * vLLM takes the experts' scheme from the config groups; `expert_dtype` then only decides whether
+ * `experts.E.wN.scale` tensors are renamed to MXFP4's `weight_scale` (deepseek_v4.py
+ * `_make_deepseek_v4_weights_mapper`, deepseek_v4_mtp.py) and whether the MXFP4-only MegaMoE
+ * backend is allowed. An output without MXFP4 tensors says "fp8" whatever the source said: the same
+ * config from FP8 and MXFP4 sources, and MegaMoE refused up front instead of failing mid-load on
+ * NVFP4 tensors it has no parameters for.
+ */
+function v4ExpertDtype(ctx: ConfigContext): Record<string, unknown> {
+  if (ctx.family !== "deepseek-v4" || ctx.modules.mxfp4.length > 0) return {};
+  return { expert_dtype: "fp8" };
 }
 
 /**

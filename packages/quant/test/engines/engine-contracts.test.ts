@@ -144,6 +144,21 @@ describe("vLLM on the default DeepSeek V4 conversion", () => {
     expect(output(c).config.quantization_config).toMatchObject({ scale_fmt: "ue8m0" });
   });
 
+  it("says expert_dtype fp8 whether the source's experts were FP8 or MXFP4, with the same quantization_config", () => {
+    for (const format of ["compressed-tensors", "compressed-tensors-w4a4"] as const) {
+      const [fromFp8, fromMxfp4] = (["fp8", "mxfp4"] as const).map(
+        (variant) => output({ engine: "vllm", family: "deepseek-v4", variant, format }).config,
+      );
+      // vLLM then renames no expert `.scale` to MXFP4's weight_scale (none is left) and refuses
+      // the MXFP4-only MegaMoE backend before loading.
+      expect(fromFp8?.expert_dtype).toBe("fp8");
+      expect(fromMxfp4?.expert_dtype).toBe("fp8");
+      expect(fromMxfp4?.quantization_config).toEqual(fromFp8?.quantization_config);
+      const tensors = output({ engine: "vllm", family: "deepseek-v4", variant: "mxfp4", format }).tensors;
+      expect([...tensors.keys()].filter((n) => n.endsWith(".scale"))).toEqual([]);
+    }
+  });
+
   it("catches a config in the checkpoint's names only: vLLM finds no target for its expert lookups", () => {
     const o = output(c);
     const qc = structuredClone(o.config.quantization_config) as {
