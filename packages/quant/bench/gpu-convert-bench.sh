@@ -1,16 +1,16 @@
 #!/bin/bash
-# Issues 7 and 8 on the GPU machine (results: BENCHMARKS.md, "CUDA end-to-end conversion").
-#  1. the CUDA pipeline in memory (no disk), per GPU count, bytes checked against the CPU kernel;
-#  2. byte identity of converted checkpoints: CPU kernel vs --gpus N, on a small checkpoint;
-#  3. a synthetic DeepSeek-V4 checkpoint of SIZE on the machine's disk: read it, cp -r it (+ sync),
-#     and convert it with --gpus N for each N, page cache dropped before each; SHA-256 of every
-#     output file compared across GPU counts.
-# Needs, carried from the repo root: .device/node.xz (xz -6 -c $(which node)) and .device/pipeline
-# (npm run device:bundle -w @fp4kit/quant, then build/device/* copied there). Run from the repo root:
-#   bash packages/quant/bench/gpu-convert-bench.sh [SIZE=20GB] ["GPU counts"="4 2 1"]
+# The converter against copies of the same bytes on the GPU machine's disk, page cache dropped
+# before each timed step: a synthetic DeepSeek-V4 checkpoint of SIZE is read (`cat`), copied
+# (`cp -r` + `sync`, and one `cp` per file at once + `sync`) and converted with --gpus N; the
+# outputs' SHA-256 are compared across GPU counts. Results: BENCHMARKS.md, "CUDA end-to-end
+# conversion". Needs, carried from the repo root: .device/node.xz (xz -6 -c $(which node)) and
+# .device/pipeline (npm run device:bundle -w @fp4kit/quant, then build/device/* copied there).
+# Run from the repo root:
+#   bash packages/quant/bench/gpu-convert-bench.sh [SIZE=20GB] ["GPU counts"="1"]
+# Env: BASE=<older fp4kit-device.mjs> converts with that build too (same addons).
 set -u
 SIZE=${1:-20GB}
-GPUS=${2:-"4 2 1"}
+GPUS=${2:-"1"}
 OUT=${OUT:-/tmp/fp4kit-out}
 W=${WORK:-/root/fp4kit-bench}
 mkdir -p "$W" "$OUT"
@@ -20,58 +20,42 @@ F=("$W/node" .device/pipeline/fp4kit-device.mjs)
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 gbps() { python3 -c "print(f'{$1 / ($3 - $2) / 1e9:.3f}')"; }
-drop() { sync; if echo 3 > /proc/sys/vm/drop_caches; then echo "page cache dropped"; else echo "could not drop the page cache"; fi; }
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches || echo "could not drop the page cache"; }
 digest() { (cd "$1" && find . -type f | sort | xargs sha256sum); }
-SUMMARY=$OUT/summary.txt
+SUMMARY=$OUT/disk-summary.txt
 : > "$SUMMARY"
 say() { echo "$*" | tee -a "$SUMMARY"; }
 
-{ nvidia-smi -L; nproc; free -g; df -hT / "$W"; uname -r; } 2>&1 | tee "$OUT/machine.txt"
-
-echo "== 1. pipeline in memory"
-"${F[@]}" pipeline-bench --gpus 1,2,4 --rounds 10 --out "$OUT" 2>&1 | tee "$OUT/pipeline.log"
-
-echo "== 2. byte identity, small checkpoint"
-"${F[@]}" synth "$W/small" --family deepseek-v4 --size 2GB --seed 7 2>&1 | tail -1
-"${F[@]}" convert --src "$W/small" --dst "$W/small-cpu" --kernel cpu --json > "$OUT/small-cpu.json" 2> "$OUT/small-cpu.err"
-digest "$W/small-cpu" > "$OUT/small-cpu.sha"
-for g in $GPUS; do
-  "${F[@]}" convert --src "$W/small" --dst "$W/small-g$g" --gpus "$g" --json > "$OUT/small-g$g.json" 2> "$OUT/small-g$g.err"
-  if digest "$W/small-g$g" | cmp -s - "$OUT/small-cpu.sha"; then say "small: --gpus $g IDENTICAL to --kernel cpu"; else say "small: --gpus $g DIFFERS from --kernel cpu"; fi
-done
-
-echo "== 3. $SIZE checkpoint on disk"
-t0=$(now); "${F[@]}" synth "$W/src" --family deepseek-v4 --size "$SIZE" 2>&1 | tail -1; sync; t1=$(now)
+say "$(date -u +%FT%TZ); $(nvidia-smi -L | head -1); $(nproc) cores; $(df -hT "$W" | tail -1)"
+t0=$(now); "${F[@]}" synth "$W/src" --family deepseek-v4 --size "$SIZE" > /dev/null 2>&1; sync; t1=$(now)
 BYTES=$(du -sb "$W/src" | cut -f1)
-say "source: $BYTES bytes; synth + sync $(secs $t0 $t1) s"
+say "source: $BYTES bytes in $(ls "$W/src" | wc -l) files; synth + sync $(secs "$t0" "$t1") s"
 drop
 t0=$(now); cat "$W"/src/* > /dev/null; t1=$(now)
-say "read (cat > /dev/null): $(secs $t0 $t1) s, $(gbps $BYTES $t0 $t1) GB/s"
+say "read (cat > /dev/null): $(secs "$t0" "$t1") s, $(gbps "$BYTES" "$t0" "$t1") GB/s"
 drop
 t0=$(now); cp -r "$W/src" "$W/copy"; sync; t1=$(now)
-say "copy (cp -r + sync): $(secs $t0 $t1) s, $(gbps $BYTES $t0 $t1) GB/s"
+say "cp -r + sync: $(secs "$t0" "$t1") s, $(gbps "$BYTES" "$t0" "$t1") GB/s"
+rm -rf "$W/copy"; mkdir "$W/copy"
+drop
+t0=$(now); ls "$W/src" | xargs -P 64 -I{} cp "$W/src/{}" "$W/copy/"; sync; t1=$(now)
+say "parallel cp (one per file) + sync: $(secs "$t0" "$t1") s, $(gbps "$BYTES" "$t0" "$t1") GB/s"
 rm -rf "$W/copy"
-for g in $GPUS; do
+convert() {  # label, node script, convert flags...
+  local label=$1 script=$2; shift 2
   drop
-  t0=$(now)
-  "${F[@]}" convert --src "$W/src" --dst "$W/out-g$g" --gpus "$g" --json > "$OUT/convert-g$g.json" 2> "$OUT/convert-g$g.err"
+  local t0 t1 rc; t0=$(now)
+  "$W/node" "$script" convert --src "$W/src" --dst "$W/$label" --json "$@" > "$OUT/disk-$label.json" 2> "$OUT/disk-$label.err"
   rc=$?; t1=$(now)
-  say "convert --gpus $g: rc $rc, wall $(secs $t0 $t1) s, $(gbps $BYTES $t0 $t1) GB/s of source; $(grep -o 'peak RSS.*' "$OUT/convert-g$g.err")"
-  digest "$W/out-g$g" > "$OUT/out-g$g.sha"
-done
+  say "convert $label ($*): rc $rc, wall $(secs "$t0" "$t1") s, $(gbps "$BYTES" "$t0" "$t1") GB/s of source; $(grep -o 'peak RSS.*' "$OUT/disk-$label.err")"
+  digest "$W/$label" > "$OUT/disk-$label.sha"
+  rm -rf "$W/$label"
+}
+for g in $GPUS; do convert "g$g" .device/pipeline/fp4kit-device.mjs --gpus "$g"; done
+[ -n "${BASE:-}" ] && convert base "$BASE" --gpus "$(set -- $GPUS; echo "$1")"
 first=$(set -- $GPUS; echo "$1")
-for g in $GPUS; do
-  if cmp -s "$OUT/out-g$g.sha" "$OUT/out-g$first.sha"; then say "big: --gpus $g output IDENTICAL to --gpus $first"; else say "big: --gpus $g output DIFFERS from --gpus $first"; fi
+for f in "$OUT"/disk-*.sha; do
+  if cmp -s "$f" "$OUT/disk-g$first.sha"; then say "$(basename "$f"): IDENTICAL to --gpus $first"; else say "$(basename "$f"): DIFFERS from --gpus $first"; fi
 done
-python3 - "$OUT" <<'PY'
-import json, sys, glob, os
-for f in sorted(glob.glob(os.path.join(sys.argv[1], "convert-g*.json"))):
-    try:
-        r = json.load(open(f))
-    except Exception as e:
-        print(f, "unreadable:", e); continue
-    s = r.get("summary", {})
-    print(os.path.basename(f), "kernel:", s.get("kernel"), "| convert seconds:", round(s.get("seconds", 0), 2),
-          "| GB/s:", round(s.get("throughputBytesPerSec", 0) / 1e9, 3), "| out bytes:", r.get("outputBytes"))
-PY
+rm -rf "$W/src"
 echo "== summary"; cat "$SUMMARY"

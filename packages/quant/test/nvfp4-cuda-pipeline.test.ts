@@ -1,8 +1,9 @@
 /**
  * The multi-GPU CUDA pipeline (src/nvfp4/cuda-pipeline.ts, native/cuda/pipeline.h). Without a GPU:
  * asking for it falls back to the CPU kernel and says why. With one (the GPU machine): the same
- * bytes as the TypeScript reference on every adversarial case, and many concurrent calls spread
- * over every GPU, each giving the bytes of the CPU kernel.
+ * bytes as the TypeScript reference on every adversarial case, many concurrent calls spread
+ * over every GPU, each giving the bytes of the CPU kernel, and a quantize call after its tensor's
+ * amax call running from the device copy that call kept (one upload for both passes).
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -84,5 +85,25 @@ describe.skipIf(skipReason !== undefined)("CUDA pipeline", () => {
     kernel.dispose();
     expect(counters).toHaveLength(gpuCount);
     for (const c of counters) expect(c.quantizeCalls).toBeGreaterThan(0);
+    // Every quantize call ran from its amax call's copy: each tensor was uploaded once.
+    expect(counters.reduce((s, c) => s + c.parkedHits, 0)).toBe(tensors.length);
+    const uploaded = tensors.reduce((s, t) => s + t.data.length + t.scale.byteLength, 0);
+    expect(counters.reduce((s, c) => s + c.inputBytes, 0)).toBe(uploaded);
+  });
+
+  it("uploads again for another tensor object, and never uses a kept copy for other bytes", async () => {
+    const cpu = loadCpuAddon();
+    if (!cpu.ok) throw new Error(cpu.reason);
+    const reference = createCpuNativeKernel(cpu.addon);
+    const kernel = pipeline();
+    const t = randomTensor(7, 256, 1024);
+    const gs = nvfp4GlobalScale(await kernel.amaxAsync(t));
+    // Other bytes in another object: uploaded, not taken from t's kept copy.
+    const other = { ...t, data: t.data.map((b) => ((b & 0x7f) === 0x7e ? b : b ^ 1)) };
+    expect(await kernel.quantizeAsync(other, gs)).toEqual(reference.quantize(other, gs));
+    expect(kernel.counters().reduce((s, c) => s + c.parkedHits, 0)).toBe(0);
+    expect(await kernel.quantizeAsync(t, gs)).toEqual(reference.quantize(t, gs));
+    expect(kernel.counters().reduce((s, c) => s + c.parkedHits, 0)).toBe(1);
+    kernel.dispose();
   });
 });

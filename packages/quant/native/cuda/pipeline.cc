@@ -7,6 +7,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "cuda_kernels.h"
 #include "cuda_status.h"
@@ -21,6 +22,9 @@ constexpr size_t kAlign = 256;
 constexpr size_t kUploadChunkBytes = size_t{8} << 20;
 // Buffers grow in steps of this, so tensors of slightly different sizes reuse them.
 constexpr size_t kGrowthStep = size_t{16} << 20;
+// Device memory for tensors kept between their amax and quantize calls, per GPU. The converter
+// holds at most its memory budget (about 1 GiB) of tensors between the two passes.
+constexpr size_t kParkedBytesPerGpu = size_t{4} << 30;
 constexpr int kGroupSize = 16;
 
 size_t align_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
@@ -100,6 +104,25 @@ struct DeviceMemory {
 
 }  // namespace
 
+// A tensor's device copy (data, then scales, in Layout order) kept from its amax call, or a spare
+// device buffer.
+struct Parked {
+  int device = 0;
+  int64_t id = 0;
+  Fp8TensorView host;  // the tensor it copies; a quantize call must name the same one
+  DeviceMemory memory;
+  ~Parked() {
+    if (memory.ptr != nullptr && cudaSetDevice(device) == cudaSuccess) memory.release();
+  }
+};
+
+namespace {
+bool same_tensor(const Fp8TensorView& a, const Fp8TensorView& b) {
+  return a.data == b.data && a.scale == b.scale && a.rows == b.rows && a.cols == b.cols &&
+         a.block_rows == b.block_rows && a.block_cols == b.block_cols;
+}
+}  // namespace
+
 // One tensor in flight on one GPU. Used by one thread at a time (Pipeline::acquire).
 struct Lane {
   int device = 0;
@@ -121,9 +144,14 @@ struct Lane {
   std::string upload(const Fp8TensorView& t, const Layout& l, Fp8TensorView& t_dev) {
     NVFP4_CUDA_TRY(host_in.reserve(l.in_bytes));
     NVFP4_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
-    NVFP4_CUDA_TRY(scratch.reserve(gpu::pipeline_scratch_bytes(t), false));
     NVFP4_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
     NVFP4_RETURN_IF(copy_in_chunks(l.scale_offset, t.scale, l.scale_bytes));
+    return on_device(t, l, t_dev);
+  }
+
+  // t_dev views t's copy already in dev_in (uploaded, or adopted from a parked copy).
+  std::string on_device(const Fp8TensorView& t, const Layout& l, Fp8TensorView& t_dev) {
+    NVFP4_CUDA_TRY(scratch.reserve(gpu::pipeline_scratch_bytes(t), false));
     t_dev = t;
     t_dev.data = dev_in.ptr;
     t_dev.scale = reinterpret_cast<const float*>(dev_in.ptr + l.scale_offset);
@@ -155,7 +183,7 @@ struct Lane {
 // Holds a lane for one call and hands it back, with the call's counters, on every return path.
 class Pipeline::LaneLease {
  public:
-  explicit LaneLease(Pipeline& p) : pipeline_(p), lane_(p.acquire()) {}
+  explicit LaneLease(Pipeline& p, int device = -1) : pipeline_(p), lane_(p.acquire(device)) {}
   ~LaneLease() { pipeline_.release(lane_, delta); }
   LaneLease(const LaneLease&) = delete;
   LaneLease& operator=(const LaneLease&) = delete;
@@ -165,12 +193,20 @@ class Pipeline::LaneLease {
   // The lane's device made current on this thread (device: which it is), t uploaded to it and,
   // with out_bytes > 0, room for that much output reserved there; the time it took goes into
   // delta.
+  // With `parked`, the lane adopts that device copy instead of uploading t.
   std::string upload(const Fp8TensorView& t, const Layout& layout, size_t out_bytes, Fp8TensorView& t_dev,
-                     int& device) {
+                     int& device, std::unique_ptr<Parked> parked = nullptr) {
     device = lane_->device;
     NVFP4_CUDA_TRY(cudaSetDevice(lane_->device));
     const auto t0 = Clock::now();
-    NVFP4_RETURN_IF(lane_->upload(t, layout, t_dev));
+    if (parked) {
+      pipeline_.adopt(*lane_, std::move(parked));
+      NVFP4_RETURN_IF(lane_->on_device(t, layout, t_dev));
+      delta.parked_hits = 1;
+    } else {
+      NVFP4_RETURN_IF(lane_->upload(t, layout, t_dev));
+      delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
+    }
     if (out_bytes > 0) NVFP4_CUDA_TRY(lane_->dev_out.reserve(out_bytes, false));
     delta.upload_seconds = seconds_since(t0);
     return "";
@@ -181,7 +217,11 @@ class Pipeline::LaneLease {
   Lane* lane_;
 };
 
-Pipeline::~Pipeline() { lanes_.clear(); }
+Pipeline::~Pipeline() {
+  lanes_.clear();
+  parked_.clear();
+  spares_.clear();
+}
 
 std::string Pipeline::open(int gpus, int lanes_per_gpu, std::unique_ptr<Pipeline>& out) {
   if (gpus < 1) return "the pipeline needs at least one GPU";
@@ -213,13 +253,15 @@ std::string Pipeline::open(int gpus, int lanes_per_gpu, std::unique_ptr<Pipeline
   return "";
 }
 
-// A free lane on the GPU with the fewest busy lanes (ties: the lowest device); waits if none.
-Lane* Pipeline::acquire() {
+// A free lane on `device`, or (device < 0) on the GPU with the fewest busy lanes (ties: the lowest
+// device); waits if none.
+Lane* Pipeline::acquire(int device) {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     Lane* best = nullptr;
     int best_busy = INT_MAX;
     for (auto& lane : lanes_) {
+      if (device >= 0 && lane->device != device) continue;
       const int busy = gpus_[static_cast<size_t>(lane->device)].busy;
       if (!lane->busy && (busy < best_busy || (busy == best_busy && lane->device < best->device))) {
         best = lane.get();
@@ -244,11 +286,72 @@ void Pipeline::release(Lane* lane, const GpuCounters& d) {
     g.counters.amax_calls += d.amax_calls;
     g.counters.quantize_calls += d.quantize_calls;
     g.counters.input_bytes += d.input_bytes;
+    g.counters.parked_hits += d.parked_hits;
     g.counters.upload_seconds += d.upload_seconds;
     g.counters.kernel_seconds += d.kernel_seconds;
     g.counters.download_seconds += d.download_seconds;
   }
   lane_freed_.notify_one();
+}
+
+void Pipeline::park(Lane& lane, int64_t id, const Fp8TensorView& t) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // The lane continues with the largest spare of its GPU, or with no buffer until its next upload
+  // allocates one.
+  auto spare = spares_.end();
+  for (auto it = spares_.begin(); it != spares_.end(); ++it) {
+    if ((*it)->device == lane.device &&
+        (spare == spares_.end() || (*it)->memory.capacity > (*spare)->memory.capacity))
+      spare = it;
+  }
+  std::unique_ptr<Parked> kept;
+  if (spare != spares_.end()) {
+    kept = std::move(*spare);
+    spares_.erase(spare);
+  } else {
+    kept.reset(new Parked());
+  }
+  kept->device = lane.device;
+  kept->id = id;
+  kept->host = t;
+  std::swap(kept->memory, lane.dev_in);
+  Gpu& g = gpus_[static_cast<size_t>(lane.device)];
+  g.parked_bytes += kept->memory.capacity;
+  parked_.push_back(std::move(kept));
+  // Beyond the cap, the oldest copies on this GPU become spares.
+  for (auto it = parked_.begin(); g.parked_bytes > kParkedBytesPerGpu && it != parked_.end();) {
+    if ((*it)->device != lane.device) {
+      ++it;
+      continue;
+    }
+    g.parked_bytes -= (*it)->memory.capacity;
+    (*it)->id = 0;
+    spares_.push_back(std::move(*it));
+    it = parked_.erase(it);
+  }
+}
+
+std::unique_ptr<Parked> Pipeline::unpark(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = parked_.begin(); it != parked_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    std::unique_ptr<Parked> p = std::move(*it);
+    parked_.erase(it);
+    gpus_[static_cast<size_t>(p->device)].parked_bytes -= p->memory.capacity;
+    return p;
+  }
+  return nullptr;
+}
+
+void Pipeline::adopt(Lane& lane, std::unique_ptr<Parked> parked) {
+  std::swap(parked->memory, lane.dev_in);
+  drop(std::move(parked));
+}
+
+void Pipeline::drop(std::unique_ptr<Parked> parked) {
+  parked->id = 0;
+  std::lock_guard<std::mutex> lock(mutex_);
+  spares_.push_back(std::move(parked));
 }
 
 std::vector<GpuCounters> Pipeline::counters() {
@@ -258,7 +361,7 @@ std::vector<GpuCounters> Pipeline::counters() {
   return out;
 }
 
-std::string Pipeline::amax(const Fp8TensorView& t, AmaxResult& out, int& device) {
+std::string Pipeline::amax(const Fp8TensorView& t, AmaxResult& out, int& device, int64_t id) {
   LaneLease lease(*this);
   Lane& lane = lease.lane();
   const Layout layout(t);
@@ -268,24 +371,27 @@ std::string Pipeline::amax(const Fp8TensorView& t, AmaxResult& out, int& device)
   NVFP4_RETURN_IF(gpu::amax_on_current_device(t_dev, lane.scratch.ptr, out));
   lease.delta.kernel_seconds = seconds_since(t0);
   lease.delta.amax_calls = 1;
-  lease.delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
+  // A tensor with NaN/Inf is never quantized.
+  if (id > 0 && out.non_finite.index < 0) park(lane, id, t);
   return "";
 }
 
 std::string Pipeline::quantize(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,
-                               QuantizeStats& out, int& device) {
-  LaneLease lease(*this);
+                               QuantizeStats& out, int& device, int64_t id) {
+  std::unique_ptr<Parked> parked = id > 0 ? unpark(id) : nullptr;
+  // Another tensor under this id (a caller's mistake): upload this one.
+  if (parked && !same_tensor(parked->host, t)) drop(std::move(parked));
+  LaneLease lease(*this, parked ? parked->device : -1);
   Lane& lane = lease.lane();
   const Layout layout(t);
   Fp8TensorView t_dev;
-  NVFP4_RETURN_IF(lease.upload(t, layout, layout.out_bytes, t_dev, device));
+  NVFP4_RETURN_IF(lease.upload(t, layout, layout.out_bytes, t_dev, device, std::move(parked)));
   auto t0 = Clock::now();
   NVFP4_RETURN_IF(gpu::quantize_on_current_device(t_dev, gs, lane.dev_out.ptr,
                                                      lane.dev_out.ptr + layout.block_scales_offset,
                                                      lane.scratch.ptr, out));
   lease.delta.kernel_seconds = seconds_since(t0);
   lease.delta.quantize_calls = 1;
-  lease.delta.input_bytes = static_cast<int64_t>(layout.data_bytes + layout.scale_bytes);
   // A NaN/Inf input leaves the outputs unspecified; the caller raises the error.
   if (out.non_finite.index >= 0) return "";
   t0 = Clock::now();

@@ -71,6 +71,7 @@ Napi::Value PipelineCounters(const Napi::CallbackInfo& info) {
     g.Set("amaxCalls", Napi::Number::New(env, static_cast<double>(c.amax_calls)));
     g.Set("quantizeCalls", Napi::Number::New(env, static_cast<double>(c.quantize_calls)));
     g.Set("inputBytes", Napi::Number::New(env, static_cast<double>(c.input_bytes)));
+    g.Set("parkedHits", Napi::Number::New(env, static_cast<double>(c.parked_hits)));
     g.Set("uploadSeconds", Napi::Number::New(env, c.upload_seconds));
     g.Set("kernelSeconds", Napi::Number::New(env, c.kernel_seconds));
     g.Set("downloadSeconds", Napi::Number::New(env, c.download_seconds));
@@ -79,20 +80,26 @@ Napi::Value PipelineCounters(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// (data, rows, cols, scale, blockRows, blockCols, handle)
+// (data, rows, cols, scale, blockRows, blockCols, handle, id?)
 constexpr size_t kAmaxHandleArg = 6;
-// (data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, handle)
+// (data, rows, cols, scale, blockRows, blockCols, gs, packed, blockScales, handle, id?)
 constexpr size_t kQuantizeHandleArg = 9;
+
+// The optional tensor id after the handle (0 when absent): see Pipeline::amax / quantize.
+int64_t id_at(const Napi::CallbackInfo& info, size_t at) {
+  return info.Length() > at && info[at].IsNumber() ? info[at].As<Napi::Number>().Int64Value() : 0;
+}
 
 Napi::Value PipelineAmax(const Napi::CallbackInfo& info, Run where) {
   Fp8TensorView t;
   if (!parse_tensor(info, t)) return info.Env().Undefined();
   PipelineRef p = pipeline_at(info, kAmaxHandleArg);
   if (!p) return info.Env().Undefined();
-  return run_call(info, where, {0, 3}, [p, t](Record& out) {
+  const int64_t id = id_at(info, kAmaxHandleArg + 1);
+  return run_call(info, where, {0, 3}, [p, t, id](Record& out) {
     AmaxResult r;
     int device = -1;
-    const std::string e = p->amax(t, r, device);
+    const std::string e = p->amax(t, r, device, id);
     if (!e.empty()) return "CUDA pipeline: " + e;
     out = amax_record(r);
     out.emplace_back("device", static_cast<double>(device));
@@ -107,10 +114,11 @@ Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, Run where) {
   PipelineRef p = pipeline_at(info, kQuantizeHandleArg);
   if (!p) return info.Env().Undefined();
   const float gs = info[6].As<Napi::Number>().FloatValue();
-  return run_call(info, where, {0, 3, 7, 8}, [p, t, gs, packed, scales](Record& out) {
+  const int64_t id = id_at(info, kQuantizeHandleArg + 1);
+  return run_call(info, where, {0, 3, 7, 8}, [p, t, gs, packed, scales, id](Record& out) {
     QuantizeStats s;
     int device = -1;
-    const std::string e = p->quantize(t, gs, packed, scales, s, device);
+    const std::string e = p->quantize(t, gs, packed, scales, s, device, id);
     if (!e.empty()) return "CUDA pipeline: " + e;
     out = stats_record(s);
     out.emplace_back("device", static_cast<double>(device));

@@ -8,10 +8,11 @@
  * Each async call runs on a libuv pool thread for its whole trip through the GPU: the pool needs
  * more threads than the default 4 (bin/fp4kit.js sets UV_THREADPOOL_SIZE=64 unless given).
  *
- * Fused groups: the converter takes the amax of every member, then quantizes each member with the
- * group's global scale; each call uploads its tensor again. Keeping members resident on one GPU
- * would save that upload, but host→device bandwidth (tens of GB/s per GPU) is not what bounds a
- * conversion: storage is (see BENCHMARKS.md, "CUDA end-to-end conversion").
+ * One upload for both passes: `amaxAsync(t)` keeps t's device copy, and `quantizeAsync` of the
+ * same tensor object runs from it (native/cuda/pipeline.h; the copy is dropped after a few GiB of
+ * newer ones, and the call then uploads again). The converter takes the amax of every tensor (and
+ * of every member of a fused group) before quantizing it with the global scale, so each tensor
+ * crosses the host→device link once. A tensor's data must not change between its two calls.
  */
 import type { Nvfp4Kernel } from "./kernel.ts";
 import { checkAmax, describeCudaDevice, prepareQuantize, toResult } from "./native-kernels.ts";
@@ -56,6 +57,9 @@ export function createCudaPipelineKernel(
   const args = (t: Fp8BlockScaledTensor) =>
     [t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols] as const;
   const count = opened.gpus.length;
+  // Ids of tensors whose amax call kept a device copy; a quantize call takes its tensor's id.
+  const parked = new WeakMap<Fp8BlockScaledTensor, number>();
+  let lastId = 0;
   return {
     name: "cuda",
     description: `cuda pipeline (${count} × ${describeCudaDevice(probe)}, ${lanes} tensors in flight per GPU)`,
@@ -71,14 +75,18 @@ export function createCudaPipelineKernel(
     },
     async amaxAsync(t) {
       validateFp8BlockScaledTensor(t);
-      return checkAmax(t, await addon.pipelineAmaxAsync(...args(t), handle));
+      lastId += 1;
+      parked.set(t, lastId);
+      return checkAmax(t, await addon.pipelineAmaxAsync(...args(t), handle, lastId));
     },
     async quantizeAsync(t, gs, out) {
       const o = prepareQuantize(t, gs, out);
+      const id = parked.get(t) ?? 0;
+      parked.delete(t);
       return toResult(
         t,
         o,
-        await addon.pipelineQuantizeAsync(...args(t), gs, o.packed, o.blockScales, handle),
+        await addon.pipelineQuantizeAsync(...args(t), gs, o.packed, o.blockScales, handle, id),
       );
     },
     counters: () => addon.pipelineCounters(handle),

@@ -131,8 +131,10 @@ export interface CudaPipelineGpu {
 export interface CudaPipelineCounters extends CudaPipelineGpu {
   amaxCalls: number;
   quantizeCalls: number;
-  /** FP8 data + float32 scales uploaded (fused-group members are uploaded twice: amax, quantize). */
+  /** FP8 data + float32 scales uploaded. */
   inputBytes: number;
+  /** Quantize calls that ran from the device copy their amax call kept (no second upload). */
+  parkedHits: number;
   uploadSeconds: number;
   kernelSeconds: number;
   downloadSeconds: number;
@@ -140,7 +142,8 @@ export interface CudaPipelineCounters extends CudaPipelineGpu {
 
 /** Opaque native pipeline; only the addon's pipeline* functions understand it. */
 export type CudaPipelineHandle = { readonly __brand: "CudaPipelineHandle" };
-type PipelineQuantizeArgs = [...QuantizeArgs, handle: CudaPipelineHandle];
+/** `id` > 0: an amax call keeps the tensor's device copy under it; a quantize call uses it. */
+type PipelineQuantizeArgs = [...QuantizeArgs, handle: CudaPipelineHandle, id?: number];
 
 /** Which GPU ran a pipeline call. */
 type OnDevice = { device: number };
@@ -157,9 +160,11 @@ export interface CudaPipelineAddon {
   /** In-flight calls finish; GPU buffers are freed after the last one. */
   pipelineClose(handle: CudaPipelineHandle): void;
   pipelineCounters(handle: CudaPipelineHandle): CudaPipelineCounters[];
-  pipelineAmax(...args: [...TensorArgs, handle: CudaPipelineHandle]): NativeAmaxResult & OnDevice;
+  pipelineAmax(
+    ...args: [...TensorArgs, handle: CudaPipelineHandle, id?: number]
+  ): NativeAmaxResult & OnDevice;
   pipelineAmaxAsync(
-    ...args: [...TensorArgs, handle: CudaPipelineHandle]
+    ...args: [...TensorArgs, handle: CudaPipelineHandle, id?: number]
   ): Promise<NativeAmaxResult & OnDevice>;
   pipelineQuantize(...args: PipelineQuantizeArgs): NativeQuantizeStats & OnDevice;
   pipelineQuantizeAsync(...args: PipelineQuantizeArgs): Promise<NativeQuantizeStats & OnDevice>;
