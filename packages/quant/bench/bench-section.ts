@@ -100,14 +100,14 @@ Median **${gbps(c.convertedBytes, c.seconds)} GB/s**, best ${gbps(best.json.conv
 ${c.shards.length} shard(s); ${c.quality.totals.quantizedTensors} NVFP4 tensors, rel. RMS error ${c.quality.totals.relRmsError.toFixed(4)}. Conversion time is the converter's own
 (plan to last file); with Node's start-up the median run took ${median.wallSeconds.toFixed(1)} s.
 
-| the same bytes, same session | time | GB/s of FP8 input | notes |
+| the same bytes, same run | time | GB/s of FP8 input | notes |
 | --- | ---: | ---: | --- |
 | \`fp4kit convert\`, median run | ${c.seconds.toFixed(1)} s | **${gbps(c.convertedBytes, c.seconds)}** | reads through the page cache, writes with O_DIRECT + fsync |
 | numpy, same math (\`bench/numpy_nvfp4.py\`, numpy ${r.numpy.numpy}) | ${r.numpy.seconds.toFixed(1)} s for ${formatBytes(r.numpy.bytes)} | ${gbps(r.numpy.bytes, r.numpy.seconds)} | a subset, extrapolated: ${(r.sourceBytes / numpyRate).toFixed(0)} s for the whole source. Byte-identical to fp4kit's output (\`--compare\`, checked on the synthetic test checkpoints) |
 | \`cp\` of the same files | ${r.copySeconds.toFixed(1)} s | ${gbps(r.sourceFileBytes, r.copySeconds)} | copy + sync, through the page cache |
 | \`dd bs=8M oflag=direct\` of the same files | ${r.directCopySeconds.toFixed(1)} s | ${gbps(r.sourceFileBytes, r.directCopySeconds)} | copy + sync, writes bypass the page cache |
 
-Against the targets of issue 4 (median run):
+Against the targets (median run):
 
 | target | measured | |
 | --- | --- | --- |

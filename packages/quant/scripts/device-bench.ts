@@ -6,6 +6,7 @@
  *
  *   node fp4kit-device.mjs <any fp4kit command>            the CLI (convert, synth, ...)
  *   node fp4kit-device.mjs pipeline-bench --gpus 1,2,4 [--rounds 10] [--out DIR]
+ *   node fp4kit-device.mjs cancel-stress --dir DIR [--gpus 1] [--cancels 100]
  *
  * pipeline-bench: DeepSeek-V4-shaped FP8 tensors held in (pageable) host memory go through the
  * amax pass and the quantize pass as the converter runs them (the quantize pass runs from the
@@ -13,17 +14,28 @@
  * old single-GPU host API (synchronous pageable copies, each pass uploading) is timed alongside.
  * Bytes of both paths, with and without the kept copy, are checked against the C++ CPU kernel. No
  * disk: this is the ceiling of the GPU side of a conversion. Exit code 1 if any byte differs.
+ *
+ * cancel-stress: conversions with the CUDA pipeline, each in a worker thread as the agent runs
+ * them, stopped at random moments: asked to abort (the worker is terminated if it has not stopped
+ * within 5 s), or every fourth one terminated outright with kernel calls in flight. The process
+ * must live through all of them, and a conversion afterwards must give the bytes of the first.
+ * Prints "survived <n>" and exits 0.
  */
-import { randomFillSync } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createHash, randomFillSync } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 // Async pipeline calls each hold a libuv pool thread while their tensor is on the GPU; reads and
 // writes of the converter need threads too. Must be set before the pool starts.
 process.env.UV_THREADPOOL_SIZE ??= "64";
 
-if (process.argv[2] === "pipeline-bench") {
+if (!isMainThread) {
+  await cancelStressWorker(workerData as CancelStressJob);
+} else if (process.argv[2] === "pipeline-bench") {
   process.exitCode = await pipelineBench();
+} else if (process.argv[2] === "cancel-stress") {
+  process.exitCode = await cancelStress();
 } else {
   process.on("exit", () => {
     console.error(`[fp4kit-device] peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
@@ -32,12 +44,13 @@ if (process.argv[2] === "pipeline-bench") {
   process.exitCode = await runCli(process.argv);
 }
 
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
+}
+
 async function pipelineBench(): Promise<number> {
   const nvfp4 = await import("../src/nvfp4/index.ts");
-  const arg = (name: string, fallback: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-  };
   const gpuCounts = arg("gpus", "1").split(",").map(Number);
   const rounds = Number(arg("rounds", "10"));
   const outDir = arg("out", ".");
@@ -172,4 +185,126 @@ function randomFp8Tensor(rows: number, cols: number) {
   const scale = new Float32Array(Math.ceil(rows / 128) * Math.ceil(cols / 128));
   for (let i = 0; i < scale.length; i++) scale[i] = 2 ** (Math.floor(Math.random() * 16) - 12);
   return { data, rows, cols, scale, blockRows: 128, blockCols: 128 };
+}
+
+interface CancelStressJob {
+  src: string;
+  dst: string;
+  gpus: number;
+}
+type CancelStressMessage =
+  | { type: "kernel"; line: string }
+  | { type: "shard" }
+  | { type: "end"; how: string };
+
+/** A conversion in this worker thread; an "abort" message stops it (the converter's signal). */
+async function cancelStressWorker(job: CancelStressJob): Promise<void> {
+  const { convertCheckpoint } = await import("../src/convert/index.ts");
+  const port = parentPort as NonNullable<typeof parentPort>;
+  const post = (m: CancelStressMessage) => port.postMessage(m);
+  const abort = new AbortController();
+  port.on("message", () => abort.abort());
+  try {
+    await convertCheckpoint(
+      { src: job.src, dst: job.dst, gpus: job.gpus, shardSizeBytes: 1 << 20 },
+      {
+        signal: abort.signal,
+        onLog: (line) => {
+          if (line.startsWith("NVFP4 kernel:")) post({ type: "kernel", line });
+        },
+        onProgress: (e) => {
+          if (e.type === "shard") post({ type: "shard" });
+        },
+      },
+    );
+    post({ type: "end", how: "finished" });
+  } catch (err) {
+    post({ type: "end", how: abort.signal.aborted ? "stopped" : `failed: ${(err as Error).message}` });
+  }
+  port.close();
+}
+
+async function cancelStress(): Promise<number> {
+  const { generateCheckpoint } = await import("../src/synthetic/index.ts");
+  const dir = arg("dir", "/tmp/fp4kit-cancel-stress");
+  const gpus = Number(arg("gpus", "1"));
+  const cancels = Number(arg("cancels", "100"));
+  const log = (line: string) => console.log(`[cancel-stress] ${line}`);
+  rmSync(dir, { recursive: true, force: true });
+  const src = join(dir, "src");
+  // The agent test's checkpoint: about a second to convert, many units and shards.
+  await generateCheckpoint({ family: "deepseek-v3", dir: src, layers: 4, routedExperts: 8, shards: 2 });
+  const digest = (d: string) => {
+    const h = createHash("sha256");
+    const files = readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const f of files.map((e) => join(e.parentPath, e.name)).sort())
+      h.update(f.slice(d.length)).update(readFileSync(f));
+    return h.digest("hex");
+  };
+
+  /** One conversion in a worker; `stop` decides when and how it is stopped. */
+  const convertIn = (dst: string, stop?: { afterShards: number; delayMs: number; terminate: boolean }) =>
+    new Promise<{ ending: string; kernel?: string; shards: number }>((resolve, reject) => {
+      const worker = new Worker(new URL(import.meta.url), { workerData: { src, dst, gpus } });
+      let kernel: string | undefined;
+      let shards = 0;
+      let ending: string | undefined;
+      let stopping = false;
+      const stopNow = () => {
+        if (stopping || !stop) return;
+        stopping = true;
+        setTimeout(() => {
+          if (ending !== undefined) return;
+          if (stop.terminate) {
+            ending = "terminated";
+            void worker.terminate();
+            return;
+          }
+          worker.postMessage("abort");
+          setTimeout(() => {
+            if (ending !== undefined) return;
+            ending = "terminated after 5 s";
+            void worker.terminate();
+          }, 5000).unref();
+        }, stop.delayMs);
+      };
+      worker.on("message", (m: CancelStressMessage) => {
+        if (m.type === "kernel") kernel = m.line;
+        if (m.type === "shard") shards += 1;
+        if (m.type === "end") ending ??= m.how;
+        if (stop && shards >= stop.afterShards) stopNow();
+      });
+      if (stop && stop.afterShards === 0) stopNow();
+      worker.once("error", reject);
+      worker.once("exit", () => resolve({ ending: ending ?? "exited", kernel, shards }));
+    });
+
+  const reference = await convertIn(join(dir, "reference"));
+  log(`reference: ${reference.ending}, ${reference.shards} shards, ${reference.kernel}`);
+  if (reference.ending !== "finished" || (gpus > 0 && !reference.kernel?.includes("cuda pipeline"))) return 1;
+  const want = digest(join(dir, "reference"));
+  const endings: Record<string, number> = {};
+  for (let i = 0; i < cancels; i++) {
+    const dst = join(dir, `run-${i}`);
+    const stop = {
+      afterShards: Math.floor(Math.random() * Math.max(1, reference.shards - 1)),
+      delayMs: Math.random() * 200,
+      terminate: i % 4 === 3,
+    };
+    const r = await convertIn(dst, stop);
+    if (r.ending.startsWith("failed")) {
+      log(`run ${i}: ${r.ending}`);
+      return 1;
+    }
+    endings[r.ending] = (endings[r.ending] ?? 0) + 1;
+    rmSync(dst, { recursive: true, force: true });
+  }
+  log(`${cancels} stops: ${JSON.stringify(endings)}`);
+  const after = await convertIn(join(dir, "after"));
+  const same = after.ending === "finished" && digest(join(dir, "after")) === want;
+  log(`a conversion afterwards: ${after.ending}, ${same ? "IDENTICAL" : "DIFFERENT"} to the first`);
+  rmSync(dir, { recursive: true, force: true });
+  if (!same) return 1;
+  console.log(`survived ${cancels}`);
+  return 0;
 }
