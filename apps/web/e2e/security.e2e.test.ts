@@ -541,4 +541,19 @@ describe("behind an HTTPS proxy (TRUST_PROXY)", () => {
     // A client cannot pose as another by prefixing the header: the proxy appends the real one.
     expect((await signIn("203.0.113.9, 203.0.113.7")).status).toBe(429);
   });
+
+  it("counts a client's attempts across web instances sharing the database", async () => {
+    const direct = () =>
+      authPost(
+        web.url,
+        "/sign-in/email",
+        { email: "nobody@example.com", password: "wrong-password" },
+        { localAddress: "127.0.0.30" },
+      );
+    expect((await direct()).status).toBe(401);
+    expect((await direct()).status).toBe(401);
+    // The same client through the proxy in front of the other instance.
+    expect((await signIn("127.0.0.30")).status).toBe(401);
+    expect((await direct()).status).toBe(429);
+  });
 });

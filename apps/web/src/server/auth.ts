@@ -28,7 +28,8 @@ export function createAuth(db: Db, config: AuthConfig) {
     telemetry: { enabled: false },
     // better-auth's limits (sign-in: 3 tries per 10 s and client) hold in every mode, keyed on the
     // address server.ts derives from the socket and TRUST_PROXY: a client cannot pick its own.
-    rateLimit: { enabled: true },
+    // Counted in the database, so several web instances do not each grant the allowance.
+    rateLimit: { enabled: true, storage: "database" },
     advanced: {
       // better-auth turns its Origin (CSRF) check off when it believes it runs under a test runner
       // (TEST or NODE_ENV=test in the environment); a deployment must never depend on that.
