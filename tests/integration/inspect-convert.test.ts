@@ -6,10 +6,13 @@ import {
   AgentCapabilitiesSchema,
   BROWSER_EVENTS,
   BrowserRunEventsSchema,
+  InspectReportSchema,
   MetricValuesSchema,
+  QualityReportSchema,
   type RunEvent,
+  ShardListSchema,
 } from "@fp4kit/protocol";
-import { generateCheckpoint, InspectReportSchema } from "@fp4kit/quant";
+import { generateCheckpoint } from "@fp4kit/quant";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
@@ -107,8 +110,14 @@ describe("an agent registers, claims and runs inspect and convert", () => {
     expect(existsSync(join(dest, "config.json"))).toBe(true);
     expect(readdirSync(dest).some((f) => f.endsWith(".safetensors"))).toBe(true);
 
-    const kinds = (await db.prisma.artifact.findMany({ where: { runId: run.id } })).map((a) => a.kind).sort();
-    expect(kinds).toEqual(["QUALITY_REPORT", "SHARD_LIST"]);
+    const artifacts = await db.prisma.artifact.findMany({
+      where: { runId: run.id },
+      orderBy: { kind: "asc" },
+    });
+    expect(artifacts.map((a) => a.kind)).toEqual(["QUALITY_REPORT", "SHARD_LIST"]);
+    // Stored as the pages read them: the protocol's schemas parse what the server kept.
+    expect(QualityReportSchema.parse(artifacts[0]?.json).outputFormat).toBe("compressed-tensors");
+    expect(ShardListSchema.parse(artifacts[1]?.json).length).toBeGreaterThan(0);
     const metrics = await db.prisma.metricSample.findMany({
       where: { runId: run.id },
       orderBy: { seq: "asc" },

@@ -81,11 +81,19 @@ export class RunUploader {
     const artifacts = run.pendingArtifacts();
     if (artifacts.length > 0) {
       for (const artifact of artifacts) {
-        await this.connection.request(
-          AGENT_EVENTS.artifact,
-          { runId: run.runId, ...artifact },
-          EmptyReplySchema,
-        );
+        try {
+          await this.connection.request(
+            AGENT_EVENTS.artifact,
+            { runId: run.runId, ...artifact },
+            EmptyReplySchema,
+          );
+        } catch (err) {
+          // A document the server will never take (a schema it reads differently) must not hold up the run.
+          if (!(err instanceof ServerRefusedError && err.code === "INVALID_PAYLOAD")) throw err;
+          this.log.warn(
+            `run ${run.runId}: the server refused its ${artifact.kind} (${err.message}); not resending it`,
+          );
+        }
         run.removeArtifact(artifact.kind);
       }
       return false;

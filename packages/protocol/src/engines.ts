@@ -6,6 +6,7 @@
  * packages/quant/docs/engines.md; the per-module contracts live in @fp4kit/quant.
  */
 import { z } from "zod";
+import type { ModelFamily } from "./reports/vocabulary.ts";
 
 export const EngineSchema = z.enum(["vllm", "sglang", "trtllm"]);
 export type Engine = z.infer<typeof EngineSchema>;
@@ -16,9 +17,6 @@ export type Engine = z.infer<typeof EngineSchema>;
  */
 export const OutputFormatSchema = z.enum(["compressed-tensors", "compressed-tensors-w4a4", "modelopt"]);
 export type OutputFormat = z.infer<typeof OutputFormatSchema>;
-
-/** Model families by the names the converter detects (mirrors @fp4kit/quant's MODEL_FAMILIES). */
-export type EngineModelFamily = "deepseek-v3" | "deepseek-v3.2" | "deepseek-v4";
 
 export interface EngineProfile {
   engine: Engine;
@@ -54,7 +52,7 @@ export interface EngineChoice {
   engine: Engine;
   format: OutputFormat;
   /** Undefined while the family is not known yet (the form before a run is inspected). */
-  family?: EngineModelFamily;
+  family?: ModelFamily;
   /** Undefined = the family preset's default (off for V4). */
   quantizeAttention?: boolean;
 }

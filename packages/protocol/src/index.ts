@@ -2,5 +2,6 @@ export * from "./agent.ts";
 export * from "./engines.ts";
 export * from "./http-api.ts";
 export * from "./metrics.ts";
+export * from "./reports/index.ts";
 export * from "./runs.ts";
 export * from "./socket.ts";

@@ -1,9 +1,9 @@
 /** The docs promise to describe every preset rule and every report field: keep them honest. */
 import { readFile } from "node:fs/promises";
+import { InspectReportSchema } from "@fp4kit/protocol";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SOURCES } from "../src/engines/sources.ts";
-import { InspectReportSchema } from "../src/inspect/schema.ts";
 import { buildPreset } from "../src/rules/presets/index.ts";
 import { MODEL_FAMILIES } from "../src/rules/types.ts";
 

@@ -1,4 +1,10 @@
-import { type ArtifactKind, type LogStream, MAX_LOG_LINE_CHARS, type MetricValues } from "@fp4kit/protocol";
+import {
+  type ArtifactKind,
+  type LogStream,
+  MAX_LOG_LINE_CHARS,
+  type MetricValues,
+  runDocumentProblem,
+} from "@fp4kit/protocol";
 import type { RunSpool } from "../spool/run-spool.ts";
 import { splitLine, storableText } from "./output-text.ts";
 
@@ -76,8 +82,18 @@ export class JobContext {
     this.options.onAppend();
   }
 
+  /**
+   * Spools a result document. One that does not follow its schema is not sent (the server would
+   * refuse it); the log says why, and the run goes on to finish without it.
+   */
   artifact(kind: ArtifactKind, json: unknown, markdown: string | null): void {
-    this.spool.putArtifact({ kind, json: JSON.parse(JSON.stringify(json)), markdown });
+    const document = JSON.parse(JSON.stringify(json));
+    const problem = runDocumentProblem(this.job.kind, kind, document);
+    if (problem !== null) {
+      this.system(`not uploading the ${kind}: ${problem}`);
+      return;
+    }
+    this.spool.putArtifact({ kind, json: document, markdown });
     this.options.onAppend();
   }
 

@@ -1,25 +1,26 @@
 /**
- * Typed views of a convert run's result documents (QUALITY_REPORT and SHARD_LIST artifacts), made by
- * @fp4kit/quant's converter. Only its types are imported: the package is Node code with native
- * kernels, so the browser bundle checks the document's format marker instead of its schema.
+ * Typed views of a convert run's result documents (QUALITY_REPORT and SHARD_LIST artifacts), parsed
+ * with their @fp4kit/protocol schemas.
  */
-import type { ConvertedShard, QualityReport } from "@fp4kit/quant";
+import {
+  type ConvertedShard,
+  type QualityReport,
+  QualityReportSchema,
+  ShardListSchema,
+} from "@fp4kit/protocol";
 
 export type { ConvertedShard, QualityReport };
 
-/** The quality report, when the document is one this page understands (format and version). */
+/** The quality report, when the document is one this page understands (another version is not). */
 export function asQualityReport(json: unknown): QualityReport | null {
-  const report = json as Partial<QualityReport> | null;
-  return report?.format === "fp4kit-quality" && report.version === 1 ? (report as QualityReport) : null;
+  const parsed = QualityReportSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
-/** The output shards, sorted by file name (the converter uploads them in that order). */
+/** The output shards, in file-name order (the converter uploads them in that order). */
 export function asShardList(json: unknown): ConvertedShard[] {
-  if (!Array.isArray(json)) return [];
-  return json.filter(
-    (s): s is ConvertedShard =>
-      typeof s === "object" && s !== null && typeof (s as ConvertedShard).file === "string",
-  );
+  const parsed = ShardListSchema.safeParse(json);
+  return parsed.success ? parsed.data : [];
 }
 
 /** The report's headline numbers, in the order the pages show them. */

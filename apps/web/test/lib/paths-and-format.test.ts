@@ -30,15 +30,42 @@ describe("format", () => {
 });
 
 describe("report readers", () => {
-  it("accepts only quality reports of the known format", () => {
-    expect(asQualityReport({ format: "fp4kit-quality", version: 1, totals: {} })).not.toBeNull();
-    expect(asQualityReport({ format: "fp4kit-quality", version: 2 })).toBeNull();
+  const zeros = { tensors: 0, groups: 0, exactGroups: 0, subnormalScaleGroups: 0, roundedGroups: 0 };
+  const report = {
+    format: "fp4kit-quality",
+    version: 1,
+    outputFormat: "compressed-tensors",
+    totals: {
+      quantizedTensors: 0,
+      elements: 0,
+      relRmsError: 0,
+      meanRelRmsError: 0,
+      maxRelRmsError: 0,
+      maxAbsError: 0,
+    },
+    inputScales: null,
+    warnings: [],
+    layers: [],
+    tensors: [],
+    mxfp4: { totals: { ...zeros, roundedTensors: 0, maxAbsError: 0 }, tensors: [] },
+  };
+
+  it("reads quality reports that follow the protocol's schema, and nothing else", () => {
+    expect(asQualityReport(report)).toEqual(report);
+    expect(asQualityReport({ ...report, version: 2 })).toBeNull();
+    expect(asQualityReport({ format: "fp4kit-quality", version: 1, totals: {} })).toBeNull();
     expect(asQualityReport(null)).toBeNull();
   });
 
   it("reads shard lists and formats error figures", () => {
-    const shard = { file: "model-00001-of-00002.safetensors", bytes: 10, sha256: "ab", resumed: false };
-    expect(asShardList([shard, { nope: true }])).toEqual([shard]);
+    const shard = {
+      file: "model-00001-of-00002.safetensors",
+      bytes: 10,
+      sha256: "ab".repeat(32),
+      resumed: false,
+    };
+    expect(asShardList([shard])).toEqual([shard]);
+    expect(asShardList([shard, { nope: true }])).toEqual([]);
     expect(asShardList({ shards: [] })).toEqual([]);
     expect(formatErrorValue(0.08123)).toBe("0.0812");
     expect(formatErrorValue(0.000123)).toBe("1.23e-4");

@@ -5,13 +5,13 @@ import {
   DEFAULT_ENGINE,
   type Engine,
   EngineSchema,
+  INSPECT_SCHEMA_VERSION,
   type OutputFormat,
   OutputFormatSchema,
 } from "@fp4kit/protocol";
 import { type Command, Option } from "commander";
 import { renderInspectMarkdown, renderInspectSummary } from "../inspect/markdown.ts";
 import { inspectCheckpoint } from "../inspect/report.ts";
-import { INSPECT_SCHEMA_VERSION } from "../inspect/schema.ts";
 import type { ModelFamily } from "../rules/types.ts";
 import type { CliIo } from "./io.ts";
 import { parseFamily, parseRegex } from "./options.ts";

@@ -5,7 +5,7 @@
  *   per shard: read + quantize + write, then manifest → config, index, other files, reports.
  */
 import { join } from "node:path";
-import type { Engine, OutputFormat } from "@fp4kit/protocol";
+import type { ConvertedShard, Engine, OutputFormat } from "@fp4kit/protocol";
 import { resolveEngineTarget } from "../engines/profile.ts";
 import { outputFormat } from "../formats/index.ts";
 import type { OutputFormatModule } from "../formats/types.ts";
@@ -65,14 +65,6 @@ export interface ConvertHooks {
   onLog?: (line: string) => void;
   /** Stops after the tensor in flight; complete shards are kept, so a re-run resumes. */
   signal?: AbortSignal;
-}
-
-export interface ConvertedShard {
-  file: string;
-  bytes: number;
-  sha256: string;
-  /** Kept from an earlier run instead of written by this one. */
-  resumed: boolean;
 }
 
 export interface ConvertResult {

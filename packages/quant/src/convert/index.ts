@@ -1,12 +1,7 @@
 /** FP8 → NVFP4 checkpoint conversion (Path A). */
 export { type CalibrationFile, CalibrationFileSchema, type InputScaleSource } from "./calibration.ts";
 export { buildConfigs } from "./configs.ts";
-export {
-  type ConvertedShard,
-  type ConvertHooks,
-  type ConvertResult,
-  convertCheckpoint,
-} from "./convert.ts";
+export { type ConvertHooks, type ConvertResult, convertCheckpoint } from "./convert.ts";
 export { ConvertError, type ConvertErrorCode } from "./errors.ts";
 export { MANIFEST_FILE, type Manifest, ManifestSchema } from "./manifest.ts";
 export {

@@ -4,6 +4,8 @@
  * does with each module it asks about, resolved with its own rules (src/engines) on the configs
  * that conversion would write.
  */
+
+import type { InspectReport } from "@fp4kit/protocol";
 import { type Engine, engineFormat, type OutputFormat, unsupportedEngineChoice } from "@fp4kit/protocol";
 import { buildConfigs } from "../convert/configs.ts";
 import { type OutputLayout, planOutputLayout } from "../convert/output-layout.ts";
@@ -15,7 +17,6 @@ import type { CheckpointPlan } from "../rules/plan.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import type { Dtype } from "../safetensors/dtypes.ts";
 import { foldTensorName } from "./patterns.ts";
-import type { InspectReport } from "./schema.ts";
 
 export interface EngineChoice {
   engine: Engine;

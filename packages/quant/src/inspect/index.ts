@@ -1,4 +1,3 @@
 export * from "./markdown.ts";
 export * from "./patterns.ts";
 export * from "./report.ts";
-export * from "./schema.ts";

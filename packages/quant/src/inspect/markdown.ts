@@ -1,6 +1,7 @@
 /** Renders an inspect report as Markdown (inspect.md) and as a short terminal summary. */
+
+import type { InspectReport } from "@fp4kit/protocol";
 import { formatBytes } from "../util/bytes.ts";
-import type { InspectReport } from "./schema.ts";
 
 /** Shard tables longer than this are summarized. */
 const MAX_SHARD_ROWS = 32;

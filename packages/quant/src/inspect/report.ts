@@ -3,8 +3,13 @@
  * plans it with the family preset, and summarizes plan and layout. No tensor data is read.
  */
 import { basename, resolve } from "node:path";
-import type { Engine, OutputFormat } from "@fp4kit/protocol";
-import { engineFormat } from "@fp4kit/protocol";
+import {
+  type Engine,
+  engineFormat,
+  INSPECT_SCHEMA_VERSION,
+  type InspectReport,
+  type OutputFormat,
+} from "@fp4kit/protocol";
 import { outputFormat } from "../formats/index.ts";
 import { scaleNamingOf } from "../rules/companions.ts";
 import { type CheckpointPlan, type PlanOptions, planCheckpoint } from "../rules/plan.ts";
@@ -12,7 +17,6 @@ import { TENSOR_CATEGORIES, type TensorAction, type TensorPlan } from "../rules/
 import { Checkpoint, type OpenCheckpointOptions } from "../safetensors/checkpoint.ts";
 import { engineView } from "./engine-view.ts";
 import { foldTensorName } from "./patterns.ts";
-import { INSPECT_SCHEMA_VERSION, type InspectReport } from "./schema.ts";
 
 export interface InspectOptions extends PlanOptions, OpenCheckpointOptions {
   /** Project the output for this engine (its format unless `format` is given). */

@@ -3,108 +3,22 @@
  * absolute error of the values an engine reconstructs), per tensor, per layer and overall, and, for
  * MXFP4 sources re-expressed as NVFP4, which groups are exact and what rounding cost where not. Written
  * beside the output as fp4kit-quality.json and fp4kit-quality.md. It holds nothing that depends on
- * timing or the machine, so a resumed conversion writes the same bytes as an uninterrupted one.
+ * timing or the machine, so a resumed conversion writes the same bytes as an uninterrupted one. Its
+ * schema (QualityReportSchema) is @fp4kit/protocol's: the dashboard reads the same document.
  */
-import type { OutputFormat } from "@fp4kit/protocol";
-import type { TensorCategory } from "../rules/types.ts";
+import type {
+  LayerQuality,
+  Mxfp4Summary,
+  Mxfp4TensorQuality,
+  OutputFormat,
+  QualityReport,
+  TensorQuality,
+} from "@fp4kit/protocol";
+
+export type { LayerQuality, Mxfp4Summary, Mxfp4TensorQuality, QualityReport, TensorQuality };
 
 export const QUALITY_JSON_FILE = "fp4kit-quality.json";
 export const QUALITY_MARKDOWN_FILE = "fp4kit-quality.md";
-
-export interface TensorQuality {
-  /** Source weight name, e.g. layers.3.ffn.experts.7.w1.weight */
-  name: string;
-  /** "layers.3", "mtp.0", "model.layers.3", or "model" for tensors outside layers. */
-  layer: string;
-  category: TensorCategory;
-  shape: number[];
-  /** Key shared by the members of an engine-fused group (they share globalScale). */
-  fusedGroup: string | null;
-  /** NVFP4 global scale gs = amax / (6 · 448) of the tensor or of its fused group. */
-  globalScale: number;
-  /** sqrt(Σ(nvfp4 − fp8)² / Σ fp8²). */
-  relRmsError: number;
-  maxAbsError: number;
-  sumSqError: number;
-  sumSqRef: number;
-  elements: number;
-}
-
-/** An MXFP4 weight re-expressed as NVFP4 (docs/nvfp4-math.md, "MXFP4 sources"). */
-export interface Mxfp4TensorQuality {
-  name: string;
-  layer: string;
-  category: TensorCategory;
-  /** [out, in] in elements. */
-  shape: number[];
-  fusedGroup: string | null;
-  /** gs = 2^G, shared by the fused group: the group's largest block scale becomes E4M3 2^8. */
-  globalScale: number;
-  /** Smallest and largest E8M0 block exponent of the weight; null for an empty weight. */
-  scaleExponents: [number, number] | null;
-  /** 16-element groups. */
-  groups: number;
-  /** Codes kept, scale exact: NVFP4 values equal the MXFP4 values. */
-  exactGroups: number;
-  /** Of the exact groups, those on a subnormal E4M3 scale (2^-9 to 2^-7 times gs). */
-  subnormalScaleGroups: number;
-  /** Below E4M3's range under gs: scale 2^-9, codes rounded to nearest even. */
-  roundedGroups: number;
-  /** [row, group] (group = input column / 16) of the first rounded groups, row-major, at most 8. */
-  firstRoundedGroups: [number, number][];
-  /** Over the rounded groups only: sqrt(Σ err² / Σ ref²), max |err|, and the sums. 0 when none. */
-  roundedRelRmsError: number;
-  maxAbsError: number;
-  sumSqError: number;
-  sumSqRef: number;
-}
-
-export interface Mxfp4Summary {
-  tensors: number;
-  groups: number;
-  exactGroups: number;
-  subnormalScaleGroups: number;
-  roundedGroups: number;
-  /** Tensors with at least one rounded group. */
-  roundedTensors: number;
-  maxAbsError: number;
-}
-
-export interface LayerQuality {
-  layer: string;
-  tensors: number;
-  /** Energy-weighted over the layer's tensors: sqrt(ΣΣ err² / ΣΣ ref²). */
-  relRmsError: number;
-  maxAbsError: number;
-  worstTensor: string;
-  worstRelRmsError: number;
-}
-
-export interface QualityReport {
-  format: "fp4kit-quality";
-  version: 1;
-  outputFormat: OutputFormat;
-  totals: {
-    quantizedTensors: number;
-    elements: number;
-    relRmsError: number;
-    meanRelRmsError: number;
-    maxRelRmsError: number;
-    maxAbsError: number;
-  };
-  /** Where ModelOpt activation input scales came from; null for weight-only output. */
-  inputScales: {
-    source: "calibration" | "flag";
-    value: number | null;
-    file: string | null;
-    warning: string | null;
-  } | null;
-  warnings: string[];
-  layers: LayerQuality[];
-  tensors: TensorQuality[];
-  /** MXFP4 weights re-expressed as NVFP4 (not in `tensors`, `layers` or `totals`, which are about FP8 quantization). */
-  mxfp4: { totals: Mxfp4Summary; tensors: Mxfp4TensorQuality[] };
-}
 
 const LAYER_PATTERN = /^((?:model\.)?layers\.\d+|mtp\.\d+)\./;
 

@@ -2,10 +2,10 @@
  * Classification as data: a preset is an ordered list of name rules plus the fused groups engines
  * build. `planCheckpoint` applies a preset to a checkpoint and yields one `TensorPlan` per tensor.
  */
+import type { ModelFamily, TensorCategory } from "@fp4kit/protocol";
 import type { Dtype } from "../safetensors/dtypes.ts";
 
-export const MODEL_FAMILIES = ["deepseek-v3", "deepseek-v3.2", "deepseek-v4"] as const;
-export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+export { MODEL_FAMILIES, type ModelFamily, TENSOR_CATEGORIES, type TensorCategory } from "@fp4kit/protocol";
 
 /** What Path A does with a tensor. */
 export type TensorAction =
@@ -18,23 +18,6 @@ export type TensorAction =
   | "preserve"
   /** Not written: the FP8 scale of a weight that is quantized (NVFP4 scales replace it). */
   | "drop";
-
-export const TENSOR_CATEGORIES = [
-  "routed-expert",
-  "shared-expert",
-  "dense-mlp",
-  "attention",
-  "compressor",
-  "indexer",
-  "router",
-  "norm",
-  "mhc",
-  "embedding",
-  "head",
-  "mtp",
-  "other",
-] as const;
-export type TensorCategory = (typeof TENSOR_CATEGORIES)[number];
 
 /** A name rule. The first rule whose pattern matches a tensor name decides category and intent. */
 export interface Rule {

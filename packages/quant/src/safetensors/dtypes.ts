@@ -2,8 +2,12 @@
  * Safetensors dtype names and their element widths in bits, as the reference implementation
  * (huggingface/safetensors, safetensors/src/tensor.rs `Dtype::bitsize`) defines them.
  * Sub-byte dtypes (F4, F6_*) are allowed only when a tensor's total bit count is a whole number
- * of bytes, as in the reference ("MisalignedSlice").
+ * of bytes, as in the reference ("MisalignedSlice"). The names are @fp4kit/protocol's, which reports carry.
  */
+import type { Dtype } from "@fp4kit/protocol";
+
+export type { Dtype };
+
 export const DTYPE_BITS = {
   BOOL: 8,
   F4: 4,
@@ -25,11 +29,7 @@ export const DTYPE_BITS = {
   F64: 64,
   I64: 64,
   U64: 64,
-} as const;
-
-export type Dtype = keyof typeof DTYPE_BITS;
-
-export const DTYPES = Object.keys(DTYPE_BITS) as [Dtype, ...Dtype[]];
+} as const satisfies Record<Dtype, number>;
 
 export function isDtype(name: string): name is Dtype {
   return Object.hasOwn(DTYPE_BITS, name);

@@ -3,10 +3,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { InspectReportSchema } from "@fp4kit/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { inspectCheckpoint } from "../../src/inspect/report.ts";
-import { InspectReportSchema } from "../../src/inspect/schema.ts";
 import { memoryIo, tempDir } from "../helpers.ts";
 
 let root: string;

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { InspectReportSchema } from "@fp4kit/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../src/convert/convert.ts";
 import { renderInspectMarkdown, renderInspectSummary } from "../../src/inspect/markdown.ts";
 import { foldTensorName } from "../../src/inspect/patterns.ts";
 import { inspectCheckpoint } from "../../src/inspect/report.ts";
-import { InspectReportSchema } from "../../src/inspect/schema.ts";
 import { generateCheckpoint } from "../../src/synthetic/generate.ts";
 import { tempDir } from "../helpers.ts";
 

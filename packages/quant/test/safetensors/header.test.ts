@@ -1,5 +1,6 @@
+import { SAFETENSORS_DTYPES } from "@fp4kit/protocol";
 import { describe, expect, it } from "vitest";
-import { DTYPES, elementCount, isDtype, tensorByteLength } from "../../src/safetensors/dtypes.ts";
+import { elementCount, isDtype, tensorByteLength } from "../../src/safetensors/dtypes.ts";
 import { CheckpointFormatError } from "../../src/safetensors/errors.ts";
 import {
   encodeHeader,
@@ -46,7 +47,7 @@ describe("dtypes", () => {
     }
     expect(isDtype("F7")).toBe(false);
     expect(isDtype("constructor")).toBe(false);
-    expect(DTYPES).toContain("F8_E8M0");
+    expect(SAFETENSORS_DTYPES).toContain("F8_E8M0");
     expect(tensorByteLength("BF16", [3, 5])).toBe(30);
     expect(tensorByteLength("F8_E8M0", [7])).toBe(7);
     expect(tensorByteLength("F64", [])).toBe(8);

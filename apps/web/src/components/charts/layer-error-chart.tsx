@@ -1,6 +1,6 @@
 "use client";
 
-import type { LayerQuality } from "@fp4kit/quant";
+import type { LayerQuality } from "@fp4kit/protocol";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatErrorValue } from "../../lib/reports";
 

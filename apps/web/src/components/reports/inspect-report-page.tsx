@@ -1,6 +1,6 @@
 "use client";
 
-import type { InspectReport } from "@fp4kit/quant";
+import { InspectReportSchema } from "@fp4kit/protocol";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../../lib/trpc/react";
@@ -11,9 +11,6 @@ import { Alert } from "../ui/field";
 import { PageHeader } from "../ui/page-header";
 import { InspectReportView } from "./inspect-report-view";
 
-/** The report schema this page renders; newer reports still download fine. */
-const RENDERED_SCHEMA_VERSION = 1;
-
 export function InspectReportPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const team = useTeam();
@@ -22,8 +19,9 @@ export function InspectReportPage({ runId }: { runId: string }) {
   );
   if (artifact.error) return <Alert>{errorMessage(artifact.error)}</Alert>;
   if (!artifact.data) return <div className="text-sm text-zinc-500">Loading report…</div>;
-  const report = artifact.data.json as InspectReport | null;
-  const renderable = report?.schemaVersion === RENDERED_SCHEMA_VERSION;
+  // A report of another schema version (or shape) is not rendered; it still downloads as it is.
+  const parsed = InspectReportSchema.safeParse(artifact.data.json);
+  const report = parsed.success ? parsed.data : null;
   const href = (format: "json" | "md") => `/api/runs/${runId}/artifacts/inspect_report?format=${format}`;
 
   return (
@@ -41,7 +39,7 @@ export function InspectReportPage({ runId }: { runId: string }) {
             / report
           </span>
         }
-        title={`Inspect report · ${report?.checkpoint?.name ?? artifact.data.run.model}`}
+        title={`Inspect report · ${report?.checkpoint.name ?? artifact.data.run.model}`}
         description={<span className="font-mono text-xs">{artifact.data.run.sourcePath}</span>}
         actions={
           <>
@@ -56,7 +54,7 @@ export function InspectReportPage({ runId }: { runId: string }) {
           </>
         }
       />
-      {renderable && report ? (
+      {report ? (
         <InspectReportView report={report} />
       ) : (
         <Alert tone="amber">

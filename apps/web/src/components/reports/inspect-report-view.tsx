@@ -1,6 +1,6 @@
 "use client";
 
-import type { InspectReport } from "@fp4kit/quant";
+import type { InspectReport } from "@fp4kit/protocol";
 import { formatBytes, formatNumber, formatPercent } from "../../lib/format";
 import { Badge, type Tone } from "../ui/badge";
 import { Card, CardBody, CardHeader } from "../ui/card";

@@ -1,8 +1,9 @@
 /**
  * Refusals of the run queue. `NOT_HELD` tells an agent that the run is not (or no longer) leased
- * to it, so it must stop working on it; the realtime layer forwards the code in its ack.
+ * to it, so it must stop working on it; `INVALID_PAYLOAD`, that what it sent does not follow its
+ * contract. The realtime layer forwards the code in its ack.
  */
-export type QueueErrorCode = "NOT_HELD";
+export type QueueErrorCode = "NOT_HELD" | "INVALID_PAYLOAD";
 
 export class QueueError extends Error {
   constructor(

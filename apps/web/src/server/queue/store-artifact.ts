@@ -1,12 +1,13 @@
 import type { Prisma } from "@fp4kit/db";
-import type { ArtifactKind } from "@fp4kit/protocol";
+import { type ArtifactKind, runDocumentProblem } from "@fp4kit/protocol";
 import type { Db } from "../db";
 import { notLeasedToAgent, QueueError } from "./errors";
 import { finishableBy } from "./finish-run";
 
 /**
  * Stores (or replaces: one per kind) a result document of a run the agent holds or may still finish. Replacing keeps
- * an upload that is resent after a lost ack idempotent.
+ * an upload that is resent after a lost ack idempotent. A document that does not follow its run kind's schema
+ * (@fp4kit/protocol's RUN_DOCUMENTS) is refused, so pages only ever read documents they understand.
  */
 export async function storeArtifact(
   db: Db,
@@ -20,9 +21,11 @@ export async function storeArtifact(
 ): Promise<{ sizeBytes: number }> {
   const run = await db.run.findUnique({
     where: { id: input.runId },
-    select: { agentId: true, status: true },
+    select: { agentId: true, status: true, kind: true },
   });
   if (!run || run.agentId !== input.agentId) throw notLeasedToAgent(input.runId);
+  const problem = runDocumentProblem(run.kind, input.kind, input.json);
+  if (problem !== null) throw new QueueError("INVALID_PAYLOAD", `run ${input.runId}: ${problem}`);
   // The artifacts come just before the finish, so they are accepted from the same agents.
   const finishable = await db.run.count({ where: finishableBy(input.runId, input.agentId) });
   if (finishable === 0) {

@@ -1,18 +1,18 @@
 /**
- * The `fp4kit inspect` report, version 1. Documented field by field in docs/inspect-schema.md;
- * the web app validates reports with `InspectReportSchema`. Adding optional fields keeps the
- * version; removing or changing the meaning of one bumps it.
+ * The `fp4kit inspect` report, version 1. Documented field by field in
+ * packages/quant/docs/inspect-schema.md; the server parses it when the agent uploads it and the
+ * report page when it reads it. Adding optional fields keeps the version; removing or changing the
+ * meaning of one bumps it.
  */
-import { EngineSchema, OutputFormatSchema } from "@fp4kit/protocol";
 import { z } from "zod";
-import { MODEL_FAMILIES, TENSOR_CATEGORIES } from "../rules/types.ts";
-import { DTYPES } from "../safetensors/dtypes.ts";
+import { EngineSchema, OutputFormatSchema } from "../engines.ts";
+import { MODEL_FAMILIES, SAFETENSORS_DTYPES, TENSOR_CATEGORIES } from "./vocabulary.ts";
 
 export const INSPECT_SCHEMA_VERSION = 1;
 
 const count = z.number().int().nonnegative();
 const bytes = z.number().nonnegative();
-const dtype = z.enum(DTYPES);
+const dtype = z.enum(SAFETENSORS_DTYPES);
 const shape = z.array(z.number().int().nonnegative());
 const blockSize = z.tuple([z.number().int().positive(), z.number().int().positive()]);
 const action = z.enum(["quantize", "preserve", "drop"]);
