@@ -1,7 +1,8 @@
 /**
  * The whole product through a real browser: sign up, create an agent token, start a real agent on a
- * generated checkpoint, queue inspect and convert, watch the live log grow, compare the two runs and
- * download the inspect report. Screenshots go to apps/web/test-artifacts/e2e/.
+ * generated checkpoint, queue inspect and convert, watch the live log grow, compare the two runs,
+ * download the inspect report, and queue a conversion for another engine under the form's rules.
+ * Screenshots go to apps/web/test-artifacts/e2e/.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -260,6 +261,49 @@ it("signs up, connects an agent, runs inspect and convert, compares and download
     const text = await fetchLog(convertRunId);
     await writeFile(join(ARTIFACTS, "convert.log"), text.join("\n"));
     expect(text.length).toBeGreaterThan(2);
+  });
+
+  await step("queue a convert run for TensorRT-LLM under the engine's rules", async () => {
+    await page.goto(`${baseUrl}${teamPath}/runs/new?kind=CONVERT&source=${encodeURIComponent(source)}`);
+    await page.locator("label", { hasText: "e2e-agent" }).click();
+    const dest = join(root, "DeepSeek-V3-NVFP4-trtllm");
+    await page.fill("#destPath", dest);
+    await page.fill("#shardSizeGb", "0.02");
+    await page.selectOption("#engine", "trtllm");
+    // The engine picks ModelOpt NVFP4, which is W4A4: the form asks for input scales.
+    await expect.poll(() => page.locator("#format option").first().textContent()).toContain("ModelOpt NVFP4");
+    await page.locator("#inputScale").waitFor();
+    // A format TensorRT-LLM does not load: the reason, and a box to write it anyway.
+    await page.selectOption("#format", "compressed-tensors");
+    await page
+      .getByText("Not loadable: TensorRT-LLM loads NVFP4 checkpoints in the ModelOpt layout")
+      .waitFor();
+    await page.locator("#force").waitFor();
+    await expect.poll(() => page.locator("#inputScale").count()).toBe(0);
+    await screenshot("new-convert-refused-format");
+    await page.selectOption("#format", "engine");
+    await expect.poll(() => page.locator("#force").count()).toBe(0);
+    // NVFP4 attention: refused once the agent finds a DeepSeek V4 source, so the box is offered.
+    await page.selectOption("#quantizeAttention", "on");
+    await page.getByText("Refused for DeepSeek V4 sources: DeepSeek V4 attention must stay FP8").waitFor();
+    await page.locator("#force").waitFor();
+    await page.selectOption("#quantizeAttention", "preset");
+    await expect.poll(() => page.locator("#force").count()).toBe(0);
+    // Without input scales the schema's own message shows under the format, and nothing is queued.
+    await page.getByRole("button", { name: "Queue run" }).click();
+    await page.getByText("ModelOpt NVFP4 (W4A4) needs activation input scales").waitFor();
+    await page.fill("#inputScale", "0.5");
+    await screenshot("new-convert-trtllm");
+    await page.getByRole("button", { name: "Queue run" }).click();
+    await waitForRunPage();
+    await waitForFinish(120_000);
+    await expectSucceeded("TensorRT-LLM convert");
+    // The agent wrote the layout TensorRT-LLM reads: hf_quant_config.json with NVFP4.
+    const hf = JSON.parse(await readFile(join(dest, "hf_quant_config.json"), "utf8"));
+    expect(hf.quantization).toMatchObject({ quant_algo: "NVFP4", group_size: 16 });
+    const config = JSON.parse(await readFile(join(dest, "config.json"), "utf8"));
+    expect(config.quantization_config).toMatchObject({ quant_method: "modelopt", quant_algo: "NVFP4" });
+    await screenshot("convert-trtllm-succeeded");
   });
 
   // Every page above ran under the server's nonce-based CSP without the browser refusing anything.

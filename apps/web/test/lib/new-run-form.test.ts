@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { INITIAL_FORM, parseNewRunForm } from "../../src/components/runs/new-run/form-state";
+import {
+  attentionRefusal,
+  forceApplies,
+  INITIAL_FORM,
+  parseNewRunForm,
+} from "../../src/components/runs/new-run/form-state";
 
 describe("parseNewRunForm", () => {
   it("builds a convert spec with the protocol's defaults and leaves attention to the preset", () => {
@@ -68,6 +73,19 @@ describe("parseNewRunForm", () => {
     expect(forced).toHaveProperty(
       "spec.options",
       expect.objectContaining({ format: "compressed-tensors", force: true }),
+    );
+  });
+
+  it("offers force for NVFP4 attention, which the converter refuses once it finds a DeepSeek V4 source", () => {
+    const base = { ...INITIAL_FORM, kind: "CONVERT" as const, sourcePath: "/d/x", destPath: "/d/y" };
+    expect(attentionRefusal(base)).toBeUndefined();
+    const on = { ...base, quantizeAttention: "on" as const };
+    expect(attentionRefusal(on)).toMatch(/^DeepSeek V4 attention must stay FP8/);
+    expect(forceApplies(on)).toBe(true);
+    expect(parseNewRunForm(on)).toHaveProperty("spec.options", expect.objectContaining({ force: false }));
+    expect(parseNewRunForm({ ...on, force: true })).toHaveProperty(
+      "spec.options",
+      expect.objectContaining({ quantizeAttention: true, force: true }),
     );
   });
 

@@ -8,6 +8,7 @@ import {
   NewRunInputSchema,
   type OutputFormat,
   type RunKind,
+  unsupportedEngineChoice,
   VERIFY_DEFAULTS,
 } from "@fp4kit/protocol";
 
@@ -83,6 +84,33 @@ export function chosenFormat(form: NewRunFormState): OutputFormat {
 /** Whether the chosen format quantizes activations, and so asks for input scales. */
 export function needsInputScales(form: NewRunFormState): boolean {
   return formatNeedsInputScales(chosenFormat(form));
+}
+
+/** Why the chosen engine does not load the chosen format, whatever the model. */
+export function formatRefusal(form: NewRunFormState): string | undefined {
+  return unsupportedEngineChoice({ engine: form.engine, format: chosenFormat(form) });
+}
+
+/**
+ * Why NVFP4 attention is refused when the source turns out to be DeepSeek V4 (the family is known
+ * only once the agent reads the source; V3 and V3.2 take it).
+ */
+export function attentionRefusal(form: NewRunFormState): string | undefined {
+  if (form.quantizeAttention !== "on") return undefined;
+  return unsupportedEngineChoice({
+    engine: form.engine,
+    format: chosenFormat(form),
+    family: "deepseek-v4",
+    quantizeAttention: true,
+  });
+}
+
+/**
+ * Whether the "write it anyway" box is shown: whenever force can change what happens. A force left
+ * ticked while the box is hidden is sent but changes nothing (the converter forces refusals only).
+ */
+export function forceApplies(form: NewRunFormState): boolean {
+  return formatRefusal(form) !== undefined || attentionRefusal(form) !== undefined;
 }
 
 /** "" → undefined and "12" → 12, but "abc" → NaN so the schema reports it instead of dropping it. */

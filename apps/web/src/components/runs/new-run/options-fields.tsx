@@ -1,14 +1,15 @@
 "use client";
 
-import {
-  ENGINE_PROFILES,
-  EngineSchema,
-  OUTPUT_FORMAT_LABELS,
-  OutputFormatSchema,
-  unsupportedEngineChoice,
-} from "@fp4kit/protocol";
+import { ENGINE_PROFILES, EngineSchema, OUTPUT_FORMAT_LABELS, OutputFormatSchema } from "@fp4kit/protocol";
 import { Field, Input, Select, Textarea } from "../../ui/field";
-import { chosenFormat, type FieldErrors, type NewRunFormState, needsInputScales } from "./form-state";
+import {
+  attentionRefusal,
+  type FieldErrors,
+  forceApplies,
+  formatRefusal,
+  type NewRunFormState,
+  needsInputScales,
+} from "./form-state";
 
 type Props = {
   form: NewRunFormState;
@@ -74,8 +75,8 @@ function TrustRemoteCodeField({ form, errors, set }: Props) {
 
 function ConvertOptions({ form, errors, set }: Props) {
   const scales = needsInputScales(form);
-  const format = chosenFormat(form);
-  const refusal = unsupportedEngineChoice({ engine: form.engine, format });
+  const refusal = formatRefusal(form);
+  const attention = attentionRefusal(form);
   return (
     <>
       <Field
@@ -117,11 +118,15 @@ function ConvertOptions({ form, errors, set }: Props) {
           ))}
         </Select>
       </Field>
-      {refusal !== undefined && (
+      {forceApplies(form) && (
         <Field
           label="Write it anyway"
           htmlFor="force"
-          hint="The reason is recorded as a warning in the run's report."
+          hint={
+            refusal === undefined
+              ? "A DeepSeek V4 source with NVFP4 attention is written anyway; the reason is recorded as a warning in the run's report."
+              : "The reason is recorded as a warning in the run's report."
+          }
         >
           <input
             id="force"
@@ -199,6 +204,7 @@ function ConvertOptions({ form, errors, set }: Props) {
         label="Attention projections"
         htmlFor="quantizeAttention"
         error={errors["options.quantizeAttention"]}
+        hint={attention === undefined ? undefined : `Refused for DeepSeek V4 sources: ${attention}`}
       >
         <Select
           id="quantizeAttention"
