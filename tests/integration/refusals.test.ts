@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,29 +131,76 @@ describe("refusing path traversal and bad job payloads", () => {
     expect(existsSync(join(root, "nvfp4"))).toBe(false);
   });
 
-  /** The command line the calibrate script got, from its "argv [...]" log line. */
-  async function calibrateArgs(options: object): Promise<{ argv: string[]; cwd: string }> {
-    const run = await queueRun(db.prisma, tenant, {
-      kind: "CALIBRATE",
-      sourcePath: join(root, "fp8"),
-      destPath: join(root, "nvfp4"),
-      options,
-    });
+  it.each([
+    [
+      "a convert run's calibration file",
+      "options.calibrationFile",
+      () => ({
+        kind: "CONVERT" as const,
+        sourcePath: join(root, "fp8"),
+        destPath: join(root, "nvfp4-w4a4"),
+        options: { format: "modelopt", calibrationFile: join(root, "escape", "scales.json") },
+      }),
+    ],
+    [
+      "a verify run's FP8 reference",
+      "options.referencePath",
+      () => ({
+        kind: "VERIFY" as const,
+        sourcePath: join(root, "model"),
+        options: { referencePath: `${root}/../elsewhere/secret-model` },
+      }),
+    ],
+  ])("refuses %s outside the roots before running anything", async (_label, field, spec) => {
+    writeFileSync(join(outside, "scales.json"), "{}");
+    const run = await queueRun(db.prisma, tenant, spec());
     await server.realtime.notifyRunQueued(run);
     const result = await ended(run.id);
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toMatch(
+      new RegExp(
+        `^refused: ${field.replace(".", "\\.")} .*resolves to ".*elsewhere/.*"\\) is outside the allowed data roots`,
+      ),
+    );
+    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id } });
+    expect(lines.map((l) => l.stream)).toEqual(["SYSTEM", "SYSTEM"]); // "claimed ...", "refused: ..."
+    expect(existsSync(join(root, "nvfp4-w4a4"))).toBe(false);
+    expect(existsSync(join(root, "model", "RAN"))).toBe(false);
+    expect(existsSync(join(outside, "secret-model", "RAN"))).toBe(false);
+  });
+
+  /** The command line a job's script got, from its "argv [...]" log line. */
+  async function scriptArgs(
+    run: { kind: "CALIBRATE" | "VERIFY"; sourcePath: string; destPath?: string },
+    options: object,
+  ): Promise<{ argv: string[]; cwd: string }> {
+    const queued = await queueRun(db.prisma, tenant, { ...run, options });
+    await server.realtime.notifyRunQueued(queued);
+    const result = await ended(queued.id);
     expect(result.status, result.error ?? "").toBe("SUCCEEDED");
-    const lines = (await db.prisma.runLogLine.findMany({ where: { runId: run.id } })).map((l) => l.line);
+    const lines = (await db.prisma.runLogLine.findMany({ where: { runId: queued.id } })).map((l) => l.line);
     const argv = lines.find((l) => l.startsWith("argv "))?.slice(5) ?? "null";
     const cwd = lines.find((l) => l.startsWith("cwd "))?.slice(4) ?? "";
     return { argv: JSON.parse(argv) as string[], cwd };
   }
 
-  it("passes trust_remote_code to Python only when the run asks for it", async () => {
+  const calibrateArgs = (options: object) =>
+    scriptArgs({ kind: "CALIBRATE", sourcePath: join(root, "fp8"), destPath: join(root, "nvfp4") }, options);
+
+  it("passes trust_remote_code to Python only when the run asks for it, for calibrate and verify", async () => {
     const plain = await calibrateArgs({});
     expect(plain.argv).toContain("--src");
     expect(plain.argv).not.toContain("--trust-remote-code");
     const trusting = await calibrateArgs({ trustRemoteCode: true });
     expect(trusting.argv).toContain("--trust-remote-code");
+
+    mkdirSync(join(root, "verified"));
+    const verify = (options: object) =>
+      scriptArgs({ kind: "VERIFY", sourcePath: join(root, "verified") }, options);
+    const plainVerify = await verify({});
+    expect(plainVerify.argv).toContain("--generate-tokens");
+    expect(plainVerify.argv).not.toContain("--trust-remote-code");
+    expect((await verify({ trustRemoteCode: true })).argv).toContain("--trust-remote-code");
   });
 
   it("hands a Hub dataset id over as given and a local dataset as its confined real path", async () => {
