@@ -3,6 +3,7 @@
  * production server (server.ts) on a real PostgreSQL, driven over HTTP, socket.io and Chromium.
  * What the README's Security section promises is what this file checks.
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -268,6 +269,67 @@ describe("HTTP", () => {
   });
 });
 
+describe("the HTTP API", () => {
+  it("acts with a token's holder's current role, and not at all once they left the team", async () => {
+    const owner = await signUp("Tess", "127.0.0.32");
+    const holder = await signUp("Theo", "127.0.0.33");
+    await database.prisma.membership.create({
+      data: { teamId: owner.teamId, userId: holder.id, role: "MEMBER" },
+    });
+    const created = await trpcMutation(
+      web.url,
+      "apiTokens.create",
+      { teamId: owner.teamId, name: "laptop" },
+      holder.cookie,
+    );
+    expect(created.status, created.body).toBe(200);
+    const token = (JSON.parse(created.body) as { result: { data: { json: { token: string } } } }).result.data
+      .json.token;
+    const api = (path: string, body?: object) =>
+      httpRequest(`${web.url}/api/v1${path}`, {
+        method: body ? "POST" : "GET",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const queue = () =>
+      api("/runs", {
+        agentId: null,
+        kind: "INSPECT",
+        sourcePath: "/data/model",
+        destPath: null,
+        options: {},
+      });
+    const roleNow = async () => (JSON.parse((await api("/me")).body) as { role?: string }).role;
+
+    expect(await roleNow()).toBe("MEMBER");
+    expect((await queue()).status).toBe(201);
+
+    const demoted = await trpcMutation(
+      web.url,
+      "teams.changeMemberRole",
+      { teamId: owner.teamId, userId: holder.id, role: "VIEWER" },
+      owner.cookie,
+    );
+    expect(demoted.status, demoted.body).toBe(200);
+    expect(await roleNow()).toBe("VIEWER");
+    expect((await queue()).status).toBe(403);
+
+    const removed = await trpcMutation(
+      web.url,
+      "teams.removeMember",
+      { teamId: owner.teamId, userId: holder.id },
+      owner.cookie,
+    );
+    expect(removed.status, removed.body).toBe(200);
+    for (const response of [await api("/me"), await api("/runs"), await queue()]) {
+      expect(response.status, response.body).toBe(403);
+    }
+    // Only its SHA-256 is stored.
+    const stored = await database.prisma.apiToken.findFirstOrThrow({ where: { userId: holder.id } });
+    expect(stored.tokenHash).toBe(createHash("sha256").update(token).digest("hex"));
+  });
+});
+
 describe("the browser", () => {
   let page: Page;
   const cspViolations: string[] = [];
@@ -292,6 +354,8 @@ describe("the browser", () => {
     return new URL(page.url());
   }
 
+  let teamPath = "";
+
   it("runs the pages under the CSP and never follows ?next= to another site", async () => {
     await page.goto(`${web.url}/sign-up`);
     await page.fill("#name", "Bea");
@@ -300,6 +364,7 @@ describe("the browser", () => {
     await page.click("button[type=submit]");
     await page.waitForURL(/\/t\/[^/]+\/runs$/);
     const runsPath = new URL(page.url()).pathname;
+    teamPath = runsPath.replace(/\/runs$/, "");
     // Hydrated and live under the CSP: the socket.io connection subscribed to the team.
     await page.getByRole("link", { name: "Agents" }).click();
     await page.waitForURL(/\/agents$/);
@@ -311,6 +376,29 @@ describe("the browser", () => {
     // A path of the site is still followed.
     const landed = await signInWithNext(encodeURIComponent(`${runsPath}?status=RUNNING`), "bea@example.com");
     expect(`${landed.pathname}${landed.search}`).toBe(`${runsPath}?status=RUNNING`);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it("lets a run trust the checkpoint's own code only when its box is ticked, with a warning", async () => {
+    /** Queues a calibration through the form; the stored run's options. */
+    const queueCalibration = async (tick: boolean) => {
+      await page.goto(`${web.url}${teamPath}/runs/new?kind=CALIBRATE`);
+      await page.fill("#sourcePath", "/data/DeepSeek-V3-FP8");
+      await page.fill("#destPath", `/data/DeepSeek-V3-NVFP4-${tick ? "trusting" : "plain"}`);
+      const box = page.locator("#trustRemoteCode");
+      expect(await box.isChecked()).toBe(false);
+      await expect
+        .poll(() => page.getByTestId("trust-remote-code-warning").textContent())
+        .toMatch(/Runs the Python files inside the checkpoint folder on the agent's host/);
+      if (tick) await box.check();
+      await page.getByRole("button", { name: "Queue run" }).click();
+      await page.waitForURL(/\/runs\/(?!new$)[^/?#]+$/);
+      const runId = new URL(page.url()).pathname.split("/").at(-1) as string;
+      const run = await database.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+      return run.options as { trustRemoteCode?: boolean };
+    };
+    expect((await queueCalibration(false)).trustRemoteCode).toBe(false);
+    expect((await queueCalibration(true)).trustRemoteCode).toBe(true);
     expect(cspViolations).toEqual([]);
   });
 });
@@ -428,6 +516,51 @@ describe("socket.io", () => {
     expect(stillIn.connected).toBe(true);
     // And it cannot come back with the ended session.
     await expect(connected(browserSocket(user.cookie))).rejects.toThrow(/not signed in/);
+  });
+
+  it("checks every open socket again within 30 s: an expired session is disconnected, a membership deleted in the database ends its updates", async () => {
+    const owner = await signUp("Ida", "127.0.0.28");
+    const member = await signUp("Ike", "127.0.0.29");
+    const expiring = await signUp("Ezra", "127.0.0.31");
+    await database.prisma.membership.create({
+      data: { teamId: owner.teamId, userId: member.id, role: "MEMBER" },
+    });
+    const { run, emitEvents } = await runningRun(owner.teamId, owner.id);
+    const watch = async (user: User) => {
+      const socket = browserSocket(user.cookie);
+      await connected(socket);
+      const got = recorder(socket);
+      expect((await ask(socket, BROWSER_EVENTS.subscribeTeam, { teamId: owner.teamId })).ok).toBe(true);
+      expect((await ask(socket, BROWSER_EVENTS.subscribeRun, { runId: run.id, afterSeq: 0 })).ok).toBe(true);
+      return { socket, got };
+    };
+    const ownerView = await watch(owner);
+    const memberView = await watch(member);
+    const expiringSocket = browserSocket(expiring.cookie);
+    await connected(expiringSocket);
+
+    // Changed behind the server's back: the session lapses, the membership row goes (another
+    // instance, an operator's script). No call tells this instance; only its periodic check can.
+    const reason = new Promise<string>((resolve) => expiringSocket.once("disconnect", resolve));
+    const changedAt = Date.now();
+    await database.prisma.session.updateMany({
+      where: { userId: expiring.id },
+      data: { expiresAt: new Date(changedAt - 1_000) },
+    });
+    await database.prisma.membership.deleteMany({ where: { teamId: owner.teamId, userId: member.id } });
+    expect(await reason).toBe("io server disconnect");
+    const seconds = (Date.now() - changedAt) / 1000;
+    console.info(`an expired session's socket was disconnected ${seconds.toFixed(1)} s after it lapsed`);
+    expect(seconds).toBeLessThan(32);
+
+    // The same pass ended the removed member's updates; the socket itself stays (still signed in).
+    await sleep(1_000);
+    const seen = { ...memberView.got };
+    await emitEvents(10);
+    await expect.poll(() => ownerView.got.events).toBe(11);
+    await sleep(500);
+    expect(memberView.got).toEqual(seen);
+    expect(memberView.socket.connected).toBe(true);
   });
 
   it("bounds what subscribers that stop reading cost the server, then lets them resume where they were", async () => {
