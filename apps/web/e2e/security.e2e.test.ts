@@ -551,7 +551,8 @@ describe("socket.io", () => {
     expect(await reason).toBe("io server disconnect");
     const seconds = (Date.now() - changedAt) / 1000;
     console.info(`an expired session's socket was disconnected ${seconds.toFixed(1)} s after it lapsed`);
-    expect(seconds).toBeLessThan(32);
+    // One period (30 s) and the pass that found it, with room for a loaded machine.
+    expect(seconds).toBeLessThan(40);
 
     // The same pass ended the removed member's updates; the socket itself stays (still signed in).
     await sleep(1_000);
