@@ -18,6 +18,7 @@ import { RunKindBadge, RunStatusBadge } from "../run-badges";
 import { ConvertOutputs } from "./convert-outputs";
 import { LogViewer } from "./log-viewer";
 import { NextSteps } from "./next-steps";
+import { QueueStatus } from "./queue-status";
 import { RunActions } from "./run-actions";
 import { RunLineage } from "./run-lineage";
 import { RunNotes } from "./run-notes";
@@ -140,6 +141,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
           ))}
         </Alert>
       )}
+      {r.status === "QUEUED" && <QueueStatus runId={r.id} />}
       <RunProgress run={r} latest={latest} />
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <Stat label="Input" value={formatBytes(r.inputBytes ?? latest.bytesRead)} />

@@ -10,6 +10,7 @@ import { lineage } from "./lineage";
 import { list } from "./list";
 import { log } from "./log";
 import { outputFolder } from "./output-folder";
+import { queue } from "./queue-status";
 import { retry } from "./retry";
 import { update } from "./update";
 
@@ -27,4 +28,5 @@ export const runsRouter = createTRPCRouter({
   outputFolder,
   log,
   lineage,
+  queue,
 });
