@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { generateCheckpoint } from "@fp4kit/quant";
+import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 
 export const DEMO_CHECKPOINT_NAME = "demo-deepseek-v3";
 

@@ -12,7 +12,7 @@ import {
   type RunEvent,
   ShardListSchema,
 } from "@fp4kit/protocol";
-import { generateCheckpoint } from "@fp4kit/quant";
+import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";

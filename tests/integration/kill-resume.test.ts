@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
-import { generateCheckpoint } from "@fp4kit/quant";
+import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { readSpooledEvents, readStoredEvents } from "./support/events.ts";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
-import { generateCheckpoint } from "@fp4kit/quant";
+import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";

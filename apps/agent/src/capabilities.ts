@@ -3,7 +3,7 @@ import { statfs } from "node:fs/promises";
 import { cpus, hostname, platform, release } from "node:os";
 import { promisify } from "node:util";
 import { type AgentCapabilities, AgentCapabilitiesSchema, PythonCapabilitiesSchema } from "@fp4kit/protocol";
-import { selectKernel } from "@fp4kit/quant";
+import { selectKernel } from "@fp4kit/quant/nvfp4";
 import { AGENT_VERSION } from "./version.ts";
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateAgentToken } from "@fp4kit/db/agent-tokens";
 import { ApiLogResponseSchema } from "@fp4kit/protocol";
-import { generateCheckpoint } from "@fp4kit/quant";
+import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";

@@ -1,3 +1,0 @@
-export * from "./markdown.ts";
-export * from "./patterns.ts";
-export * from "./report.ts";
