@@ -114,7 +114,7 @@ export const ConvertOptionsSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["format"],
-        message: `${OUTPUT_FORMAT_LABELS[format]} needs activation input scales: give calibrationFile or inputScale`,
+        message: `${OUTPUT_FORMAT_LABELS[format]} needs activation input scales: give a calibration file (--calibration-file) or a fallback input scale (--input-scale)`,
       });
     }
     if (!formatNeedsInputScales(format) && scales) {

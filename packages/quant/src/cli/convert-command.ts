@@ -25,7 +25,7 @@ import { mxfp4SummaryLine, QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
 import type { ModelFamily } from "../rules/types.ts";
 import { formatBytes } from "../util/bytes.ts";
 import type { CliIo } from "./io.ts";
-import { collect, parseFamily, parseSize } from "./options.ts";
+import { collect, parseFamily, parsePositiveSize, parseSize } from "./options.ts";
 
 interface ConvertFlags {
   src: string;
@@ -139,7 +139,7 @@ function defineConvertOptions(command: Command): Command {
     .option(
       "--memory-budget <bytes>",
       "source + output bytes held in flight for tensors being read, computed or written (default: 512MiB with GPUs, 128MiB-512MiB on CPU)",
-      parseSize,
+      parsePositiveSize,
     )
     .option(
       "--shards-in-flight <n>",

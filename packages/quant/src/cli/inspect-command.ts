@@ -38,7 +38,8 @@ Output:
     inspect.json  the report, JSON with "schemaVersion": ${INSPECT_SCHEMA_VERSION}; every field is documented in
                   packages/quant/docs/inspect-schema.md and validated by InspectReportSchema.
     inspect.md    the same report for people.
-  --json - prints the JSON report to stdout instead of the summary.
+  --json - prints the JSON report to stdout instead of the summary, and writes no file unless --md
+  names one.
 
 The report lists:
   - tensor name patterns with layer/expert indices folded (layers.{L}.ffn.experts.{E}.w1.weight),
@@ -113,7 +114,9 @@ export function registerInspectCommand(program: Command, io: CliIo): void {
       const target = (explicit: string | undefined, name: string) =>
         explicit === undefined ? resolve(outDir, name) : resolve(io.cwd, explicit);
       if (flags.json !== "-") targets.push([target(flags.json, "inspect.json"), json]);
-      targets.push([target(flags.md, "inspect.md"), renderInspectMarkdown(report)]);
+      // With the JSON on stdout (a pipe), a file is written only where --md names one.
+      if (flags.json !== "-" || flags.md !== undefined)
+        targets.push([target(flags.md, "inspect.md"), renderInspectMarkdown(report)]);
       for (const [path, content] of targets) {
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, content);

@@ -28,6 +28,13 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A byte size above zero (a budget of no bytes could hold nothing). */
+export function parsePositiveSize(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes <= 0) throw new InvalidArgumentError("expected a size above zero, e.g. 512MiB");
+  return bytes;
+}
+
 export function parseRegex(value: string, previous: string[] = []): string[] {
   try {
     new RegExp(value);

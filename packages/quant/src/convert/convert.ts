@@ -4,12 +4,14 @@
  *   plan (rules preset) → output layout (units, shards) → destination check and resume →
  *   per shard: read + quantize + write, then manifest → config, index, other files, reports.
  */
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConvertedShard, Engine, OutputFormat } from "@fp4kit/protocol";
 import { resolveEngineTarget } from "../engines/profile.ts";
 import { outputFormat } from "../formats/index.ts";
-import type { OutputFormatModule } from "../formats/types.ts";
+import type { OutputFormatModule, QuantizationConfigs } from "../formats/types.ts";
 import type { Nvfp4Kernel, Nvfp4KernelName } from "../nvfp4/kernel.ts";
+import type { KernelSelection } from "../nvfp4/select-kernel.ts";
 import {
   buildQualityReport,
   type Mxfp4TensorQuality,
@@ -29,8 +31,9 @@ import { type InputScales, resolveInputScales } from "./calibration.ts";
 import { ComputeQueue } from "./compute-queue.ts";
 import { buildConfigs } from "./configs.ts";
 import { prepareDestination } from "./destination.ts";
-import { ConvertError } from "./errors.ts";
+import { type DestinationLock, lockDestination } from "./destination-lock.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
+import { fileSystemError } from "./fs-errors.ts";
 import { GlobalScales } from "./global-scales.ts";
 import { chooseKernel } from "./kernel-choice.ts";
 import { cost } from "./lookahead.ts";
@@ -48,11 +51,13 @@ import {
   type ResolvedConvertOptions,
   resolveConvertOptions,
 } from "./options.ts";
-import { type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
+import { type OutputLayout, type OutputShard, type OutputUnit, planOutputLayout } from "./output-layout.ts";
+import { checkDestinationOutsideSource } from "./paths.ts";
 import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
 import { type ShardWriterContext, type WrittenShard, writeShard } from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
+import { type SourceFile, sourceIdentity } from "./source-identity.ts";
 import { SourceReader } from "./source-reader.ts";
 import { StagingWorker } from "./staging-worker.ts";
 import type { UnitProducerContext } from "./unit-producer.ts";
@@ -101,12 +106,17 @@ export async function convertCheckpoint(
   hooks: ConvertHooks = {},
 ): Promise<ConvertResult> {
   const o = resolveConvertOptions(options);
-  const log = hooks.onLog ?? (() => undefined);
-  if (o.src === o.dst) {
-    throw new ConvertError("INVALID_OPTIONS", `source and destination are the same directory (${o.src})`);
+  try {
+    return await convertResolved(o, hooks);
+  } catch (error) {
+    throw fileSystemError(error, o.dst) ?? error;
   }
+}
 
+async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): Promise<ConvertResult> {
+  const log = hooks.onLog ?? (() => undefined);
   const checkpoint = await Checkpoint.open(o.src);
+  await checkDestinationOutsideSource(o.src, o.dst);
   const format = outputFormat(o.format);
   const plan = planCheckpoint(checkpoint, {
     family: o.family,
@@ -128,8 +138,61 @@ export async function convertCheckpoint(
     { bytes: checkpoint.tensorBytes, tensors: plan.tensors.length },
     hooks.onProgress ?? (() => undefined),
   );
+  // Before the destination is touched: a kernel that cannot run (--kernel cuda without a GPU)
+  // leaves nothing behind.
+  const selection = chooseKernel(o, layout.modules.quantized.length > 0);
+  const kernel = selection.kernel;
+  const source = await sourceIdentity(checkpoint);
+  let lock: DestinationLock | undefined;
+  try {
+    await mkdir(o.dst, { recursive: true });
+    lock = await lockDestination(o.dst);
+    if (lock.tookOver !== undefined) log(`destination lock: ${lock.tookOver}`);
+    return await convertLocked(o, hooks, {
+      checkpoint,
+      format,
+      plan,
+      layout,
+      inputScales,
+      configText,
+      configs,
+      planHash,
+      warnings,
+      progress,
+      selection,
+      source,
+    });
+  } finally {
+    kernel.dispose();
+    await lock?.release();
+  }
+}
 
-  const previous = await prepareDestination(o.dst, planHash, o.overwrite);
+/** Everything a conversion decided before it took its destination. */
+interface ConversionPlan {
+  checkpoint: Checkpoint;
+  format: OutputFormatModule;
+  plan: CheckpointPlan;
+  layout: OutputLayout;
+  inputScales: InputScales | undefined;
+  configText: string | undefined;
+  configs: QuantizationConfigs;
+  planHash: string;
+  warnings: string[];
+  progress: ProgressTracker;
+  selection: KernelSelection;
+  source: SourceFile[];
+}
+
+async function convertLocked(
+  o: ResolvedConvertOptions,
+  hooks: ConvertHooks,
+  p: ConversionPlan,
+): Promise<ConvertResult> {
+  const log = hooks.onLog ?? (() => undefined);
+  const { checkpoint, format, plan, layout, inputScales, configText, configs, planHash } = p;
+  const { warnings, progress, selection, source } = p;
+  const previous = await prepareDestination(o.dst, planHash, source, o.overwrite);
   const manifest: Manifest = {
     format: "fp4kit-manifest",
     version: 1,
@@ -137,6 +200,7 @@ export async function convertCheckpoint(
     shardCount: layout.shards.length,
     complete: false,
     shards: {},
+    source,
   };
   const done = new Map<string, DoneShard>();
   for (const shard of layout.shards) {
@@ -155,7 +219,6 @@ export async function convertCheckpoint(
     log(`resuming: ${done.size} of ${layout.shards.length} shards already complete in ${o.dst}`);
   await writeManifest(o.dst, manifest);
 
-  const selection = chooseKernel(o, layout.modules.quantized.length > 0);
   log(`NVFP4 kernel: ${selection.reason}`);
   for (const warning of warnings) {
     log(`WARNING: ${warning}`);
@@ -219,7 +282,6 @@ export async function convertCheckpoint(
     // thread right away (the agent does on a cancel).
     await context.producer.compute.close(new Error("the conversion stopped before this unit was computed"));
     await Promise.all([context.reader.close(), ...workers.map((w) => w.close())]);
-    kernel.dispose();
   }
 
   const shards = layout.shards.map((s) => done.get(s.file) as DoneShard);

@@ -1,17 +1,26 @@
 /**
  * Prepares the destination directory: a fresh one, or one holding an earlier attempt at the same
  * conversion (resumed), or — with overwrite — one holding something else (fp4kit's files removed).
- * Never deletes files it did not write unless overwrite is given.
+ * Never deletes files it did not write unless overwrite is given. The caller holds the destination's
+ * lock and has checked that it lies outside the source (paths.ts).
  */
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { QUALITY_JSON_FILE, QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
 import { PARTIAL_SUFFIX } from "../safetensors/writer.ts";
+import { LOCK_FILE } from "./destination-lock.ts";
 import { ConvertError } from "./errors.ts";
 import { MANIFEST_FILE, type Manifest, readManifest, STATE_DIR, shardQualityDir } from "./manifest.ts";
+import { type SourceFile, sourceChange } from "./source-identity.ts";
 
+/** The configuration files engines read beside the shards (config.json and the formats' side files). */
+const LOADER_FILES = new Set(["config.json", "hf_quant_config.json", "quant_cfg.json"]);
+
+/** @param source the source files now (a resume refuses a source that changed since) */
 export async function prepareDestination(
   dst: string,
   planHash: string,
+  source: readonly SourceFile[],
   overwrite: boolean,
 ): Promise<Manifest | undefined> {
   await mkdir(dst, { recursive: true });
@@ -23,10 +32,21 @@ export async function prepareDestination(
       throw new ConvertError("DESTINATION", (error as Error).message, { file: join(dst, MANIFEST_FILE) });
   }
   if (manifest !== undefined && manifest.planHash === planHash) {
-    await removeIncompleteFiles(dst);
-    return manifest;
+    const changed = manifest.source === undefined ? undefined : sourceChange(manifest.source, source);
+    if (changed === undefined) {
+      await removeIncompleteFiles(dst);
+      return manifest;
+    }
+    if (!overwrite) {
+      throw new ConvertError(
+        "SOURCE_CHANGED",
+        `the source changed since the conversion in ${dst} began: ${changed.what}; its complete shards would mix old and new data: run again with --overwrite to convert from the start`,
+        { file: changed.file },
+      );
+    }
   }
-  const entries = await readdir(dst);
+  // The lock is this run's own (destination-lock.ts).
+  const entries = (await readdir(dst)).filter((name) => name !== LOCK_FILE);
   if (!overwrite && manifest !== undefined) {
     throw new ConvertError(
       "DESTINATION",
@@ -41,19 +61,26 @@ export async function prepareDestination(
       { file: dst },
     );
   }
-  await Promise.all(
-    entries
-      .filter(
-        (name) =>
-          name === MANIFEST_FILE ||
-          name === STATE_DIR ||
-          name.endsWith(".safetensors") ||
-          name.endsWith(".safetensors.index.json"),
-      )
-      .map((name) => rm(join(dst, name), { recursive: true, force: true })),
+  // What a loader reads goes first: an overwrite interrupted after this point leaves a folder no
+  // engine takes for a checkpoint, never an old config over new shards.
+  const remove = (names: string[]) =>
+    Promise.all(names.map((name) => rm(join(dst, name), { recursive: true, force: true })));
+  await remove(entries.filter(readByLoaders));
+  await remove(
+    entries.filter((name) => name === MANIFEST_FILE || name === STATE_DIR || name.endsWith(".safetensors")),
   );
   await removeIncompleteFiles(dst);
   return undefined;
+}
+
+/** Files that make a folder look like a loadable checkpoint, or describe one (fp4kit's reports). */
+function readByLoaders(name: string): boolean {
+  return (
+    LOADER_FILES.has(name) ||
+    name.endsWith(".safetensors.index.json") ||
+    name === QUALITY_JSON_FILE ||
+    name === QUALITY_MARKDOWN_FILE
+  );
 }
 
 /** Leftovers of a killed run: shards and small files that were never renamed into place. */

@@ -11,6 +11,10 @@ export type ConvertErrorCode =
   | "CALIBRATION"
   /** The destination holds another conversion, or files fp4kit did not write. */
   | "DESTINATION"
+  /** The source changed since the destination's complete shards were made from it. */
+  | "SOURCE_CHANGED"
+  /** A file system refused: read-only, full, a file where a folder should be, ... */
+  | "FILESYSTEM"
   /** A source tensor holds NaN/Inf, or cannot be converted as planned. */
   | "SOURCE_TENSOR"
   /** The run was aborted through its AbortSignal. */

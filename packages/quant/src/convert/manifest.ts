@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Mxfp4TensorQuality, TensorQuality } from "../quality/report.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
+import { SourceFileSchema } from "./source-identity.ts";
 
 export const MANIFEST_FILE = "fp4kit-manifest.json";
 export const STATE_DIR = ".fp4kit";
@@ -30,6 +31,8 @@ export const ManifestSchema = z.object({
   /** True once every shard and every non-tensor file (config, index, reports) is written. */
   complete: z.boolean(),
   shards: z.record(z.string(), ManifestShardSchema),
+  /** The source files the shards were made from (absent in manifests of older versions). */
+  source: z.array(SourceFileSchema).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestShard = z.infer<typeof ManifestShardSchema>;

@@ -125,6 +125,12 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
   if (src.trim() === "" || dst.trim() === "") {
     throw new ConvertError("INVALID_OPTIONS", "both a source and a destination directory are needed");
   }
+  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0)) {
+    throw new ConvertError(
+      "INVALID_OPTIONS",
+      `the memory budget must be above zero bytes, got ${memoryBudgetBytes} (--memory-budget, e.g. 512MiB)`,
+    );
+  }
   return {
     src: resolve(src),
     dst: resolve(dst),

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -87,6 +87,20 @@ describe("fp4kit synth + inspect", () => {
     });
     expect(report.plan.rules.map((r) => r.rule)).toContain("ignore:shared_experts");
     expect(await readdir(root)).not.toContain("inspect.json");
+  });
+
+  it("--json - writes no file into the current directory unless --md names one", async () => {
+    await cli("synth", join(root, "v3-json"), "--family", "deepseek-v3");
+    const cwd = join(root, "json-cwd");
+    await mkdir(cwd, { recursive: true });
+    const io = memoryIo(cwd);
+    expect(await runCli(["node", "fp4kit", "inspect", join(root, "v3-json"), "--json", "-"], io)).toBe(0);
+    InspectReportSchema.parse(JSON.parse(io.out()));
+    expect(await readdir(cwd)).toEqual([]);
+    const named = memoryIo(cwd);
+    const args = ["node", "fp4kit", "inspect", join(root, "v3-json"), "--json", "-", "--md", "report.md"];
+    expect(await runCli(args, named)).toBe(0);
+    expect(await readdir(cwd)).toEqual(["report.md"]);
   });
 
   it("--preset overrides detection, and a wrong one is reported", async () => {

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { convertCheckpoint } from "../../src/convert/convert.ts";
 import { generateCheckpoint } from "../../src/synthetic/generate.ts";
 import { memoryIo, tempDir } from "../helpers.ts";
 
@@ -82,8 +83,25 @@ describe("fp4kit convert", { timeout: 30_000 }, () => {
     const io = memoryIo(root);
     expect(await cli(io, "convert", "--src", "src", "--dst", "mo2", "--format", "modelopt")).toBe(1);
     expect(io.err()).toMatch(
-      /^error: invalid conversion options: format: ModelOpt NVFP4 \(W4A4\) needs activation input scales/,
+      /^error: invalid conversion options: format: ModelOpt NVFP4 \(W4A4\) needs activation input scales: give a calibration file \(--calibration-file\) or a fallback input scale \(--input-scale\)/,
     );
+  });
+
+  it("names the flag, not a command that does not exist, in the --input-scale warning", async () => {
+    const io = memoryIo(root);
+    const args = ["--src", "src", "--dst", "mo3", "--format", "modelopt", "--input-scale", "0.5"];
+    expect(await cli(io, "convert", ...args)).toBe(0);
+    expect(io.err()).toContain("from a calibration run (--calibration-file) before serving");
+    expect(io.err()).not.toContain("fp4kit calibrate");
+  });
+
+  it("refuses a memory budget of zero, from the CLI and the library", async () => {
+    const io = memoryIo(root);
+    expect(await cli(io, "convert", "--src", "src", "--dst", "zero", "--memory-budget", "0")).toBe(1);
+    expect(io.err()).toMatch(/--memory-budget.*expected a size above zero/);
+    await expect(
+      convertCheckpoint({ src: join(root, "src"), dst: join(root, "zero"), memoryBudgetBytes: 0 }),
+    ).rejects.toMatchObject({ code: "INVALID_OPTIONS", message: expect.stringMatching(/memory budget/) });
   });
 });
 
