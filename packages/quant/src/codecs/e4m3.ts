@@ -11,6 +11,8 @@ import { exponentOf, isNegative, roundHalfToEven } from "./round.ts";
 
 export const E4M3_MAX = 448;
 export const E4M3_NAN = 0x7f;
+/** Both NaN encodings (either sign). */
+export const E4M3_NAN_BYTES: readonly number[] = [E4M3_NAN, E4M3_NAN | 0x80];
 /** Smallest normal E4M3 value (exponent field 1). */
 const E4M3_MIN_NORMAL = 2 ** -6;
 

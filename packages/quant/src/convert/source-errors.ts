@@ -9,14 +9,14 @@ export function withTensorContext(error: unknown, tensor: TensorPlan, file: stri
     const what = error.kind === "nan" ? "NaN" : "an infinite value";
     return new ConvertError(
       "SOURCE_TENSOR",
-      `${file}: tensor "${tensor.name}" dequantizes to ${what} at [${error.row}, ${error.col}] (FP8 byte 0x7f/0xff, or a NaN/Inf/overflowing block scale); expected finite values: fix or --ignore the tensor`,
+      `${file}: tensor "${tensor.name}" dequantizes to ${what} at [${error.row}, ${error.col}] (FP8 byte 0x7f/0xff, or a NaN/Inf/overflowing block scale); expected finite values: fix the source tensor (kept as it is, it would be refused too)`,
       { tensor: tensor.name, file },
     );
   }
   if (error instanceof Mxfp4NanScaleError) {
     return new ConvertError(
       "SOURCE_TENSOR",
-      `${file}: tensor "${tensor.name}" has a NaN E8M0 block scale (byte 0xff) at [${error.row}, ${error.col}]; expected E8M0 exponents 0x00-0xfe: fix or --ignore the weight`,
+      `${file}: tensor "${tensor.name}" has a NaN E8M0 block scale (byte 0xff) at [${error.row}, ${error.col}]; expected E8M0 exponents 0x00-0xfe: fix the source tensor (kept as it is, it would be refused too)`,
       { tensor: tensor.name, file },
     );
   }

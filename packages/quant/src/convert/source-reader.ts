@@ -72,6 +72,11 @@ export class SourceReader {
     return { data, rows, cols, scale: scaleValues, blockRows: block[0], blockCols: block[1] };
   }
 
+  /** The path of the source file holding `tensor` (for messages). */
+  pathOf(tensor: TensorPlan): string {
+    return this.checkpoint.shardPath(tensor.file);
+  }
+
   /** Fills `target` with the tensor's bytes from `offset` on (e.g. straight into the writer's staging). */
   async readInto(tensor: TensorPlan, offset: number, target: Uint8Array): Promise<void> {
     const reader = await this.reader(tensor.file);

@@ -64,13 +64,66 @@ describe("NaN/Inf in the source", { timeout: 30_000 }, () => {
     expect(io.err()).not.toMatch(/\n\s+at /);
   });
 
-  it("can be skipped by keeping the tensor's group with --ignore", async () => {
-    const result = await convertCheckpoint({
-      src: nanSrc,
-      dst: join(root, "nan-ignored"),
-      ignore: ["experts\\.2\\.w[13]\\."],
+  it("kept as FP8 (--ignore), the tensor is refused too: a NaN never passes into the output", async () => {
+    const io = memoryIo(root);
+    const dst = join(root, "nan-ignored");
+    const args = ["convert", "--src", nanSrc, "--dst", dst, "--ignore", "experts\\.2\\.w[13]\\."];
+    expect(await runCli(["node", "fp4kit", ...args], io)).toBe(1);
+    expect(io.err()).toMatch(
+      /^error: .*model-0000\d-of-00003\.safetensors: tensor "layers\.1\.ffn\.experts\.2\.w3\.weight", kept as FP8, holds NaN \(FP8 byte 0x7f\) at \[5, 7\]; expected finite values/m,
+    );
+    expect(io.err()).not.toMatch(/\n\s+at /);
+    expect((await readdir(dst)).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  });
+});
+
+describe("NaN/Inf in FP8 weights kept as they are", { timeout: 30_000 }, () => {
+  // kv_b_proj's input dim (72) is no multiple of 16: it stays FP8 (compressed-tensors FP8 block).
+  const KEPT = "model.layers.1.self_attn.kv_b_proj.weight";
+
+  it("a NaN byte (0xff, negative) in a kept weight is refused, naming tensor and element", async () => {
+    const dir = join(root, "kept-nan");
+    await generateCheckpoint({ family: "deepseek-v3", dir });
+    const cols = (await Checkpoint.open(dir)).tensor(KEPT)?.shape[1] as number;
+    await poke(dir, KEPT, cols * 2 + 3, 0xff);
+    const run = convertCheckpoint({ src: dir, dst: join(root, "kept-nan-out"), kernel: "ts" });
+    await expect(run).rejects.toMatchObject({ code: "SOURCE_TENSOR", tensor: KEPT });
+    await expect(run).rejects.toThrow(/kept as FP8, holds NaN \(FP8 byte 0xff\) at \[2, 3\]/);
+  });
+
+  it("an infinite F32 block scale of a kept weight is refused, naming the scale and its block", async () => {
+    const dir = join(root, "kept-inf-scale");
+    await generateCheckpoint({ family: "deepseek-v3", dir });
+    const scale = `${KEPT.replace(/\.weight$/, "")}.weight_scale_inv`;
+    // +Inf as float32 little-endian (00 00 80 7f) at scale element 1.
+    for (const [i, byte] of [0x00, 0x00, 0x80, 0x7f].entries()) await poke(dir, scale, 4 + i, byte);
+    const io = memoryIo(root);
+    const args = ["convert", "--src", dir, "--dst", join(root, "kept-inf-scale-out")];
+    expect(await runCli(["node", "fp4kit", ...args], io)).toBe(1);
+    expect(io.err()).toMatch(
+      new RegExp(
+        `^error: .*: block scale "${scale.replaceAll(".", "\\.")}" of a weight kept as it is is infinite at \\[1, 0\\]`,
+        "m",
+      ),
+    );
+  });
+  it("copied as stored (ModelOpt's V4 layout keeps attention FP8 in the source's form): a NaN scale is refused", async () => {
+    const dir = join(root, "kept-v4-nan-scale");
+    await generateCheckpoint({ family: "deepseek-v4", dir });
+    // [2, 1] F32 scales of wq_b [256, 96]: element 1 = NaN (00 00 c0 7f).
+    for (const [i, byte] of [0x00, 0x00, 0xc0, 0x7f].entries())
+      await poke(dir, "layers.1.attn.wq_b.scale", 4 + i, byte);
+    const run = convertCheckpoint({
+      src: dir,
+      dst: join(root, "kept-v4-nan-scale-out"),
+      format: "modelopt",
+      inputScale: 1,
+      kernel: "ts",
     });
-    expect(result.quality.tensors.some((t) => t.name === POISONED)).toBe(false);
+    await expect(run).rejects.toMatchObject({ code: "SOURCE_TENSOR", tensor: "layers.1.attn.wq_b.scale" });
+    await expect(run).rejects.toThrow(
+      /block scale "layers\.1\.attn\.wq_b\.scale" of a weight kept as it is is NaN at \[1, 0\]/,
+    );
   });
 });
 
