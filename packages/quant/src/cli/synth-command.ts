@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import type { ModelFamily } from "../rules/types.ts";
-import { generateCheckpoint } from "../synthetic/generate.ts";
+import { generateCheckpoint, SyntheticSizeError } from "../synthetic/generate.ts";
 import type { V4Variant } from "../synthetic/layout-v4.ts";
 import { formatBytes } from "../util/bytes.ts";
 import { CliUsageError } from "./errors.ts";
@@ -36,7 +36,8 @@ each block's expert 0 w2 has block scales 2^-18 times the others, beyond what on
 scale reaches, so a conversion shows how it reports rounded MXFP4 blocks.
 
 Sizes: default is a tiny fixture (~2 MB). --size scales realistic dims (layers, then experts)
-to about that many bytes for benchmarks, e.g. --size 8GB. --micro uses the smallest valid
+to about that many bytes for benchmarks, e.g. --size 8GB; one layer of those dims (about 0.5 GB) is
+the least it writes, and a size well below that is refused. --micro uses the smallest valid
 tensors, with --layers/--experts to reach a real model's tensor count (header-scale tests).
 
 Examples:
@@ -103,6 +104,11 @@ export function registerSynthCommand(program: Command, io: CliIo): void {
           }
           bar.update(done, { done: formatBytes(done), all: formatBytes(total) });
         },
+      }).catch((error: unknown) => {
+        if (!(error instanceof SyntheticSizeError)) throw error;
+        throw new CliUsageError(
+          `--size ${formatBytes(error.targetBytes)} is below the smallest ${error.family} checkpoint with benchmark dimensions, ${formatBytes(error.smallestBytes)} (one layer): give --size ${formatBytes(error.smallestBytes).replace(" ", "")} or more, leave --size out for the ~2 MB test fixture, or use --micro with --layers/--experts`,
+        );
       });
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;

@@ -45,6 +45,16 @@ describe("fp4kit inspect --help", () => {
 });
 
 describe("fp4kit synth + inspect", () => {
+  it("synth --size below the smallest benchmark checkpoint is refused, not written several times larger", async () => {
+    const dir = join(root, "too-small");
+    const small = await cli("synth", dir, "--family", "deepseek-v3", "--size", "100MB");
+    expect(small.code).toBe(1);
+    expect(small.err).toMatch(
+      /^error: --size 95\.4 MiB is below the smallest deepseek-v3 checkpoint with benchmark dimensions, (\d+) MiB \(one layer\): give --size \1MiB or more, leave --size out for the ~2 MB test fixture, or use --micro with --layers\/--experts\n$/,
+    );
+    await expect(readdir(dir)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("generates a checkpoint and writes inspect.json + inspect.md that match the library report", async () => {
     const ckpt = join(root, "v4");
     const synth = await cli("synth", ckpt, "--family", "deepseek-v4", "--shards", "2", "--seed", "3");
