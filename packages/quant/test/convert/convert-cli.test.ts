@@ -91,7 +91,7 @@ describe("fp4kit convert", { timeout: 30_000 }, () => {
     const io = memoryIo(root);
     const args = ["--src", "src", "--dst", "mo3", "--format", "modelopt", "--input-scale", "0.5"];
     expect(await cli(io, "convert", ...args)).toBe(0);
-    expect(io.err()).toContain("from a calibration run (--calibration-file) before serving");
+    expect(io.err()).toContain("with calibrated per-module scales (--calibration-file) before serving");
     expect(io.err()).not.toContain("fp4kit calibrate");
   });
 
