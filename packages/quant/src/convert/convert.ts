@@ -4,7 +4,6 @@
  *   plan (rules preset) → output layout (units, shards) → destination check and resume →
  *   per shard: read + quantize + write, then manifest → config, index, other files, reports.
  */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConvertedShard, Engine, OutputFormat } from "@fp4kit/protocol";
 import { resolveEngineTarget } from "../engines/profile.ts";
@@ -32,8 +31,9 @@ import { ComputeQueue } from "./compute-queue.ts";
 import { buildConfigs } from "./configs.ts";
 import { prepareDestination } from "./destination.ts";
 import { type DestinationLock, lockDestination } from "./destination-lock.ts";
+import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
-import { fileSystemError } from "./fs-errors.ts";
+import { fileSystemError, makeDirectory } from "./fs-errors.ts";
 import { GlobalScales } from "./global-scales.ts";
 import { chooseKernel } from "./kernel-choice.ts";
 import { cost } from "./lookahead.ts";
@@ -57,7 +57,7 @@ import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
 import { type ShardWriterContext, type WrittenShard, writeShard } from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
-import { type SourceFile, sourceIdentity } from "./source-identity.ts";
+import { type SourceFile, sourceChange, sourceIdentity } from "./source-identity.ts";
 import { SourceReader } from "./source-reader.ts";
 import { StagingWorker } from "./staging-worker.ts";
 import type { UnitProducerContext } from "./unit-producer.ts";
@@ -130,10 +130,7 @@ async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): 
   const configText = await readConfigText(checkpoint);
   const configs = buildConfigs(format, target, checkpoint, plan, layout);
   const planHash = computePlanHash(checkpoint, configText, layout, inputScales, configs);
-  const warnings = [
-    ...target.warnings,
-    ...conversionWarnings(o, layout, inputScales, configText !== undefined, configs),
-  ];
+  const warnings = [...target.warnings, ...conversionWarnings(o, layout, inputScales, configs)];
   const progress = new ProgressTracker(
     { bytes: checkpoint.tensorBytes, tensors: plan.tensors.length },
     hooks.onProgress ?? (() => undefined),
@@ -145,7 +142,7 @@ async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): 
   const source = await sourceIdentity(checkpoint);
   let lock: DestinationLock | undefined;
   try {
-    await mkdir(o.dst, { recursive: true });
+    await makeDirectory(o.dst);
     lock = await lockDestination(o.dst);
     if (lock.tookOver !== undefined) log(`destination lock: ${lock.tookOver}`);
     return await convertLocked(o, hooks, {
@@ -175,7 +172,7 @@ interface ConversionPlan {
   plan: CheckpointPlan;
   layout: OutputLayout;
   inputScales: InputScales | undefined;
-  configText: string | undefined;
+  configText: string;
   configs: QuantizationConfigs;
   planHash: string;
   warnings: string[];
@@ -295,6 +292,15 @@ async function convertLocked(
   if (quality.mxfp4.totals.tensors > 0) log(mxfp4SummaryLine(quality.mxfp4.totals));
   for (const warning of quality.warnings.slice(warnings.length)) progress.warning(warning);
   const qualityMarkdown = renderQualityMarkdown(quality);
+  // A source rewritten while it was read leaves shards of two versions: nothing loadable is written.
+  const changed = sourceChange(source, await sourceIdentity(checkpoint));
+  if (changed !== undefined) {
+    throw new ConvertError(
+      "SOURCE_CHANGED",
+      `the source changed during the conversion: ${changed.what}; the shards may mix old and new data: run again with --overwrite to convert from the start`,
+      { file: checkpoint.shardPath(changed.file) },
+    );
+  }
   await writeSideFiles(checkpoint, o.dst, configText, layout, configs);
   await writeFileAtomic(join(o.dst, QUALITY_JSON_FILE), `${JSON.stringify(quality, null, 2)}\n`);
   await writeFileAtomic(join(o.dst, QUALITY_MARKDOWN_FILE), qualityMarkdown);

@@ -96,7 +96,7 @@ export async function lockDestination(dst: string): Promise<DestinationLock> {
         const h = existing.holder as LockHolder;
         throw new ConvertError(
           "DESTINATION",
-          `${dst} is in use by another conversion (process ${h.pid} on ${h.host}, since ${h.startedAt}): wait for it to end or stop it, or choose another destination`,
+          `${dst} is in use by another conversion (process ${h.pid} on ${h.host}, since ${h.startedAt}): wait for it to end or stop it, or choose another destination (if no conversion runs there, delete ${path})`,
           { file: path },
         );
       }

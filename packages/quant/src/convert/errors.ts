@@ -7,6 +7,8 @@ export type ConvertErrorCode =
   | "INVALID_OPTIONS"
   /** The target engine loads no checkpoint of this format, family and options (not forced). */
   | "ENGINE_UNSUPPORTED"
+  /** The NVFP4 kernel asked for (--kernel) cannot run on this host (no GPU, no native build). */
+  | "KERNEL_UNAVAILABLE"
   /** The calibration file is unreadable, malformed, or lacks a quantized module. */
   | "CALIBRATION"
   /** The destination holds another conversion, or files fp4kit did not write. */
@@ -15,6 +17,8 @@ export type ConvertErrorCode =
   | "SOURCE_CHANGED"
   /** A file system refused: read-only, full, a file where a folder should be, ... */
   | "FILESYSTEM"
+  /** The source lacks a file a conversion needs (config.json). */
+  | "SOURCE_FILES"
   /** A source tensor holds NaN/Inf, or cannot be converted as planned. */
   | "SOURCE_TENSOR"
   /** The run was aborted through its AbortSignal. */

@@ -3,12 +3,14 @@
  * Node's error and stack. A write on an open file reports no path (a full disk, say): the
  * destination is named then.
  */
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, sep } from "node:path";
 import { ConvertError } from "./errors.ts";
 
 const ADVICE: Record<string, (path: string) => string> = {
   EROFS: (p) => `${p} is on a read-only file system: choose a destination on a writable disk`,
-  EACCES: (p) => `${p}: permission denied: change its permissions, or choose a path this user may write`,
-  EPERM: (p) => `${p}: operation not permitted: change its permissions, or choose a path this user may write`,
+  EACCES: (p) => `${p}: permission denied: give this user access to it, or choose another path`,
+  EPERM: (p) => `${p}: operation not permitted: give this user access to it, or choose another path`,
   ENOSPC: (p) =>
     `no space left on the disk of ${p}: free space or choose another destination (a re-run resumes from the complete shards)`,
   EDQUOT: (p) =>
@@ -19,12 +21,45 @@ const ADVICE: Record<string, (path: string) => string> = {
   EMFILE: () => "too many open files: raise the limit (ulimit -n) and run again",
 };
 
-/** The ConvertError for a file-system error, or undefined when `error` is none of those. */
-export function fileSystemError(error: unknown, fallbackPath: string): ConvertError | undefined {
+/** Failures of a whole disk, not of one file: the destination is named, not fp4kit's own file in it. */
+const WHOLE_DISK = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
+
+/**
+ * The ConvertError for a file-system error, or undefined when `error` is none of those.
+ * @param dst the destination, named where the error names no path or a file fp4kit writes in it
+ */
+export function fileSystemError(error: unknown, dst: string): ConvertError | undefined {
   if (error instanceof ConvertError || !(error instanceof Error)) return undefined;
   const { code, path } = error as NodeJS.ErrnoException;
   const advice = code === undefined ? undefined : ADVICE[code];
   if (advice === undefined) return undefined;
-  const file = path ?? fallbackPath;
+  const wholeDiskInDestination = WHOLE_DISK.has(code as string) && path?.startsWith(dst + sep) === true;
+  const file = path === undefined || wholeDiskInDestination ? dst : path;
   return new ConvertError("FILESYSTEM", advice(file), { file });
+}
+
+/**
+ * mkdir -p that reports why it failed: Node's recursive mkdir answers ENOENT where a parent
+ * cannot be created (a read-only disk, no permission); the deepest missing folder is then made
+ * alone, which fails with the real reason.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    let missing = dir;
+    while (!(await exists(dirname(missing))) && dirname(missing) !== missing) missing = dirname(missing);
+    await mkdir(missing);
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -3,8 +3,10 @@
  * "auto" takes the fastest usable one among the devices allowed: with gpus 0 the GPU is not even
  * probed. Every kernel gives the same bytes, so this decides speed only.
  */
+
 import type { Nvfp4KernelName } from "../nvfp4/kernel.ts";
 import { type KernelSelection, selectKernel } from "../nvfp4/select-kernel.ts";
+import { ConvertError } from "./errors.ts";
 import type { KernelPreference, ResolvedConvertOptions } from "./options.ts";
 
 const KERNEL_NAMES: Record<Exclude<KernelPreference, "auto">, Nvfp4KernelName> = {
@@ -17,8 +19,16 @@ export function chooseKernel(o: ResolvedConvertOptions, anythingToQuantize: bool
   const threads = o.workers > 0 ? o.workers : undefined;
   // CUDA runs as the multi-GPU pipeline over GPUs 0..gpus-1 (--kernel cuda alone: one GPU).
   const gpus = Math.max(1, o.gpus);
-  if (o.kernel !== "auto")
-    return selectKernel({ prefer: KERNEL_NAMES[o.kernel], require: true, threads, gpus });
+  if (o.kernel !== "auto") {
+    try {
+      return selectKernel({ prefer: KERNEL_NAMES[o.kernel], require: true, threads, gpus });
+    } catch (error) {
+      throw new ConvertError(
+        "KERNEL_UNAVAILABLE",
+        `--kernel ${o.kernel}: ${(error as Error).message}; choose --kernel auto (the fastest kernel usable here) or run on a host where it is usable`,
+      );
+    }
+  }
   if (o.gpus > 0 && anythingToQuantize) return selectKernel({ prefer: "auto", threads, gpus });
   try {
     return selectKernel({ prefer: "cpu-native", require: true, threads });

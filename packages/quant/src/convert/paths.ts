@@ -1,7 +1,7 @@
 /**
  * Where a conversion reads and writes, compared by real path (symbolic links and `..` resolved), so
  * that no option ever deletes or writes inside the source: a destination that is the source through
- * a link, or a folder inside it, is refused before anything is touched.
+ * a link, a folder inside it, or a folder holding it, is refused before anything is touched.
  */
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
@@ -23,7 +23,7 @@ function isInside(path: string, folder: string): boolean {
   return path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 }
 
-/** Refuses a destination that is the source, or inside it, once links are followed. */
+/** Refuses a destination that is the source, inside it, or around it, once links are followed. */
 export async function checkDestinationOutsideSource(src: string, dst: string): Promise<void> {
   const [realSrc, realDst] = await Promise.all([realPathOf(src), realPathOf(dst)]);
   const via = (path: string, real: string) => (path === real ? "" : ` (${path} leads to ${real})`);
@@ -38,6 +38,13 @@ export async function checkDestinationOutsideSource(src: string, dst: string): P
     throw new ConvertError(
       "INVALID_OPTIONS",
       `the destination ${dst} is inside the source ${src}${via(dst, realDst)}: the output would be written into the source (and taken along by a later conversion of it); choose a destination outside the source`,
+      { file: dst },
+    );
+  }
+  if (isInside(realSrc, realDst)) {
+    throw new ConvertError(
+      "INVALID_OPTIONS",
+      `the source ${src} is inside the destination ${dst}${via(src, realSrc)}: the output would be written around the source (and --overwrite would clear files beside it); choose a destination that does not contain the source`,
       { file: dst },
     );
   }

@@ -16,7 +16,7 @@ const HASH_VERSION = "fp4kit-convert/2";
 
 export function computePlanHash(
   checkpoint: Checkpoint,
-  configText: string | undefined,
+  configText: string,
   layout: OutputLayout,
   inputScales: InputScales | undefined,
   configs: QuantizationConfigs,
@@ -27,7 +27,7 @@ export function computePlanHash(
   for (const { file, header } of checkpoint.shards) {
     add([file, header.fileSize, header.tensors.map((t) => [t.name, t.dtype, t.shape, t.begin, t.end])]);
   }
-  add(configText ?? null);
+  add(configText);
   add([layout.format, layout.totalSize, layout.modules]);
   for (const shard of layout.shards) {
     add(shard.file);

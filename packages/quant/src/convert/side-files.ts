@@ -12,6 +12,7 @@ import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { CONFIG_FILE, INDEX_FILE } from "../safetensors/json-files.ts";
 import { PARTIAL_SUFFIX } from "../safetensors/writer.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
+import { ConvertError } from "./errors.ts";
 import { MANIFEST_FILE } from "./manifest.ts";
 import type { OutputLayout } from "./output-layout.ts";
 
@@ -21,12 +22,21 @@ const FORMAT_SIDE_FILES = [HF_QUANT_CONFIG_FILE, QUANT_CFG_FILE];
 /** Source files never copied: fp4kit rewrites them, or they describe the source's own quantization. */
 const REWRITTEN = new Set([CONFIG_FILE, INDEX_FILE, MANIFEST_FILE, ...FORMAT_SIDE_FILES]);
 
-export async function readConfigText(checkpoint: Checkpoint): Promise<string | undefined> {
+/**
+ * The source's config.json. A conversion without one is refused: engines read the architecture and
+ * the quantization from it, so an output without config.json loads nowhere.
+ */
+export async function readConfigText(checkpoint: Checkpoint): Promise<string> {
+  const path = join(checkpoint.dir, CONFIG_FILE);
   try {
-    return await readFile(join(checkpoint.dir, CONFIG_FILE), "utf8");
+    return await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new ConvertError(
+      "SOURCE_FILES",
+      `${checkpoint.dir} has no config.json: engines read the model's architecture and quantization from it, so the output would load nowhere; put the source model's config.json beside its shards`,
+      { file: path },
+    );
   }
 }
 
@@ -62,14 +72,13 @@ export function buildIndex(layout: OutputLayout): string {
 export async function writeSideFiles(
   checkpoint: Checkpoint,
   dst: string,
-  configText: string | undefined,
+  configText: string,
   layout: OutputLayout,
   configs: QuantizationConfigs,
 ): Promise<void> {
   await copyOtherFiles(checkpoint, dst);
   await writeFileAtomic(join(dst, INDEX_FILE), buildIndex(layout));
-  if (configText !== undefined)
-    await writeFileAtomic(join(dst, CONFIG_FILE), rewriteConfig(configText, configs));
+  await writeFileAtomic(join(dst, CONFIG_FILE), rewriteConfig(configText, configs));
   for (const file of FORMAT_SIDE_FILES) {
     const json = configs.sideFiles[file];
     if (json === undefined) await rm(join(dst, file), { force: true });

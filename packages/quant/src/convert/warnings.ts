@@ -8,7 +8,6 @@ export function conversionWarnings(
   o: ResolvedConvertOptions,
   layout: OutputLayout,
   inputScales: InputScales | undefined,
-  hasConfig: boolean,
   configs: QuantizationConfigs,
 ): string[] {
   const warnings: string[] = [];
@@ -38,11 +37,6 @@ export function conversionWarnings(
         ? "ModelOpt NVFP4 has no FP8-block scheme, or their per-tensor scale is not the block scheme; they are in exclude_modules"
         : "their per-tensor scale is not an FP8-block scheme; they are in ignore";
     warnings.push(`${bf16} kept FP8 weights are written as BF16 (${why})`);
-  }
-  if (!hasConfig) {
-    warnings.push(
-      `${o.src} has no config.json: the output has none either, so nothing tells engines it is NVFP4`,
-    );
   }
   return warnings;
 }
