@@ -2,19 +2,31 @@
 
 import type { MetricValues } from "@fp4kit/protocol";
 import { formatBytes, formatPercent, formatThroughput } from "../../lib/format";
+import { ButtonAnchor } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { pointsOf, SeriesChart } from "./series-chart";
 
 type Sample = MetricValues & { t: number };
 
-/** Throughput, bytes and GPU charts of one run (GPU only when the run reported GPU samples). */
-export function MetricCharts({ samples }: { samples: readonly Sample[] }) {
+/**
+ * Throughput, bytes and GPU charts of one run (GPU only when the run reported GPU samples), and
+ * every sample as CSV.
+ */
+export function MetricCharts({ samples, csvHref }: { samples: readonly Sample[]; csvHref: string }) {
   const gpuUtil = pointsOf(samples, (s) => s.gpuUtilization);
   const gpuMemory = pointsOf(samples, (s) => s.gpuMemoryUsedBytes);
   return (
     <div className="grid gap-4 xl:grid-cols-2">
       <Card>
-        <CardHeader title="Throughput" description="FP8 input bytes per second" />
+        <CardHeader
+          title="Throughput"
+          description="FP8 input bytes per second"
+          actions={
+            <ButtonAnchor size="sm" href={csvHref} download data-testid="metrics-csv">
+              Metrics CSV
+            </ButtonAnchor>
+          }
+        />
         <div className="px-2 py-3">
           <SeriesChart
             formatValue={formatThroughput}

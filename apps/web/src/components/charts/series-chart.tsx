@@ -26,6 +26,8 @@ export const SERIES_COLORS = [
 /**
  * Lines over elapsed seconds. Each series carries its own points, so runs sampled at different
  * moments overlay on one time axis (the compare view) as easily as several metrics of one run.
+ * Straight segments between samples: a smoothed curve would show values never measured (above a
+ * peak, below zero), and the time axis starts at the first sample, not at an unsampled zero.
  */
 export function SeriesChart({
   series,
@@ -55,7 +57,7 @@ export function SeriesChart({
         <XAxis
           type="number"
           dataKey="t"
-          domain={[0, "dataMax"]}
+          domain={["dataMin", "dataMax"]}
           tickFormatter={(t: number) => formatDuration(t * 1000)}
           tick={{ fontSize: 11, fill: "#71717a" }}
           stroke="#d4d4d8"
@@ -82,8 +84,8 @@ export function SeriesChart({
             stroke={s.color}
             strokeWidth={2}
             strokeDasharray={s.dashed ? "5 4" : undefined}
-            dot={false}
-            type="monotone"
+            dot={s.points.length === 1}
+            type="linear"
             isAnimationActive={false}
           />
         ))}

@@ -51,12 +51,17 @@ function bestIndexes(
   return new Set(values.flatMap((v, i) => (v === best && eligible[i] ? [i] : [])));
 }
 
+/** A run's name in chart legends and downloads: its model and the end of its id. */
+function seriesName(entry: CompareEntry): string {
+  return `${entry.run.model} · ${entry.run.id.slice(-6)}`;
+}
+
 function overlay(
   entries: CompareEntry[],
   pick: (sample: CompareEntry["metrics"][number]) => number | undefined,
 ): ChartSeries[] {
   return entries.map((e, i) => ({
-    name: `${e.run.model} · ${e.run.id.slice(-6)}`,
+    name: seriesName(e),
     color: SERIES_COLORS[i % SERIES_COLORS.length] ?? "#6366f1",
     points: pointsOf(e.metrics, pick),
   }));
@@ -270,7 +275,27 @@ export function CompareView({ runIds }: { runIds: string[] }) {
 
       <div className="grid gap-4 xl:grid-cols-2">
         <Card>
-          <CardHeader title="Throughput" description="Overlaid on time since each run's first sample" />
+          <CardHeader
+            title="Throughput"
+            description={
+              <>
+                Overlaid on time since each run's first sample. Every sample as CSV:{" "}
+                {entries.map((e, i) => (
+                  <span key={e.run.id}>
+                    {i > 0 && ", "}
+                    <a
+                      href={`/api/runs/${e.run.id}/metrics`}
+                      download
+                      className="text-indigo-600 hover:underline"
+                      data-testid="compare-metrics-csv"
+                    >
+                      {seriesName(e)}
+                    </a>
+                  </span>
+                ))}
+              </>
+            }
+          />
           <div className="px-2 py-3">
             <SeriesChart
               formatValue={formatThroughput}

@@ -186,7 +186,9 @@ export function RunDetailPage({ runId }: { runId: string }) {
       <RunLineage runId={r.id} />
       <RunNotes run={r} />
       <RunSpec run={r} />
-      {store.metrics.length > 0 && !isInspect && <MetricCharts samples={store.metrics} />}
+      {store.metrics.length > 0 && !isInspect && (
+        <MetricCharts samples={store.metrics} csvHref={`/api/runs/${r.id}/metrics`} />
+      )}
       {r.kind === "CONVERT" && <ConvertOutputs run={r} teamId={team.id} />}
     </div>
   );
