@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { authClient } from "../../lib/auth-client";
 import { useTeamLiveUpdates } from "../../lib/live/use-team-live-updates";
 import { useWatchedRunNotifications } from "../../lib/live/use-watched-runs";
@@ -50,6 +50,10 @@ export function TeamShell({
   useWatchedRunNotifications();
   const pathname = usePathname();
   const router = useRouter();
+  // Below the md breakpoint the sidebar is a top bar whose menu opens on demand.
+  const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: navigating closes the menu
+  useEffect(() => setMenuOpen(false), [pathname]);
 
   async function signOut() {
     await authClient.signOut();
@@ -59,75 +63,94 @@ export function TeamShell({
 
   return (
     <TeamProvider team={team}>
-      <div className="flex min-h-screen">
-        <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col bg-zinc-950 text-zinc-300">
-          <div className="px-5 pt-5 pb-4">
+      <div className="flex min-h-screen flex-col md:flex-row">
+        <aside
+          className="top-0 z-20 flex shrink-0 flex-col bg-zinc-950 text-zinc-300 md:sticky md:h-screen md:w-56"
+          data-testid="sidebar"
+        >
+          <div className="flex items-center justify-between px-4 py-3 md:px-5 md:pt-5 md:pb-4">
             <Link href="/">
               <Logo inverted />
             </Link>
-          </div>
-          <div className="px-3">
-            <label
-              htmlFor="team-switcher"
-              className="px-2 text-[11px] font-medium tracking-wider text-zinc-500 uppercase"
+            <button
+              type="button"
+              className="rounded-md px-2.5 py-1.5 text-sm font-medium text-zinc-300 ring-1 ring-zinc-700 hover:text-white md:hidden"
+              aria-expanded={menuOpen}
+              aria-controls="team-menu"
+              onClick={() => setMenuOpen((open) => !open)}
             >
-              Team
-            </label>
-            <select
-              id="team-switcher"
-              value={team.slug}
-              onChange={(e) =>
-                router.push(e.target.value === "+new" ? "/teams/new" : `/t/${e.target.value}/runs`)
-              }
-              className="mt-1 block w-full rounded-md border-0 bg-zinc-900 px-2.5 py-1.5 text-sm text-white ring-1 ring-zinc-800 ring-inset focus:ring-2 focus:ring-indigo-500"
-            >
-              {teams.map((t) => (
-                <option key={t.slug} value={t.slug}>
-                  {t.name}
-                </option>
-              ))}
-              <option value="+new">+ New team…</option>
-            </select>
-            <p className="mt-1 px-2 text-xs text-zinc-500">You are {ROLE_LABELS[team.role].toLowerCase()}</p>
-          </div>
-          <nav className="mt-5 flex-1 space-y-0.5 px-3" aria-label="Main">
-            {NAV.map((item) => {
-              const href = `/t/${team.slug}${item.path}`;
-              const active = isActive(pathname, href, item.path);
-              return (
-                <Link
-                  key={item.path}
-                  href={href}
-                  aria-current={active ? "page" : undefined}
-                  className={cn(
-                    "flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium transition-colors",
-                    active ? "bg-zinc-800 text-white" : "text-zinc-400 hover:bg-zinc-900 hover:text-white",
-                  )}
-                >
-                  <svg
-                    viewBox="0 0 20 20"
-                    fill="none"
-                    stroke="currentColor"
-                    strokeWidth={1.6}
-                    className="size-4"
-                    aria-hidden="true"
-                  >
-                    <path d={item.icon} strokeLinecap="round" strokeLinejoin="round" />
-                  </svg>
-                  {item.label}
-                </Link>
-              );
-            })}
-          </nav>
-          <div className="border-t border-zinc-800 px-4 py-4">
-            <div className="truncate text-sm font-medium text-white">{user.name}</div>
-            <div className="truncate text-xs text-zinc-500">{user.email}</div>
-            <button type="button" onClick={signOut} className="mt-2 text-xs text-zinc-400 hover:text-white">
-              Sign out
+              Menu
             </button>
           </div>
+          <div
+            id="team-menu"
+            className={cn("flex-1 flex-col pb-3 md:flex md:pb-0", menuOpen ? "flex" : "hidden")}
+          >
+            <div className="px-3">
+              <label
+                htmlFor="team-switcher"
+                className="px-2 text-[11px] font-medium tracking-wider text-zinc-500 uppercase"
+              >
+                Team
+              </label>
+              <select
+                id="team-switcher"
+                value={team.slug}
+                onChange={(e) =>
+                  router.push(e.target.value === "+new" ? "/teams/new" : `/t/${e.target.value}/runs`)
+                }
+                className="mt-1 block w-full rounded-md border-0 bg-zinc-900 px-2.5 py-1.5 text-sm text-white ring-1 ring-zinc-800 ring-inset focus:ring-2 focus:ring-indigo-500"
+              >
+                {teams.map((t) => (
+                  <option key={t.slug} value={t.slug}>
+                    {t.name}
+                  </option>
+                ))}
+                <option value="+new">+ New team…</option>
+              </select>
+              <p className="mt-1 px-2 text-xs text-zinc-500">
+                You are {ROLE_LABELS[team.role].toLowerCase()}
+              </p>
+            </div>
+            <nav className="mt-5 flex-1 space-y-0.5 px-3" aria-label="Main">
+              {NAV.map((item) => {
+                const href = `/t/${team.slug}${item.path}`;
+                const active = isActive(pathname, href, item.path);
+                return (
+                  <Link
+                    key={item.path}
+                    href={href}
+                    aria-current={active ? "page" : undefined}
+                    className={cn(
+                      "flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium transition-colors",
+                      active ? "bg-zinc-800 text-white" : "text-zinc-400 hover:bg-zinc-900 hover:text-white",
+                    )}
+                  >
+                    <svg
+                      viewBox="0 0 20 20"
+                      fill="none"
+                      stroke="currentColor"
+                      strokeWidth={1.6}
+                      className="size-4"
+                      aria-hidden="true"
+                    >
+                      <path d={item.icon} strokeLinecap="round" strokeLinejoin="round" />
+                    </svg>
+                    {item.label}
+                  </Link>
+                );
+              })}
+            </nav>
+            <div className="border-t border-zinc-800 px-4 py-4">
+              <div className="truncate text-sm font-medium text-white">{user.name}</div>
+              <div className="truncate text-xs text-zinc-500">{user.email}</div>
+              <button type="button" onClick={signOut} className="mt-2 text-xs text-zinc-400 hover:text-white">
+                Sign out
+              </button>
+            </div>
+          </div>
         </aside>
-        <main className="min-w-0 flex-1 px-6 py-6">{children}</main>
+        <main className="min-w-0 flex-1 px-4 py-5 md:px-6 md:py-6">{children}</main>
       </div>
     </TeamProvider>
   );

@@ -64,14 +64,54 @@ function viewerHeight(lines: number): number {
   return Math.min(480, Math.max(160, lines * LINE_HEIGHT + 16));
 }
 
-function lineFromHash(): number | null {
-  const match = /^#L(\d+)$/.exec(window.location.hash);
-  return match ? Number(match[1]) : null;
+/** What counts as an error line: anything on stderr, or a line that says error, exception or traceback. */
+const ERROR_LINE = /\b(error|exception|traceback|fatal)\b/i;
+function isErrorLine(entry: LogEntry): boolean {
+  return entry.stream === "STDERR" || ERROR_LINE.test(entry.line);
+}
+
+/** An event time → "06:31:05.123" (UTC, as the download writes it). */
+function timeOf(ts: string): string {
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? ts : date.toISOString().slice(11, 23);
+}
+
+/** A viewer preference kept in this browser across runs and reloads. */
+function useStoredToggle(key: string): [boolean, () => void] {
+  const [on, setOn] = useState(false);
+  useEffect(() => setOn(localStorage.getItem(key) === "1"), [key]);
+  const toggle = useCallback(() => {
+    setOn((current) => {
+      localStorage.setItem(key, current ? "0" : "1");
+      return !current;
+    });
+  }, [key]);
+  return [on, toggle];
+}
+
+/** Selected lines, first to last (one line: from = to). */
+interface LineRange {
+  from: number;
+  to: number;
+}
+
+/** "#L42" or "#L40-L45" (also "#L40-45"), the permalinks this viewer writes. */
+function rangeFromHash(hash: string): LineRange | null {
+  const match = /^#L(\d+)(?:-L?(\d+))?$/.exec(hash);
+  if (!match) return null;
+  const a = Number(match[1]);
+  const b = match[2] === undefined ? a : Number(match[2]);
+  return { from: Math.min(a, b), to: Math.max(a, b) };
+}
+
+function hashOf(range: LineRange): string {
+  return range.from === range.to ? `#L${range.from}` : `#L${range.from}-L${range.to}`;
 }
 
 /**
  * The run's log: follows the tail while scrolled to the bottom, filters by text and stream, renders
- * ANSI colours, numbers lines with permalinks (#L42) and links the full download.
+ * ANSI colours, numbers lines with permalinks to a line or a range (#L42, #L40-L45: shift-click extends), shows each line's time and wraps long lines
+ * on request, jumps to the first error, and links the full download.
  */
 export function LogViewer({
   runId,
@@ -94,10 +134,18 @@ export function LogViewer({
   const [query, setQuery] = useState("");
   const [streamFilter, setStreamFilter] = useState<StreamFilter>("all");
   const [follow, setFollow] = useState(true);
-  const [highlight, setHighlight] = useState<number | null>(null);
+  const [selection, setSelection] = useState<LineRange | null>(null);
+  // A line to bring into view as soon as it has arrived (a permalink's first line).
+  const [pendingScroll, setPendingScroll] = useState<number | null>(null);
+  // The scrollTop this viewer set itself: its scroll event must not switch following back on.
+  const ownScrollTop = useRef<number | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(480);
+  const [timestamps, toggleTimestamps] = useStoredToggle("fp4kit.log.timestamps");
+  const [wrap, toggleWrap] = useStoredToggle("fp4kit.log.wrap");
   const total = store.logs.length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: store.logs grows in place; `total` tracks it
+  const firstError = useMemo(() => store.logs.find(isErrorLine) ?? null, [store.logs, total]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: store.logs grows in place; `total` tracks it
   const lines = useMemo(() => {
@@ -110,28 +158,55 @@ export function LogViewer({
     );
   }, [store.logs, total, query, streamFilter]);
 
-  const scrollToIndex = useCallback((index: number) => {
-    const el = scroller.current;
-    if (el) el.scrollTop = Math.max(0, index * LINE_HEIGHT - el.clientHeight / 3);
+  const scrollToIndex = useCallback(
+    (index: number) => {
+      const el = scroller.current;
+      if (!el) return;
+      // Wrapped rows have their own heights: let the browser find the row.
+      const row = wrap ? el.querySelector<HTMLElement>(`[data-index="${index}"]`) : null;
+      const top = row ? row.offsetTop : index * LINE_HEIGHT;
+      el.scrollTop = Math.max(0, top - el.clientHeight / 3);
+      ownScrollTop.current = el.scrollTop;
+      // Render the rows there now rather than on the scroll event, and show the viewer itself.
+      setScrollTop(el.scrollTop);
+      el.scrollIntoView({ block: "nearest" });
+    },
+    [wrap],
+  );
+
+  // A permalink in the address (on load, or edited later): select it and scroll there once it has
+  // arrived. Declared before following so that a permalinked load never starts at the tail.
+  useLayoutEffect(() => {
+    const fromHash = () => {
+      const range = rangeFromHash(window.location.hash);
+      if (!range) return;
+      setSelection(range);
+      setFollow(false);
+      setPendingScroll(range.from);
+    };
+    fromHash();
+    window.addEventListener("hashchange", fromHash);
+    return () => window.removeEventListener("hashchange", fromHash);
   }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-runs on purpose whenever lines arrive
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (follow && el) el.scrollTop = el.scrollHeight;
+    if (follow && el && pendingScroll === null) {
+      el.scrollTop = el.scrollHeight;
+      ownScrollTop.current = el.scrollTop;
+    }
   }, [follow, lines.length]);
 
-  // A #L<n> permalink: highlight that line and scroll to it once it has arrived.
-  useEffect(() => {
-    const target = highlight ?? lineFromHash();
-    if (target === null || highlight === target) return;
-    const index = lines.findIndex((l) => l.lineNo === target);
-    if (index >= 0) {
-      setFollow(false);
-      setHighlight(target);
-      scrollToIndex(index);
-    }
-  }, [lines, highlight, scrollToIndex]);
+  // Runs after every render that changes the lines, until the line to show is among them.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: store.logs grows in place; `total` tracks it
+  useLayoutEffect(() => {
+    if (pendingScroll === null) return;
+    const index = lines.findIndex((l) => l.lineNo === pendingScroll);
+    if (index < 0) return;
+    setPendingScroll(null);
+    scrollToIndex(index);
+  }, [lines, total, pendingScroll, scrollToIndex]);
 
   useEffect(() => {
     const el = scroller.current;
@@ -145,19 +220,43 @@ export function LogViewer({
     const el = scroller.current;
     if (!el) return;
     setScrollTop(el.scrollTop);
+    if (ownScrollTop.current === el.scrollTop) return;
+    ownScrollTop.current = null;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < LINE_HEIGHT * 2;
     if (atBottom !== follow) setFollow(atBottom);
   }
 
-  function linkLine(event: React.MouseEvent, lineNo: number) {
-    event.preventDefault();
-    window.history.replaceState(null, "", `#L${lineNo}`);
-    setHighlight(lineNo);
+  const isSelected = (lineNo: number) =>
+    selection !== null && lineNo >= selection.from && lineNo <= selection.to;
+
+  function select(range: LineRange) {
+    window.history.replaceState(null, "", hashOf(range));
+    setSelection(range);
     setFollow(false);
   }
 
-  const first = Math.max(0, Math.floor(scrollTop / LINE_HEIGHT) - OVERSCAN);
-  const last = Math.min(lines.length, Math.ceil((scrollTop + viewportHeight) / LINE_HEIGHT) + OVERSCAN);
+  /** A click selects the line; a shift-click the range from the selection's first line to it. */
+  function linkLine(event: React.MouseEvent, lineNo: number) {
+    event.preventDefault();
+    const anchor = event.shiftKey && selection ? selection.from : lineNo;
+    select({ from: Math.min(anchor, lineNo), to: Math.max(anchor, lineNo) });
+  }
+
+  function jumpToFirstError() {
+    if (!firstError) return;
+    // The filters may hide it: the first error is looked for in the whole log.
+    setQuery("");
+    setStreamFilter("all");
+    select({ from: firstError.lineNo, to: firstError.lineNo });
+    setPendingScroll(firstError.lineNo);
+  }
+
+  // Fixed-height rows are virtualised; wrapped rows (any height) are all rendered, and the browser
+  // skips laying out those off screen (content-visibility).
+  const first = wrap ? 0 : Math.max(0, Math.floor(scrollTop / LINE_HEIGHT) - OVERSCAN);
+  const last = wrap
+    ? lines.length
+    : Math.min(lines.length, Math.ceil((scrollTop + viewportHeight) / LINE_HEIGHT) + OVERSCAN);
   const visible = lines.slice(first, last);
   const gutter = `${String(total).length + 1}ch`;
 
@@ -170,7 +269,7 @@ export function LogViewer({
             ? `${total.toLocaleString("en")} lines`
             : `${lines.length.toLocaleString("en")} of ${total.toLocaleString("en")} lines`}
         </span>
-        <div className="ml-auto flex items-center gap-2">
+        <div className="ml-auto flex flex-wrap items-center gap-2">
           <label htmlFor="log-search" className="sr-only">
             Search the log
           </label>
@@ -180,7 +279,7 @@ export function LogViewer({
             placeholder="Filter lines…"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
-            className={cn(DARK_CONTROL, "w-56 placeholder:text-zinc-500")}
+            className={cn(DARK_CONTROL, "w-full placeholder:text-zinc-500 sm:w-56")}
           />
           <label htmlFor="log-stream" className="sr-only">
             Stream
@@ -208,6 +307,35 @@ export function LogViewer({
           >
             {follow ? "Following" : "Follow tail"}
           </button>
+          <button
+            type="button"
+            onClick={jumpToFirstError}
+            disabled={!firstError}
+            className="h-7 rounded-md px-2.5 text-xs font-medium text-zinc-300 ring-1 ring-zinc-700 ring-inset hover:bg-zinc-800 disabled:text-zinc-600"
+          >
+            First error
+          </button>
+          {(
+            [
+              ["Times", timestamps, toggleTimestamps],
+              ["Wrap", wrap, toggleWrap],
+            ] as const
+          ).map(([label, on, toggle]) => (
+            <button
+              key={label}
+              type="button"
+              onClick={toggle}
+              aria-pressed={on}
+              className={cn(
+                "h-7 rounded-md px-2.5 text-xs font-medium ring-1 ring-inset",
+                on
+                  ? "bg-indigo-500/20 text-indigo-200 ring-indigo-400/40"
+                  : "text-zinc-300 ring-zinc-700 hover:bg-zinc-800",
+              )}
+            >
+              {label}
+            </button>
+          ))}
           <ButtonAnchor href={downloadHref} download size="xs" variant="dark">
             Download
           </ButtonAnchor>
@@ -228,26 +356,37 @@ export function LogViewer({
         ) : (
           <div
             style={{
-              height: lines.length * LINE_HEIGHT,
+              height: wrap ? undefined : lines.length * LINE_HEIGHT,
               position: "relative",
               minWidth: "100%",
-              width: "max-content",
+              width: wrap ? "100%" : "max-content",
             }}
           >
             <div style={{ transform: `translateY(${first * LINE_HEIGHT}px)` }}>
-              {visible.map((entry) => (
+              {visible.map((entry, i) => (
                 <div
                   key={entry.seq}
                   id={`L${entry.lineNo}`}
+                  data-index={first + i}
+                  data-selected={isSelected(entry.lineNo) ? "" : undefined}
                   className={cn(
-                    "flex whitespace-pre",
-                    entry.lineNo === highlight
+                    "flex",
+                    wrap ? "whitespace-pre-wrap break-all [content-visibility:auto]" : "whitespace-pre",
+                    isSelected(entry.lineNo)
                       ? "bg-amber-400/15"
                       : entry.stream === "STDERR"
                         ? "bg-red-500/[0.07]"
                         : "hover:bg-white/[0.03]",
                   )}
-                  style={{ height: LINE_HEIGHT, lineHeight: `${LINE_HEIGHT}px` }}
+                  style={
+                    wrap
+                      ? {
+                          minHeight: LINE_HEIGHT,
+                          lineHeight: `${LINE_HEIGHT}px`,
+                          containIntrinsicSize: `auto ${LINE_HEIGHT}px`,
+                        }
+                      : { height: LINE_HEIGHT, lineHeight: `${LINE_HEIGHT}px` }
+                  }
                 >
                   <a
                     href={`#L${entry.lineNo}`}
@@ -257,9 +396,19 @@ export function LogViewer({
                   >
                     {entry.lineNo}
                   </a>
+                  {timestamps && (
+                    <time
+                      dateTime={entry.ts}
+                      title={entry.ts}
+                      className="shrink-0 pr-3 text-zinc-500 select-none"
+                      data-testid="log-time"
+                    >
+                      {timeOf(entry.ts)}
+                    </time>
+                  )}
                   <span
                     className={cn(
-                      "pr-4",
+                      "min-w-0 pr-4",
                       entry.stream === "SYSTEM"
                         ? "text-indigo-300"
                         : entry.stream === "STDERR"

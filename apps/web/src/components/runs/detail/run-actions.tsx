@@ -35,7 +35,7 @@ export function RunActions({ run }: { run: RunDetail }) {
   const finished = TERMINAL_RUN_STATUSES.includes(run.status);
   const error = cancel.error ?? retry.error ?? archive.error;
   return (
-    <div className="flex items-center gap-2">
+    <div className="flex flex-wrap items-center gap-2">
       {error && <span className="text-xs text-red-600">{errorMessage(error)}</span>}
       {!finished && (
         <Button
