@@ -178,7 +178,9 @@ function buildCuda() {
     // PTX for newer GPUs (JIT-compiled by the driver).
     "-gencode",
     "arch=compute_100,code=compute_100",
-    join(nativeDir, "cuda", "cuda_kernels.cu"),
+    join(nativeDir, "cuda", "launch.cu"),
+    join(nativeDir, "cuda", "host_api.cu"),
+    join(nativeDir, "cuda", "bench.cu"),
     join(nativeDir, "cuda", "addon.cc"),
     join(nativeDir, "cuda", "pipeline.cc"),
     join(nativeDir, "cuda", "pipeline_bindings.cc"),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../common/napi_glue.h"
+#include "bench.h"
 #include "cuda_kernels.h"
 
 namespace nvfp4 {

@@ -1,4 +1,4 @@
-// Host API of the CUDA NVFP4 kernels (cuda_kernels.cu). Every function returns "" on success or
+// Host API of the CUDA NVFP4 kernels (host_api.cu). Every function returns "" on success or
 // CUDA's error string; none throws. All of them serialize on one mutex (one GPU workspace).
 #pragma once
 
@@ -21,14 +21,6 @@ struct DeviceInfo {
   size_t total_memory = 0;
 };
 
-struct BenchmarkResult {
-  // quantize_ms: launches that overlap the previous one's end (programmatic dependent launch);
-  // quantize_serial_ms: launches that start after it; quantize_lanes_ms: launches dealt over three
-  // streams, as the pipeline's lanes of one GPU make them.
-  double amax_ms = 0, quantize_ms = 0, quantize_serial_ms = 0, quantize_lanes_ms = 0, upload_ms = 0, download_ms = 0;
-  int iterations = 0;
-};
-
 // Selects `device` for all later calls and checks that a kernel can run on it.
 std::string probe(int device, DeviceInfo& info);
 
@@ -36,8 +28,6 @@ std::string probe(int device, DeviceInfo& info);
 std::string amax_host(const Fp8TensorView& t, AmaxResult& out);
 std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,
                           QuantizeStats& out);
-// Kernel-only timing on device-resident copies of t (iterations ≥ 1).
-std::string benchmark(const Fp8TensorView& t, float gs, int iterations, BenchmarkResult& out);
 void release_workspace();
 
 // Device-memory entry points. t.data / t.scale are device pointers here (16-byte aligned data).

@@ -1,4 +1,4 @@
-// Multi-GPU NVFP4 pipeline (see pipeline.h). Kernels: cuda_kernels.cu's *_on_current_device entry
+// Multi-GPU NVFP4 pipeline (see pipeline.h). Kernels: host_api.cu's *_on_current_device entry
 // points, which run on the calling thread's device and per-thread default stream.
 #include "pipeline.h"
 

@@ -1,3 +1,33 @@
+// The CUDA kernels of FP8-block → NVFP4: device code only, compiled into launch.cu (which plans
+// and launches them) and nowhere else.
+//
+// Glossary (the words the kernels, their comments and docs/nvfp4-math.md use):
+//   element      one FP8 E4M3 byte of the source weight, row-major, `cols` to a row.
+//   block        a source scale block, block_rows × block_cols elements sharing one float scale
+//                (128 × 128 in DeepSeek's checkpoints; V4's MXFP4-sourced scales are powers of two).
+//   group        16 consecutive elements of a row: one E4M3 scale byte and eight bytes of packed
+//                E2M1 codes (two codes a byte, low nibble first) in the output.
+//   gs           the global scale of the tensor or of its fused group, amax / (6 · 448); the scale
+//                bytes are relative to it.
+//   scale byte   a group's E4M3 scale; the search rows and cuts are per-byte tables built in shared
+//                memory by every block (ScaleRow, ScaleUnitCuts).
+//   stats        Σ error², Σ reference² and max |error| of the tensor, for the quality report, in
+//                "stats units" (a power of two of gs) and summed in the reference's tree.
+//   es           one element's error in stats units: reconstructed value minus source value.
+//   chunk        32 groups of a row (512 elements): the unit of the stats' 32-wide fold and of the
+//                quantize kernel's work; a row's last chunk may be partial.
+//   item         the amax pass's unit: one row's 512-byte chunk, one warp, 16 bytes a lane.
+//   team         32/G lanes of a warp taking one chunk together, G groups a lane (G = 4, 2, 1).
+//   phase        the rounds in which the grid's warps take chunks with teams of one size; the host
+//                plans them (PhasePlan) so that every warp gets the same work and the grid ends
+//                together.
+//   fast path    codes from a rounded estimate of |v|/d and the search rows (no division, no table
+//                load per element); it declines a group it cannot settle exactly.
+//   general path exact comparisons for every code, for any layout (ChunkLayout::kMixedScales) and
+//                for chunks the fast path declined (marked -1 in chunk_err, redone after the loop).
+//   bad          the lowest index of a non-finite source value; the host reads it back and tells
+//                NaN from Inf.
+//
 // CUDA kernels for FP8-block → NVFP4. Bit-identical to the TypeScript reference: the math is the
 // shared native/common/nvfp4_math.h, compiled for the device with explicit round-to-nearest
 // intrinsics, and the stats use the reference's summation tree (a warp's xor-shuffle fold over 32
@@ -16,20 +46,18 @@
 // order and the rows in order. A quantize launch that follows a quantize launch on the stream
 // overlaps its end (programmatic dependent launch, sm_90+): about 2.4 µs pass between one launch's
 // end and the next one's start otherwise, a sixth of a 15 MB tensor's time on an H100.
+#pragma once
+
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <climits>
-#include <functional>
-#include <mutex>
-#include <vector>
 
 #include "../common/nvfp4_math.h"
-#include "cuda_kernels.h"
-#include "cuda_status.h"
+#include "launch.h"
 
 namespace nvfp4 {
 namespace gpu {
+namespace detail {
 namespace {
 
 constexpr int kThreads = 256;
@@ -43,15 +71,6 @@ constexpr int kMaxWarpsPerBlock = 32;  // block_max_min's slots
 // Groups a lane takes at a time on the fast path, in its main phase (see TeamLoad).
 constexpr int kTeamGroups = 4;
 constexpr unsigned kFullMask = 0xffffffffu;
-
-// The amax pass's results, zeroed by one memset before each launch. The maximum is published with
-// atomicMax on its bit pattern (valid because it is ≥ 0), the lowest bad index as ~index, so that
-// atomicMax keeps the lowest and 0 means none.
-struct DeviceScalars {
-  unsigned int amax_bits;
-  unsigned int pad;
-  unsigned long long not_first_bad;
-};
 
 __device__ __forceinline__ int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -600,554 +619,7 @@ __global__ void __launch_bounds__(kQuantizeThreads, kQuantizeBlocksPerSm) quanti
   }
 }
 
-// ---- host side --------------------------------------------------------------------------------
-
-std::mutex g_mutex;
-int g_device = 0;
-int g_sm_count = 0;
-int g_quantize_blocks_per_sm = 0;  // resident blocks of quantize_kernel per SM (occupancy API)
-
-struct DeviceBuffer {
-  void* ptr = nullptr;
-  size_t capacity = 0;
-  cudaError_t reserve(size_t bytes) {
-    if (bytes <= capacity) return cudaSuccess;
-    if (ptr != nullptr) cudaFree(ptr);
-    ptr = nullptr;
-    capacity = 0;
-    const size_t rounded = (bytes + (1u << 20) - 1) & ~static_cast<size_t>((1u << 20) - 1);
-    const cudaError_t e = cudaMalloc(&ptr, rounded);
-    if (e == cudaSuccess) capacity = rounded;
-    return e;
-  }
-  void release() {
-    if (ptr != nullptr) cudaFree(ptr);
-    ptr = nullptr;
-    capacity = 0;
-  }
-};
-
-// Where a quantize launch writes: packed codes, scale bytes and its stats scratch.
-struct QuantizeOutputs {
-  DeviceBuffer packed, block_scales, stats;
-  std::string reserve(const Fp8TensorView& t);  // below, after stats_scratch_bytes
-  void release() {
-    packed.release();
-    block_scales.release();
-    stats.release();
-  }
-};
-
-struct Workspace {
-  DeviceBuffer data, scale, scalars;
-  QuantizeOutputs out;
-  void release() {
-    data.release();
-    scale.release();
-    scalars.release();
-    out.release();
-  }
-};
-Workspace g_ws;
-
-std::string ensure_device() {
-  NVFP4_CUDA_TRY(cudaSetDevice(g_device));
-  if (g_sm_count == 0) NVFP4_CUDA_TRY(cudaDeviceGetAttribute(&g_sm_count, cudaDevAttrMultiProcessorCount, g_device));
-  return "";
-}
-
-size_t scale_count(const Fp8TensorView& t) {
-  return static_cast<size_t>((t.rows + t.block_rows - 1) / t.block_rows) * static_cast<size_t>(t.scale_cols());
-}
-
-// Host copy of the value at a flagged index, to tell NaN from Inf (the kernels only record where).
-std::string classify_bad(const Fp8TensorView& t_dev, int64_t index, NonFinite& nf) {
-  uint8_t byte = 0;
-  float s = 0.0f;
-  const int64_t r = index / t_dev.cols, c = index % t_dev.cols;
-  NVFP4_CUDA_TRY(cudaMemcpy(&byte, t_dev.data + index, 1, cudaMemcpyDeviceToHost));
-  NVFP4_CUDA_TRY(cudaMemcpy(&s, t_dev.scale + (r / t_dev.block_rows) * t_dev.scale_cols() + c / t_dev.block_cols,
-                            sizeof(float), cudaMemcpyDeviceToHost));
-  const float v = mul_f32(decode_e4m3(byte), s);
-  nf.index = index;
-  nf.is_nan = v != v;
-  return "";
-}
-
-constexpr int64_t kWarpsPerBlock = kThreads / 32;
-
-// The (row, chunk) kernels use 32-bit column arithmetic and whole 16-byte groups.
-bool fits_rows_kernels(const Fp8TensorView& t) {
-  const int64_t limit = int64_t{1} << 30;
-  const int64_t items = t.rows * ((t.cols + 511) / 512);
-  return t.cols % 16 == 0 && t.cols < limit && t.block_cols < limit && t.block_rows < limit && items < limit;
-}
-
-int64_t stats_chunks_per_row(const Fp8TensorView& t) {
-  return (t.cols / kGroupSize + kStatsChunkGroups - 1) / kStatsChunkGroups;
-}
-
-// Quantize scratch: the chunk sums (err, then ref: 2·C floats, C = rows · chunks per row), the
-// blocks' max |es| (one float per block, at most C: every block has a chunk), then, 8-aligned,
-// their lowest bad index (at most C). The host reads the chunk sums and the maxima in one copy.
-struct StatsScratch {
-  float* chunk_err;
-  float* chunk_ref;
-  float* block_max;
-  unsigned long long* block_bad;
-};
-
-int64_t stats_chunks(const Fp8TensorView& t) { return t.rows * stats_chunks_per_row(t); }
-
-size_t stats_bad_offset(const Fp8TensorView& t) { return (12 * static_cast<size_t>(stats_chunks(t)) + 7) & ~size_t{7}; }
-
-size_t stats_scratch_bytes(const Fp8TensorView& t) { return stats_bad_offset(t) + 8 * static_cast<size_t>(stats_chunks(t)) + 16; }
-
-// base: 8-byte aligned.
-StatsScratch stats_layout(const Fp8TensorView& t, void* base) {
-  const int64_t c = stats_chunks(t);
-  auto* f = static_cast<float*>(base);
-  return StatsScratch{f, f + c, f + 2 * c,
-                      reinterpret_cast<unsigned long long*>(static_cast<uint8_t*>(base) + stats_bad_offset(t))};
-}
-
-std::string launch_amax(const Fp8TensorView& t, DeviceScalars* d_scalars) {
-  const int64_t n = t.rows * t.cols;
-  NVFP4_CUDA_TRY(cudaMemsetAsync(d_scalars, 0, sizeof(DeviceScalars)));
-  if (n == 0) return "";
-  if (fits_rows_kernels(t)) {
-    const int64_t items = t.rows * ((t.cols + 511) / 512);
-    const int64_t blocks = std::min<int64_t>((items + kWarpsPerBlock - 1) / kWarpsPerBlock, static_cast<int64_t>(g_sm_count) * 8);
-    amax_rows_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(
-        t.data, t.rows, static_cast<int32_t>(t.cols), t.scale, static_cast<int32_t>(t.scale_cols()),
-        static_cast<int32_t>(t.block_rows), static_cast<int32_t>(t.block_cols), d_scalars);
-  } else {
-    const int64_t chunks = (n + 15) / 16;
-    const int64_t blocks = std::min<int64_t>((chunks + kThreads - 1) / kThreads, static_cast<int64_t>(g_sm_count) * 16);
-    amax_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(t.data, n, t.cols, t.scale, t.scale_cols(), t.block_rows,
-                                                              t.block_cols, d_scalars);
-  }
-  NVFP4_CUDA_TRY(cudaGetLastError());
-  return "";
-}
-
-// The per-gs part of the launch, computed with the device's IEEE arithmetic: the scale bytes'
-// amax thresholds (a bisection of 31 divisions each) and the fast path's constants. Cached for
-// the last gs (the caller holds g_mutex; converters quantize tensors of one gs in a row).
-void fill_gs_constants(float gs, QuantizeArgs& a) {
-  static float cached_gs = 0.0f;  // no valid gs is 0
-  static float amax_min[kScaleBytes];
-  static FastConstants fast;
-  if (float_bits(gs) != float_bits(cached_gs)) {
-    for (uint32_t b = 0; b < static_cast<uint32_t>(kScaleBytes); b++) amax_min[b] = scale_amax_min(b, a.six_gs);
-    make_fast_constants(gs, fast);
-    cached_gs = gs;
-  }
-  std::copy(amax_min, amax_min + kScaleBytes, a.amax_min);
-  a.fast = fast;
-}
-
-void plan_phases(QuantizeArgs& a) {
-  const int32_t total = a.rows * a.chunks_per_row;
-  int32_t start = 0;
-  for (int i = 0; i < kPhases; i++) {
-    const int32_t g = kTeamGroups >> i;
-    const int32_t step = g * a.warps;
-    a.phases[i] = PhasePlan{start, g > 1 ? (total - start) / step : 0, step / a.chunks_per_row, step % a.chunks_per_row};
-    start += g * a.phases[i].rounds * a.warps;
-  }
-}
-
-// d_stats: stats_scratch_bytes(t) of scratch. `blocks` gets the grid size (0: nothing launched),
-// which finish_quantize needs.
-std::string launch_quantize(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_scales, void* d_stats,
-                            int& blocks, cudaStream_t stream, bool overlap_previous) {
-  blocks = 0;
-  if (t.rows == 0 || t.cols == 0) return "";
-  if (!fits_rows_kernels(t)) return "tensor too large for the CUDA kernels (cols, block size or rows·cols/512 ≥ 2^30)";
-  const int64_t cpr = stats_chunks_per_row(t);
-  // One resident wave: each block builds the scale tables in shared memory once.
-  if (g_quantize_blocks_per_sm == 0) {
-    NVFP4_CUDA_TRY(
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&g_quantize_blocks_per_sm, quantize_kernel<ChunkLayout::kUniform>, kQuantizeThreads, 0));
-    g_quantize_blocks_per_sm = std::max(g_quantize_blocks_per_sm, 1);
-  }
-  blocks = static_cast<int>(std::min<int64_t>(stats_chunks(t), static_cast<int64_t>(g_sm_count) * g_quantize_blocks_per_sm));
-  const StatsScratch st = stats_layout(t, d_stats);
-  QuantizeArgs a;
-  a.data = t.data;
-  a.scale = t.scale;
-  a.packed = d_packed;
-  a.block_scales = d_scales;
-  a.chunk_err = st.chunk_err;
-  a.chunk_ref = st.chunk_ref;
-  a.block_max_err = st.block_max;
-  a.block_first_bad = st.block_bad;
-  a.rows = static_cast<int32_t>(t.rows);
-  a.cols = static_cast<int32_t>(t.cols);
-  a.groups = static_cast<int32_t>(t.cols / kGroupSize);
-  a.chunks_per_row = static_cast<int32_t>(cpr);
-  a.scale_cols = static_cast<int32_t>(t.scale_cols());
-  a.by_block_rows = make_fast_div(static_cast<uint32_t>(t.block_rows));
-  a.by_block_cols = make_fast_div(static_cast<uint32_t>(t.block_cols));
-  a.by_chunks_per_row = make_fast_div(static_cast<uint32_t>(cpr));
-  a.warps = blocks * (kQuantizeThreads / 32);
-  plan_phases(a);
-  a.six_gs = mul_f32(6.0f, gs);
-  fill_gs_constants(gs, a);
-  // Launched as a programmatic dependent of the stream's previous kernel, if that is what comes
-  // before it (otherwise the attribute changes nothing): the kernel waits for it (griddepcontrol)
-  // before touching global memory, but its launch and its table build need not.
-  cudaLaunchAttribute overlap;
-  overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  overlap.val.programmaticStreamSerializationAllowed = overlap_previous ? 1 : 0;
-  cudaLaunchConfig_t config = {};
-  config.gridDim = dim3(static_cast<unsigned>(blocks));
-  config.blockDim = dim3(kQuantizeThreads);
-  config.stream = stream;
-  config.attrs = &overlap;
-  config.numAttrs = 1;
-  if (t.block_cols % kGroupSize != 0) {
-    NVFP4_CUDA_TRY(cudaLaunchKernelEx(&config, quantize_kernel<ChunkLayout::kMixedScales>, a));
-  } else if (a.groups % kStatsChunkGroups != 0) {
-    NVFP4_CUDA_TRY(cudaLaunchKernelEx(&config, quantize_kernel<ChunkLayout::kUniform>, a));
-  } else if (t.block_cols != 128) {
-    NVFP4_CUDA_TRY(cudaLaunchKernelEx(&config, quantize_kernel<ChunkLayout::kWhole>, a));
-  } else {
-    NVFP4_CUDA_TRY(cudaLaunchKernelEx(&config, quantize_kernel<ChunkLayout::kBlocks128>, a));
-  }
-  return "";
-}
-
-std::string finish_amax(const Fp8TensorView& t_dev, DeviceScalars* d_scalars, AmaxResult& out) {
-  DeviceScalars h;
-  NVFP4_CUDA_TRY(cudaMemcpy(&h, d_scalars, sizeof h, cudaMemcpyDeviceToHost));
-  out = AmaxResult();
-  if (h.not_first_bad != 0) return classify_bad(t_dev, static_cast<int64_t>(~h.not_first_bad), out.non_finite);
-  out.amax = bits_float(h.amax_bits);
-  return "";
-}
-
-// The blocks' maxima and lowest bad index are combined here (order-free); each row's chunk sums
-// are added in chunk order and the rows in row order, in float64: the reference's last two levels.
-std::string finish_quantize(const Fp8TensorView& t_dev, float gs, void* d_stats, int blocks, QuantizeStats& out) {
-  out = QuantizeStats();
-  if (blocks == 0) return "";
-  const int64_t chunks = stats_chunks(t_dev), cpr = stats_chunks_per_row(t_dev);
-  const StatsScratch st = stats_layout(t_dev, d_stats);
-  std::vector<float> host(2 * static_cast<size_t>(chunks) + static_cast<size_t>(blocks));
-  std::vector<unsigned long long> bad_slots(static_cast<size_t>(blocks));
-  NVFP4_CUDA_TRY(cudaMemcpy(host.data(), st.chunk_err, sizeof(float) * host.size(), cudaMemcpyDeviceToHost));
-  NVFP4_CUDA_TRY(cudaMemcpy(bad_slots.data(), st.block_bad, sizeof(unsigned long long) * bad_slots.size(),
-                            cudaMemcpyDeviceToHost));
-  float max_es = 0.0f;
-  unsigned long long bad = ULLONG_MAX;
-  for (int b = 0; b < blocks; b++) {
-    max_es = max_f32(max_es, host[2 * chunks + b]);
-    bad = bad_slots[b] < bad ? bad_slots[b] : bad;
-  }
-  if (bad != ULLONG_MAX) return classify_bad(t_dev, static_cast<int64_t>(bad), out.non_finite);
-  for (int64_t r = 0; r < t_dev.rows; r++) {
-    double err = 0.0, ref = 0.0;
-    for (int64_t k = r * cpr; k < (r + 1) * cpr; k++) {
-      err = add_f64(err, static_cast<double>(host[k]));
-      ref = add_f64(ref, static_cast<double>(host[chunks + k]));
-    }
-    out.sum_sq_error = add_f64(out.sum_sq_error, err);
-    out.sum_sq_ref = add_f64(out.sum_sq_ref, ref);
-  }
-  scale_stats_to_values(gs, max_es, out);
-  return "";
-}
-
-// Uploads t into the workspace and returns a view of the device copy.
-std::string upload(const Fp8TensorView& t, Fp8TensorView& t_dev) {
-  const size_t n = static_cast<size_t>(t.rows * t.cols);
-  const size_t ns = scale_count(t);
-  NVFP4_CUDA_TRY(g_ws.data.reserve(n + 16));
-  NVFP4_CUDA_TRY(g_ws.scale.reserve(ns * sizeof(float) + 16));
-  NVFP4_CUDA_TRY(g_ws.scalars.reserve(sizeof(DeviceScalars)));
-  if (n > 0) NVFP4_CUDA_TRY(cudaMemcpy(g_ws.data.ptr, t.data, n, cudaMemcpyHostToDevice));
-  if (ns > 0) NVFP4_CUDA_TRY(cudaMemcpy(g_ws.scale.ptr, t.scale, ns * sizeof(float), cudaMemcpyHostToDevice));
-  t_dev = t;
-  t_dev.data = static_cast<const uint8_t*>(g_ws.data.ptr);
-  t_dev.scale = static_cast<const float*>(g_ws.scale.ptr);
-  return "";
-}
-
-std::string QuantizeOutputs::reserve(const Fp8TensorView& t) {
-  const size_t n = static_cast<size_t>(t.rows * t.cols);
-  NVFP4_CUDA_TRY(packed.reserve(n / 2 + 16));
-  NVFP4_CUDA_TRY(block_scales.reserve(n / kGroupSize + 16));
-  NVFP4_CUDA_TRY(stats.reserve(stats_scratch_bytes(t)));
-  return "";
-}
-
 }  // namespace
-
-std::string probe(int device, DeviceInfo& info) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_CUDA_TRY(cudaGetDeviceCount(&info.device_count));
-  if (device < 0 || device >= info.device_count) return "no CUDA device " + std::to_string(device);
-  cudaDeviceProp prop;
-  NVFP4_CUDA_TRY(cudaGetDeviceProperties(&prop, device));
-  if (prop.major < 9) return std::string(prop.name) + " is sm_" + std::to_string(prop.major * 10 + prop.minor) +
-                             "; the kernels are built for sm_90 and sm_100+";
-  g_device = device;
-  g_sm_count = 0;
-  g_quantize_blocks_per_sm = 0;
-  NVFP4_RETURN_IF(ensure_device());
-  // Launch a kernel on nothing to be sure the binary has code for this GPU.
-  NVFP4_CUDA_TRY(g_ws.scalars.reserve(sizeof(DeviceScalars)));
-  amax_kernel<<<1, kThreads>>>(nullptr, 0, 16, nullptr, 1, 1, 16, static_cast<DeviceScalars*>(g_ws.scalars.ptr));
-  NVFP4_CUDA_TRY(cudaGetLastError());
-  NVFP4_CUDA_TRY(cudaDeviceSynchronize());
-  info.device = device;
-  info.name = prop.name;
-  info.cc_major = prop.major;
-  info.cc_minor = prop.minor;
-  info.multi_processors = prop.multiProcessorCount;
-  info.total_memory = prop.totalGlobalMem;
-  return "";
-}
-
-std::string amax_device(const Fp8TensorView& t, AmaxResult& out) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(g_ws.scalars.reserve(sizeof(DeviceScalars)));
-  auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
-  NVFP4_RETURN_IF(launch_amax(t, scalars));
-  return finish_amax(t, scalars, out);
-}
-
-std::string quantize_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
-                            QuantizeStats& out) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(g_ws.out.stats.reserve(stats_scratch_bytes(t)));
-  void* row_stats = g_ws.out.stats.ptr;
-  int blocks = 0;
-  NVFP4_RETURN_IF(launch_quantize(t, gs, d_packed, d_block_scales, row_stats, blocks, cudaStreamPerThread, true));
-  return finish_quantize(t, gs, row_stats, blocks, out);
-}
-
-std::string amax_host(const Fp8TensorView& t, AmaxResult& out) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  Fp8TensorView t_dev;
-  NVFP4_RETURN_IF(upload(t, t_dev));
-  auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
-  NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
-  return finish_amax(t_dev, scalars, out);
-}
-
-std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,
-                          QuantizeStats& out) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  Fp8TensorView t_dev;
-  NVFP4_RETURN_IF(upload(t, t_dev));
-  NVFP4_RETURN_IF(g_ws.out.reserve(t));
-  void* row_stats = g_ws.out.stats.ptr;
-  auto* d_packed = static_cast<uint8_t*>(g_ws.out.packed.ptr);
-  auto* d_scales = static_cast<uint8_t*>(g_ws.out.block_scales.ptr);
-  int blocks = 0;
-  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, true));
-  NVFP4_RETURN_IF(finish_quantize(t_dev, gs, row_stats, blocks, out));
-  if (out.non_finite.index >= 0) return "";
-  const size_t n = static_cast<size_t>(t.rows * t.cols);
-  if (n > 0) {
-    NVFP4_CUDA_TRY(cudaMemcpy(packed, d_packed, n / 2, cudaMemcpyDeviceToHost));
-    NVFP4_CUDA_TRY(cudaMemcpy(block_scales, d_scales, n / kGroupSize, cudaMemcpyDeviceToHost));
-  }
-  return "";
-}
-
-namespace {
-
-// The pipeline's default lanes per GPU (DEFAULT_LANES_PER_GPU, src/nvfp4/cuda-pipeline.ts).
-constexpr int kBenchmarkLanes = 3;
-
-// Milliseconds from e0, recorded earlier, to the end of the work enqueued so far on the per-thread
-// stream (waits for it).
-std::string elapsed_ms(cudaEvent_t e0, cudaEvent_t e1, float& ms) {
-  NVFP4_CUDA_TRY(cudaEventRecord(e1, cudaStreamPerThread));
-  NVFP4_CUDA_TRY(cudaEventSynchronize(e1));
-  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
-  return "";
-}
-
-// A stream with its own outputs, like one of the pipeline's lanes.
-struct BenchmarkLane {
-  cudaStream_t stream = nullptr;
-  cudaEvent_t done = nullptr;
-  QuantizeOutputs out;
-  ~BenchmarkLane() {
-    if (done != nullptr) cudaEventDestroy(done);
-    if (stream != nullptr) cudaStreamDestroy(stream);
-    out.release();
-  }
-};
-
-// Milliseconds a launch, of `iterations` launches dealt round-robin over kBenchmarkLanes streams:
-// a lane's launch waits for its own previous one only, as the pipeline's concurrent lanes' do.
-std::string time_quantize_on_lanes(const Fp8TensorView& t_dev, float gs, int iterations, cudaEvent_t e0, cudaEvent_t e1,
-                                   double& ms_per_launch) {
-  BenchmarkLane lanes[kBenchmarkLanes];
-  for (BenchmarkLane& l : lanes) {
-    NVFP4_CUDA_TRY(cudaStreamCreateWithFlags(&l.stream, cudaStreamNonBlocking));
-    NVFP4_CUDA_TRY(cudaEventCreateWithFlags(&l.done, cudaEventDisableTiming));
-    NVFP4_RETURN_IF(l.out.reserve(t_dev));
-  }
-  NVFP4_CUDA_TRY(cudaEventRecord(e0, cudaStreamPerThread));
-  for (BenchmarkLane& l : lanes) NVFP4_CUDA_TRY(cudaStreamWaitEvent(l.stream, e0, 0));
-  int blocks = 0;
-  for (int i = 0; i < iterations; i++) {
-    BenchmarkLane& l = lanes[i % kBenchmarkLanes];
-    NVFP4_RETURN_IF(launch_quantize(t_dev, gs, static_cast<uint8_t*>(l.out.packed.ptr),
-                                    static_cast<uint8_t*>(l.out.block_scales.ptr), l.out.stats.ptr, blocks, l.stream,
-                                    false));
-  }
-  for (BenchmarkLane& l : lanes) {
-    NVFP4_CUDA_TRY(cudaEventRecord(l.done, l.stream));
-    NVFP4_CUDA_TRY(cudaStreamWaitEvent(cudaStreamPerThread, l.done, 0));
-  }
-  float ms = 0.0f;
-  NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
-  ms_per_launch = ms / iterations;
-  return "";
-}
-
-}  // namespace
-
-std::string benchmark(const Fp8TensorView& t, float gs, int iterations, BenchmarkResult& out) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  if (iterations < 1) iterations = 1;
-  cudaEvent_t e0, e1;
-  NVFP4_CUDA_TRY(cudaEventCreate(&e0));
-  NVFP4_CUDA_TRY(cudaEventCreate(&e1));
-  float ms = 0.0f;
-  Fp8TensorView t_dev;
-  NVFP4_RETURN_IF(g_ws.out.reserve(t));
-  NVFP4_CUDA_TRY(cudaEventRecord(e0));
-  NVFP4_RETURN_IF(upload(t, t_dev));
-  NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
-  out.upload_ms = ms;
-  auto* scalars = static_cast<DeviceScalars*>(g_ws.scalars.ptr);
-  void* row_stats = g_ws.out.stats.ptr;
-  auto* d_packed = static_cast<uint8_t*>(g_ws.out.packed.ptr);
-  auto* d_scales = static_cast<uint8_t*>(g_ws.out.block_scales.ptr);
-  // Warm-up (first launch loads the module).
-  int blocks = 0;
-  NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
-  NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, false));
-  NVFP4_CUDA_TRY(cudaDeviceSynchronize());
-  NVFP4_CUDA_TRY(cudaEventRecord(e0));
-  for (int i = 0; i < iterations; i++) NVFP4_RETURN_IF(launch_amax(t_dev, scalars));
-  NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
-  out.amax_ms = ms / iterations;
-  // Back to back, each launch overlapping the previous one's end (as consecutive quantize
-  // launches do), then each waiting for it (as a launch after a copy does).
-  for (const bool overlap : {true, false}) {
-    NVFP4_CUDA_TRY(cudaEventRecord(e0));
-    for (int i = 0; i < iterations; i++) {
-      NVFP4_RETURN_IF(launch_quantize(t_dev, gs, d_packed, d_scales, row_stats, blocks, cudaStreamPerThread, overlap));
-    }
-    NVFP4_RETURN_IF(elapsed_ms(e0, e1, ms));
-    (overlap ? out.quantize_ms : out.quantize_serial_ms) = ms / iterations;
-  }
-  NVFP4_RETURN_IF(time_quantize_on_lanes(t_dev, gs, iterations, e0, e1, out.quantize_lanes_ms));
-  // Download timing into a scratch host buffer (pageable, like quantize_host).
-  const size_t n = static_cast<size_t>(t.rows * t.cols);
-  const size_t stats_bytes = 2 * sizeof(float) * static_cast<size_t>(stats_chunks(t));
-  uint8_t* host = new uint8_t[n / 2 + n / kGroupSize + stats_bytes + 1];
-  cudaEventRecord(e0);
-  cudaError_t e = cudaMemcpy(host, d_packed, n / 2, cudaMemcpyDeviceToHost);
-  if (e == cudaSuccess) e = cudaMemcpy(host + n / 2, d_scales, n / kGroupSize, cudaMemcpyDeviceToHost);
-  if (e == cudaSuccess) {
-    e = cudaMemcpy(host + n / 2 + n / kGroupSize, stats_layout(t_dev, row_stats).chunk_err, stats_bytes,
-                   cudaMemcpyDeviceToHost);
-  }
-  cudaEventRecord(e1);
-  cudaEventSynchronize(e1);
-  delete[] host;
-  NVFP4_CUDA_TRY(e);
-  NVFP4_CUDA_TRY(cudaEventElapsedTime(&ms, e0, e1));
-  out.download_ms = ms;
-  out.iterations = iterations;
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
-  return "";
-}
-
-void release_workspace() {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  g_ws.release();
-}
-
-std::string device_alloc(size_t bytes, void** ptr) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(cudaMalloc(ptr, bytes == 0 ? 1 : bytes));
-  return "";
-}
-
-std::string device_free(void* ptr) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_CUDA_TRY(cudaFree(ptr));
-  return "";
-}
-
-std::string copy_to_device(void* dst, const void* src, size_t bytes) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
-  return "";
-}
-
-std::string copy_from_device(void* dst, const void* src, size_t bytes) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  NVFP4_RETURN_IF(ensure_device());
-  NVFP4_CUDA_TRY(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
-  return "";
-}
-
-// ---- Entry points for the multi-GPU pipeline (pipeline.cu; declared in cuda_kernels.h) --------
-// Scratch layout: the amax pass's DeviceScalars at 0, the quantize pass's stats scratch from
-// kPipelineStatsOffset.
-namespace {
-constexpr size_t kPipelineStatsOffset = 256;
-
-// The launch helpers size their grids from g_sm_count and cache occupancy in a static: both are
-// set under g_mutex; only the launches hold it, the waits for results do not.
-std::string launch_with_sm_count(const std::function<std::string()>& launch) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_sm_count == 0) {
-    int device = 0;
-    NVFP4_CUDA_TRY(cudaGetDevice(&device));
-    NVFP4_CUDA_TRY(cudaDeviceGetAttribute(&g_sm_count, cudaDevAttrMultiProcessorCount, device));
-  }
-  return launch();
-}
-}  // namespace
-
-size_t pipeline_scratch_bytes(const Fp8TensorView& t) { return kPipelineStatsOffset + stats_scratch_bytes(t); }
-
-std::string amax_on_current_device(const Fp8TensorView& t, void* d_scratch, AmaxResult& out) {
-  auto* scalars = static_cast<DeviceScalars*>(d_scratch);
-  NVFP4_RETURN_IF(launch_with_sm_count([&] { return launch_amax(t, scalars); }));
-  return finish_amax(t, scalars, out);
-}
-
-std::string quantize_on_current_device(const Fp8TensorView& t, float gs, uint8_t* d_packed, uint8_t* d_block_scales,
-                                       void* d_scratch, QuantizeStats& out) {
-  void* stats = static_cast<uint8_t*>(d_scratch) + kPipelineStatsOffset;
-  int blocks = 0;
-  NVFP4_RETURN_IF(
-      launch_with_sm_count([&] { return launch_quantize(t, gs, d_packed, d_block_scales, stats, blocks, cudaStreamPerThread, true); }));
-  return finish_quantize(t, gs, stats, blocks, out);
-}
-
+}  // namespace detail
 }  // namespace gpu
 }  // namespace nvfp4
