@@ -80,8 +80,7 @@ run() {  # label, node script, convert flags...
 P=.device/pipeline/fp4kit-device.mjs
 run gpu "$P" --gpus "$GPUS"
 run gpu-one-shard "$P" --gpus "$GPUS" --shards-in-flight 1
-run gpu-8-shards "$P" --gpus "$GPUS" --shards-in-flight 8
-run gpu-budget-2g "$P" --gpus "$GPUS" --memory-budget 2GiB
+run gpu-4-shards "$P" --gpus "$GPUS" --shards-in-flight 4
 [ -n "${BASE:-}" ] && run gpu-base "$BASE" --gpus "$GPUS"
 run cpu "$P" --kernel cpu
 rm -rf "$S/src"

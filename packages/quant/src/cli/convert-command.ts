@@ -143,7 +143,7 @@ function defineConvertOptions(command: Command): Command {
     )
     .option(
       "--shards-in-flight <n>",
-      "output shards written at once, each hashed by its own thread (default: one per 4 cores, 1-16)",
+      "output shards written at once, each hashed by its own thread (default: one per 2 cores, 1-16)",
       parsePositiveCount,
     )
     .option("--ignore <regex>", "keep tensors whose name matches as they are (repeatable)", collect)

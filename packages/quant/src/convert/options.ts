@@ -41,7 +41,7 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
   computeConcurrency?: number;
   /**
    * Output shards written at once, each with its own writer and staging worker (copies into the
-   * staging blocks, SHA-256). Default: one per 4 cores, 1 to 16. The output does not depend on it.
+   * staging blocks, SHA-256). Default: one per 2 cores, 1 to 16. The output does not depend on it.
    */
   shardsInFlight?: number;
 }
@@ -93,11 +93,12 @@ export function defaultMemoryBudget(kernel: Nvfp4KernelName, largestUnitBytes: n
 
 /**
  * Shards written at once when none is given. Each costs about one core at full speed (its staging
- * worker copies outputs and hashes the file at ~1.1 GB/s a core), and the kernels, reads and
- * writes need cores too: one shard per 4 cores, at least 1, at most 16.
+ * threads copy outputs and hash the file at ~1.3 GB/s), and the kernels, reads and writes need
+ * cores too: one shard per 2 cores, at least 1, at most 16. A checkpoint with fewer output shards
+ * than that writes them all at once, so none is left to finish alone at one shard's pace.
  */
 export function defaultShardsInFlight(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(16, Math.floor(cores / 4)));
+  return Math.max(1, Math.min(16, Math.floor(cores / 2)));
 }
 
 export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {

@@ -1,15 +1,17 @@
 /**
- * One output shard's worker thread: it copies computed outputs into the shard writer's staging
- * blocks and takes the SHA-256 of the file from those blocks. Both are the byte work of a shard
- * that would otherwise run on the main thread: at GB/s, copying outputs into staging took about a
- * third of it and SHA-256 (~1.3–1.8 GB/s a core) more than all of it. With one worker per shard in
- * flight, that work spreads over as many cores as shards are written at once.
+ * One output shard's worker threads: one copies computed outputs into the shard writer's staging
+ * blocks, the other takes the SHA-256 of the file from those blocks. Both are the byte work of a
+ * shard that would otherwise run on the main thread: at GB/s, copying outputs into staging took
+ * about a third of it and SHA-256 (~1.3–1.8 GB/s a core) more than all of it. On two threads the
+ * hash of one block overlaps the copies into the next, so a shard goes at the pace of SHA-256
+ * alone; with one pair per shard in flight, that work spreads over as many cores as shards are
+ * written at once.
  *
  * Every view must be of a SharedArrayBuffer (the writer's staging blocks, the converter's pooled
- * buffers): the worker reads and writes them in place, nothing is copied through messages. The
- * worker handles requests in the order they are made, so a block handed to `hash` after the
- * `copy`s that fill it is hashed with their bytes; the caller keeps a view unchanged until its
- * request resolves.
+ * buffers): the threads read and write them in place, nothing is copied through messages. Each
+ * thread handles its requests in the order they are made; the caller hands a block to `hash` only
+ * once the `copy`s that fill it have resolved (SafetensorsWriter does), and keeps a view unchanged
+ * until its request resolves.
  *
  * One file at a time: `copy`s and `hash`es, then `digest`, which starts the next file. A file whose
  * shard fails is never digested; the conversion stops with the failure and `close`s the worker.
@@ -45,9 +47,9 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export class StagingWorker {
+/** One worker thread running WORKER_SOURCE; replies resolve requests in the order they were made. */
+class OrderedThread {
   private readonly worker = new Worker(WORKER_SOURCE, { eval: true });
-  /** Requests in the order sent; the worker answers them in that order. */
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
 
@@ -57,29 +59,7 @@ export class StagingWorker {
     this.worker.on("exit", (code) => this.fail(new Error(`staging worker exited (code ${code})`)));
   }
 
-  /** Resolves once `target` holds `source`'s bytes (same length, both shared). */
-  async copy(source: Uint8Array, target: Uint8Array): Promise<void> {
-    if (source.length !== target.length)
-      throw new RangeError(`copy of ${source.length} bytes into ${target.length}`);
-    await this.request([shared(source), shared(target)]);
-  }
-
-  /** Resolves once the worker has hashed `chunk`, after every request made before it. */
-  async hash(chunk: Uint8Array): Promise<void> {
-    await this.request(shared(chunk));
-  }
-
-  /** Hex SHA-256 of everything given to `hash` since the last digest. */
-  async digest(): Promise<string> {
-    return (await this.request(null)) as string;
-  }
-
-  async close(): Promise<void> {
-    this.failure ??= new Error("staging worker closed");
-    await this.worker.terminate();
-  }
-
-  private request(message: [Uint8Array, Uint8Array] | Uint8Array | null): Promise<string | null> {
+  request(message: [Uint8Array, Uint8Array] | Uint8Array | null): Promise<string | null> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
@@ -87,9 +67,40 @@ export class StagingWorker {
     });
   }
 
+  async close(): Promise<void> {
+    this.failure ??= new Error("staging worker closed");
+    await this.worker.terminate();
+  }
+
   private fail(error: Error): void {
     this.failure ??= error;
     for (const p of this.pending.splice(0)) p.reject(this.failure);
+  }
+}
+
+export class StagingWorker {
+  private readonly copier = new OrderedThread();
+  private readonly hasher = new OrderedThread();
+
+  /** Resolves once `target` holds `source`'s bytes (same length, both shared). */
+  async copy(source: Uint8Array, target: Uint8Array): Promise<void> {
+    if (source.length !== target.length)
+      throw new RangeError(`copy of ${source.length} bytes into ${target.length}`);
+    await this.copier.request([shared(source), shared(target)]);
+  }
+
+  /** Resolves once `chunk` is hashed, after every chunk given to `hash` before it. */
+  async hash(chunk: Uint8Array): Promise<void> {
+    await this.hasher.request(shared(chunk));
+  }
+
+  /** Hex SHA-256 of everything given to `hash` since the last digest. */
+  async digest(): Promise<string> {
+    return (await this.hasher.request(null)) as string;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.copier.close(), this.hasher.close()]);
   }
 }
 

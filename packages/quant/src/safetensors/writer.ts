@@ -50,10 +50,9 @@ export interface SafetensorsWriterOptions {
    */
   onBlock?: (bytes: Uint8Array) => Promise<void>;
   /**
-   * Copies a chunk backed by a SharedArrayBuffer into a staging block off the main thread. `copy`
-   * and `onBlock` must handle requests in the order they are made (one worker for both): a block
-   * is handed to `onBlock` as soon as it is full, before the copies that fill it have finished.
-   * The block is written once they have.
+   * Copies a chunk backed by a SharedArrayBuffer into a staging block off the main thread. A full
+   * block is written and handed to `onBlock` once the copies that fill it have finished, so the
+   * copies and the observer may run on different threads.
    */
   copy?: (source: Uint8Array, target: Uint8Array) => Promise<void>;
 }
@@ -319,7 +318,9 @@ export class SafetensorsWriter {
     const written = filled
       .then(() => writeFully(this.handle, block.bytes.subarray(0, writeLength), position))
       .then(() => this.wrote(length));
-    const observed = this.onBlock?.(block.bytes.subarray(0, length));
+    const onBlock = this.onBlock;
+    const observed =
+      onBlock === undefined ? undefined : filled.then(() => onBlock(block.bytes.subarray(0, length)));
     // Both must be over before the block is refilled, even when one of them fails.
     block.busy = Promise.allSettled([written, observed]).then((outcomes) => {
       for (const o of outcomes) if (o.status === "rejected") this.failure ??= { error: o.reason };
