@@ -99,12 +99,12 @@ export const SOURCES = {
   },
   /**
    * The newer modelopt_quant.py with HybridFp8NvFp4Config (the FP8 + NVFP4-experts dispatch for
-   * DeepSeek V4). The search index served this version without its commit.
+   * DeepSeek V4), read without a known commit.
    */
   sglangHybridFp8NvFp4: {
     repo: "sgl-project/sglang",
     path: "python/sglang/srt/layers/quantization/modelopt_quant.py",
-    commit: "not reported by the search index (the version defining HybridFp8NvFp4Config)",
+    commit: "unknown (the version defining HybridFp8NvFp4Config)",
   },
   trtllmModelConfig: {
     repo: "NVIDIA/TensorRT-LLM",
