@@ -122,8 +122,9 @@ produced in output order, as far ahead as the in-flight budget allows (128 MiB f
 here), into the next shard while a file is being finished. Weights are
 read four at a time, in order, straight into reused buffers; two C++ kernel calls are in flight
 (each on all cores), and a waiting call for an earlier unit goes first. The writer gathers the
-output in four 8 MiB staging blocks and writes each with O_DIRECT while the next fills; a worker
-thread computes the shard's SHA-256 from the same blocks, in place, for the resume manifest.
+output in four 8 MiB staging blocks and writes each with O_DIRECT while the next fills; one staging
+thread copies computed outputs into the blocks and another computes the shard's SHA-256 from them,
+in place, for the resume manifest.
 Tensors copied as they are (and FP8 weights kept as FP8) are read straight into the staging
 blocks. \`cp\` is slower than the converter's writes on this VM because writing through the page
 cache into memory the guest has not used lately costs system CPU (measured on 2026-11-26: about

@@ -2,8 +2,8 @@
 # The converter against copies of the same bytes on the GPU machine's disk, page cache dropped
 # before each timed step: a synthetic DeepSeek-V4 checkpoint of SIZE is read (`cat`), copied
 # (`cp -r` + `sync`, and one `cp` per file at once + `sync`) and converted with --gpus N; the
-# outputs' SHA-256 are compared across GPU counts. Results: BENCHMARKS.md, "CUDA end-to-end
-# conversion". Needs, carried from the repo root: .device/node.xz (xz -6 -c $(which node)) and
+# outputs' SHA-256 are compared across GPU counts. Results: BENCHMARKS.md, "Conversion at storage
+# speed". Needs, carried from the repo root: .device/node.xz (xz -6 -c $(which node)) and
 # .device/pipeline (npm run device:bundle -w @fp4kit/quant, then build/device/* copied there).
 # Run from the repo root:
 #   bash packages/quant/bench/gpu-convert-bench.sh [SIZE=20GB] ["GPU counts"="1"]
