@@ -1,9 +1,10 @@
 /**
- * The server stores a run's result document only when it follows the schema its run kind uploads
- * (@fp4kit/protocol's RUN_DOCUMENTS), so the pages that read it never meet one they cannot show.
+ * The server stores a run's result documents and summary only when they follow the schemas of its
+ * run kind (@fp4kit/protocol's RUN_DOCUMENTS and RUN_SUMMARIES), so the pages that read them never
+ * meet one they cannot show.
  */
 import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
-import { storeArtifact } from "@fp4kit/web/server/queue";
+import { finishRun, storeArtifact } from "@fp4kit/web/server/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
 
@@ -39,6 +40,26 @@ describe("result documents at the server", () => {
       /the CONVERT run's QUALITY_REPORT does not follow its schema \(outputFormat: .*; totals\.quantizedTensors: .*; \d+ more\)/,
     );
     expect(await db.prisma.artifact.count({ where: { runId: run.id } })).toBe(0);
+  });
+
+  it("refuses a summary that does not follow its run kind's schema, and takes the outcome without it", async () => {
+    const run = await convertRun();
+    await db.prisma.run.update({ where: { id: run.id }, data: { status: "RUNNING" } });
+    const outcome = {
+      runId: run.id,
+      agentId: tenant.agentId,
+      status: "SUCCEEDED" as const,
+      error: null,
+      inputBytes: 10,
+      outputBytes: 5,
+    };
+    const inspectSummary = { family: "deepseek-v3", tensorCount: 3, tensorBytes: 10 };
+    await expect(finishRun(db.prisma, { ...outcome, summary: inspectSummary })).rejects.toThrow(
+      /the CONVERT run's summary does not follow its schema \(engine: .*; format: .*; \d+ more\)/,
+    );
+    expect((await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("RUNNING");
+    await finishRun(db.prisma, { ...outcome, summary: null });
+    expect((await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("SUCCEEDED");
   });
 
   it("refuses a document its run kind does not make", async () => {

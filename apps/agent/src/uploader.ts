@@ -100,7 +100,27 @@ export class RunUploader {
     }
     const outcome = run.outcome();
     if (outcome?.type === "finish") {
-      await this.connection.request(AGENT_EVENTS.finish, outcome.finish, EmptyReplySchema);
+      try {
+        await this.connection.request(AGENT_EVENTS.finish, outcome.finish, EmptyReplySchema);
+      } catch (err) {
+        // A summary the server reads differently must not keep the run from ending: without it.
+        if (
+          !(
+            err instanceof ServerRefusedError &&
+            err.code === "INVALID_PAYLOAD" &&
+            outcome.finish.summary !== null
+          )
+        )
+          throw err;
+        this.log.warn(
+          `run ${run.runId}: the server refused its summary (${err.message}); finishing without it`,
+        );
+        await this.connection.request(
+          AGENT_EVENTS.finish,
+          { ...outcome.finish, summary: null },
+          EmptyReplySchema,
+        );
+      }
       return true;
     }
     if (outcome?.type === "abandon") return true;

@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import type { InspectSummary } from "@fp4kit/protocol";
 import { inspectCheckpoint, renderInspectMarkdown } from "@fp4kit/quant";
 import type { JobRunner } from "./context.ts";
 
@@ -27,6 +28,6 @@ export const runInspect: JobRunner = async (ctx) => {
       family: model.family,
       tensorCount: checkpoint.tensorCount,
       tensorBytes: checkpoint.tensorBytes,
-    },
+    } satisfies InspectSummary,
   };
 };

@@ -1,4 +1,4 @@
-import type { RunFinish } from "@fp4kit/protocol";
+import { type RunFinish, runSummaryProblem } from "@fp4kit/protocol";
 import type { AgentConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { sampleGpus } from "../metrics/gpu-sampler.ts";
@@ -80,8 +80,11 @@ export async function executeJob(
     const result = await runner(ctx);
     stopSampling();
     ctx.flush();
+    // A summary the server would refuse is left out rather than holding up the outcome.
+    const summaryProblem = result.summary === null ? null : runSummaryProblem(job.kind, result.summary);
+    if (summaryProblem !== null) ctx.system(`not sending the summary: ${summaryProblem}`);
     ctx.system(`${job.kind.toLowerCase()} succeeded`);
-    return finish("SUCCEEDED", null, result);
+    return finish("SUCCEEDED", null, summaryProblem === null ? result : { ...result, summary: null });
   } catch (err) {
     stopSampling();
     ctx?.flush();

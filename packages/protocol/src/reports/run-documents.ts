@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { RunKind } from "../runs.ts";
 import type { ArtifactKind } from "../socket.ts";
 import { InspectReportSchema } from "./inspect.ts";
+import { schemaProblem } from "./problems.ts";
 import { QualityReportSchema } from "./quality.ts";
 import { ShardListSchema } from "./shards.ts";
 import { VerifyReportSchema } from "./verify.ts";
@@ -17,9 +18,6 @@ export const RUN_DOCUMENTS = {
   VERIFY: { QUALITY_REPORT: VerifyReportSchema },
 } as const satisfies Record<RunKind, Partial<Record<ArtifactKind, z.ZodType>>>;
 
-/** How many schema issues a refusal names (a wrong document usually has one cause). */
-const ISSUES_NAMED = 3;
-
 /**
  * Checks a run's document against its contract: null when it follows it, else why not, in words
  * that name the run kind, the document and the first offending fields.
@@ -28,12 +26,5 @@ export function runDocumentProblem(runKind: RunKind, kind: ArtifactKind, json: u
   const documents: Partial<Record<ArtifactKind, z.ZodType>> = RUN_DOCUMENTS[runKind];
   const schema = documents[kind];
   if (schema === undefined) return `a ${runKind} run has no ${kind} document`;
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return null;
-  const issues = parsed.error.issues.slice(0, ISSUES_NAMED).map((issue) => {
-    const at = issue.path.length === 0 ? "the document" : issue.path.join(".");
-    return `${at}: ${issue.message}`;
-  });
-  const more = parsed.error.issues.length - issues.length;
-  return `the ${runKind} run's ${kind} does not follow its schema (${issues.join("; ")}${more > 0 ? `; ${more} more` : ""})`;
+  return schemaProblem(`the ${runKind} run's ${kind}`, schema, json);
 }

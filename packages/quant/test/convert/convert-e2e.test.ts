@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runDocumentProblem } from "@fp4kit/protocol";
+import { runDocumentProblem, runSummaryProblem } from "@fp4kit/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e8m0ToFloat } from "../../src/codecs/e8m0.ts";
 import { bf16ToFloat } from "../../src/codecs/half.ts";
@@ -95,12 +95,13 @@ function sourceValues(f: Fixture, weight: string): Float32Array {
 }
 
 describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16", (name) => {
-  it("reports quality and shards in the documents @fp4kit/protocol defines for a convert run", async () => {
+  it("reports quality, shards and its summary as @fp4kit/protocol defines them for a convert run", async () => {
     const { result, dst } = fixture(name);
     // As the agent uploads them: through JSON.
     const json = (value: unknown) => JSON.parse(JSON.stringify(value));
     expect(runDocumentProblem("CONVERT", "QUALITY_REPORT", json(result.quality))).toBeNull();
     expect(runDocumentProblem("CONVERT", "SHARD_LIST", json(result.shards))).toBeNull();
+    expect(runSummaryProblem("CONVERT", json(result.summary))).toBeNull();
     const written = JSON.parse(await readFile(join(dst, "fp4kit-quality.json"), "utf8"));
     expect(runDocumentProblem("CONVERT", "QUALITY_REPORT", written)).toBeNull();
   });

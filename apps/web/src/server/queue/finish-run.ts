@@ -1,5 +1,5 @@
 import type { Prisma } from "@fp4kit/db";
-import type { FinishStatus } from "@fp4kit/protocol";
+import { type FinishStatus, runSummaryProblem } from "@fp4kit/protocol";
 import type { Db } from "../db";
 import { notLeasedToAgent, QueueError } from "./errors";
 
@@ -40,9 +40,20 @@ export function finishableBy(runId: string, agentId: string): Prisma.RunWhereInp
 /**
  * Records the end of a run its agent holds or held (see finishableBy). Idempotent: an agent that
  * lost the ack and resends the same outcome gets the same answer. A run that another outcome
- * ended (cancelled, finished), or whose retry runs or succeeded, is refused with NOT_HELD.
+ * ended (cancelled, finished), or whose retry runs or succeeded, is refused with NOT_HELD; a
+ * summary that does not follow its run kind's schema (@fp4kit/protocol's RUN_SUMMARIES), with
+ * INVALID_PAYLOAD.
  */
 export async function finishRun(db: Db, input: FinishRunInput): Promise<FinishedRun> {
+  if (input.summary !== null) {
+    const run = await db.run.findUnique({
+      where: { id: input.runId },
+      select: { agentId: true, kind: true },
+    });
+    if (!run || run.agentId !== input.agentId) throw notLeasedToAgent(input.runId);
+    const problem = runSummaryProblem(run.kind, input.summary);
+    if (problem !== null) throw new QueueError("INVALID_PAYLOAD", `run ${input.runId}: ${problem}`);
+  }
   const updated = await db.run.updateManyAndReturn({
     where: finishableBy(input.runId, input.agentId),
     data: {
