@@ -65,7 +65,14 @@ describe("a refused conversion's run says what fp4kit convert says", () => {
   /** The error line of `fp4kit convert --src --dst`, without "error: ". */
   async function cliError(source: string, dest: string): Promise<string> {
     let err = "";
-    const io = { stdout: () => {}, stderr: (t: string) => void (err += t), stderrIsTTY: false, cwd: tmp };
+    const io = {
+      stdout: () => {},
+      stderr: (t: string) => {
+        err += t;
+      },
+      stderrIsTTY: false,
+      cwd: tmp,
+    };
     expect(await runCli(["node", "fp4kit", "convert", "--src", source, "--dst", dest], io)).toBe(1);
     const line = err.trimEnd().split("\n").at(-1) ?? "";
     expect(line).toMatch(/^error: /);
