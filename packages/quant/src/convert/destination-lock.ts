@@ -7,7 +7,7 @@
  * ended without its process).
  */
 import { randomUUID } from "node:crypto";
-import { link, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -42,7 +42,7 @@ function processAlive(pid: number): boolean {
 
 async function readHolder(
   path: string,
-): Promise<{ holder: LockHolder | undefined; ageMs: number } | undefined> {
+): Promise<{ holder: LockHolder | undefined; ageMs: number; ino: number } | undefined> {
   try {
     const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
     let holder: LockHolder | undefined;
@@ -51,7 +51,7 @@ async function readHolder(
     } catch {
       holder = undefined;
     }
-    return { holder, ageMs: Date.now() - info.mtimeMs };
+    return { holder, ageMs: Date.now() - info.mtimeMs, ino: info.ino };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
@@ -100,9 +100,19 @@ export async function lockDestination(dst: string): Promise<DestinationLock> {
           { file: path },
         );
       }
-      if (tookOver !== undefined) throw new Error(`${path}: could not take over ${stale}`);
-      tookOver = `took over ${stale} (${path})`;
-      await rm(path, { force: true });
+      // Moved aside and checked before it is deleted: another run taking the stale lock over at
+      // the same moment may already have replaced it with its own, which must be put back.
+      const aside = `${path}.${me.token}.stale`;
+      try {
+        await rename(path, aside);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw error;
+      }
+      const moved = await readHolder(aside);
+      if (moved?.ino === existing.ino) tookOver = `took over ${stale} (${path})`;
+      else await link(aside, path).catch(() => undefined);
+      await rm(aside, { force: true });
     }
   } finally {
     await rm(temporary, { force: true });

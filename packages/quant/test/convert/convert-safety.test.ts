@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { convertCheckpoint } from "../../src/convert/convert.ts";
-import { LOCK_FILE } from "../../src/convert/destination-lock.ts";
+import { type DestinationLock, LOCK_FILE, lockDestination } from "../../src/convert/destination-lock.ts";
 import { loadCudaAddon } from "../../src/nvfp4/index.ts";
 import { Checkpoint } from "../../src/safetensors/checkpoint.ts";
 import { generateCheckpoint } from "../../src/synthetic/generate.ts";
@@ -197,6 +197,29 @@ describe("two runs into one destination", { timeout: 120_000 }, () => {
     expect(run.code, run.err).toBe(0);
     expect(run.err).toMatch(/took over the lock of process 4242 on gpu-host-7, not refreshed for 1\d\d s/);
     expect(await readdir(dst)).not.toContain(LOCK_FILE);
+  });
+});
+
+describe("taking a stale lock over", () => {
+  it("two runs at once: exactly one gets the destination, the other is refused naming it", async () => {
+    for (let i = 0; i < 25; i++) {
+      const dst = join(root, `takeover-${i}`);
+      await mkdir(dst);
+      const lock = join(dst, LOCK_FILE);
+      await writeFile(
+        lock,
+        JSON.stringify({ pid: 1, host: "gone-host", startedAt: "2020-01-01T00:00:00Z", token: "x" }),
+      );
+      const old = new Date(Date.now() - 120_000);
+      await utimes(lock, old, old);
+      const [a, b] = await Promise.allSettled([lockDestination(dst), lockDestination(dst)]);
+      const taken = [a, b].filter((r) => r.status === "fulfilled");
+      const refused = [a, b].filter((r) => r.status === "rejected");
+      expect(taken.length, `attempt ${i}`).toBe(1);
+      expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/in use by another conversion/);
+      await (taken[0] as PromiseFulfilledResult<DestinationLock>).value.release();
+      expect(await readdir(dst)).toEqual([]);
+    }
   });
 });
 
