@@ -9,12 +9,16 @@
  */
 import { E4M3_NAN_BYTES } from "../codecs/e4m3.ts";
 import type { TensorPlan } from "../rules/types.ts";
+import type { Dtype } from "../safetensors/dtypes.ts";
 import type { SafetensorsWriter } from "../safetensors/writer.ts";
 import { ConvertError } from "./errors.ts";
 import type { CopyUnit, KeepFp8Unit, OutputTensor, OutputUnit } from "./output-layout.ts";
 import type { SourceReader } from "./source-reader.ts";
 
 export type StreamedUnit = CopyUnit | KeepFp8Unit;
+
+/** Scale dtypes the reader decodes (SourceReader.readScale); others are copied unchecked. */
+const DECODED_SCALES = new Set<Dtype>(["F32", "F8_E8M0"]);
 
 export function isStreamed(unit: OutputUnit): unit is StreamedUnit {
   return unit.kind === "copy" || unit.kind === "keep-fp8";
@@ -28,7 +32,8 @@ export async function streamUnit(
   if (unit.kind === "copy") {
     for (const [k, source] of unit.sources.entries()) {
       // A scale companion copied as stored: checked as decoded values before its bytes go out.
-      if (source.role === "scale") checkScale(reader, source, await reader.readScale(source));
+      if (source.role === "scale" && DECODED_SCALES.has(source.dtype))
+        checkScale(reader, source, await reader.readScale(source));
       await copyTensor(reader, source, unit.outputs[k] as OutputTensor, writer);
     }
     return;
