@@ -138,7 +138,9 @@ it("signs up, connects an agent, runs inspect and convert, compares and download
   const source = join(root, "DeepSeek-V3-FP8");
   await step("generate a checkpoint and start the agent", async () => {
     await mkdir(root, { recursive: true });
-    await generateCheckpoint({ family: "deepseek-v3", dir: source, targetBytes: 160 * 1024 ** 2, shards: 4 });
+    // One layer of the benchmark dimensions (about 463 MiB, the smallest sized checkpoint): a
+    // conversion long enough to watch its log grow.
+    await generateCheckpoint({ family: "deepseek-v3", dir: source, targetBytes: 480 * 1024 ** 2, shards: 4 });
     agent = startProcess(
       "agent",
       process.execPath,

@@ -47,7 +47,7 @@ it("shows a queued run's position, the agents that could take it and why it wait
   const root = join(app.work, "models");
   const source = join(root, "DeepSeek-V3-FP8");
   await mkdir(root, { recursive: true });
-  await generateCheckpoint({ family: "deepseek-v3", dir: source, targetBytes: 8 * 1024 ** 2, shards: 2 });
+  await generateCheckpoint({ family: "deepseek-v3", dir: source });
 
   /** Queues an inspect of the checkpoint from the New run form, on `agentName` or any agent. */
   async function queueInspect(agentName: string | null): Promise<string> {
