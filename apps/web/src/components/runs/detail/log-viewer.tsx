@@ -1,80 +1,22 @@
 "use client";
 
-import Convert from "ansi-to-html";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { LogEntry, RunEventStore } from "../../../lib/live/run-event-store";
+import type { RunEventStore } from "../../../lib/live/run-event-store";
 import type { StreamState } from "../../../lib/live/use-run-events";
-import { ButtonAnchor } from "../../ui/button";
-import { cn } from "../../ui/cn";
-
-/** Fixed row height: the viewer renders only the rows in view, so 10^5-line logs stay fast. */
-const LINE_HEIGHT = 20;
-const OVERSCAN = 30;
-
-type StreamFilter = "all" | "STDERR" | "SYSTEM";
-
-const DARK_CONTROL =
-  "h-7 rounded-md border-0 bg-zinc-950 px-2.5 text-xs text-zinc-100 ring-1 ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-500 focus:outline-none";
-
-const ansi = new Convert({ escapeXML: true, newline: false, stream: false, fg: "#e4e4e7", bg: "#09090b" });
-/** ANSI → HTML per line is the costly part of rendering; lines never change, so cache by seq. */
-const htmlCache = new Map<string, string>();
-function lineHtml(runId: string, entry: LogEntry): string {
-  const key = `${runId}:${entry.seq}`;
-  let html = htmlCache.get(key);
-  if (html === undefined) {
-    html = ansi.toHtml(entry.line);
-    if (htmlCache.size > 50_000) htmlCache.clear();
-    htmlCache.set(key, html);
-  }
-  return html;
-}
-
-const INDICATOR: Record<StreamState | "finished" | "agentOffline", { label: string; dot: string }> = {
-  live: { label: "Live", dot: "bg-emerald-400" },
-  connecting: { label: "Connecting…", dot: "bg-amber-400" },
-  offline: { label: "Offline", dot: "bg-zinc-500" },
-  finished: { label: "Complete", dot: "bg-zinc-400" },
-  agentOffline: { label: "Agent offline", dot: "bg-red-400" },
-};
-
-function StreamIndicator({
-  state,
-  finished,
-  agentOffline,
-}: {
-  state: StreamState;
-  finished: boolean;
-  agentOffline: boolean;
-}) {
-  // A finished run's log is complete once the replay is in; until then show the connection state.
-  // Our connection may be live while the run's agent is gone: then no line can come either.
-  const shown = state !== "live" ? state : finished ? "finished" : agentOffline ? "agentOffline" : "live";
-  const { label, dot } = INDICATOR[shown];
-  return (
-    <span className="mr-1 inline-flex items-center gap-1.5 text-xs text-zinc-400">
-      <span className={cn("size-1.5 rounded-full", dot)} />
-      {label}
-    </span>
-  );
-}
-
-/** Grows with the log up to a fixed height, so short logs leave no empty black box. */
-function viewerHeight(lines: number): number {
-  return Math.min(480, Math.max(160, lines * LINE_HEIGHT + 16));
-}
-
-/** What counts as an error line: anything on stderr, or a line that says error, exception or traceback. */
-const ERROR_LINE = /\b(error|exception|traceback|fatal)\b/i;
-function isErrorLine(entry: LogEntry): boolean {
-  return entry.stream === "STDERR" || ERROR_LINE.test(entry.line);
-}
-
-/** An event time → "06:31:05.123" (UTC, as the download writes it). */
-function timeOf(ts: string): string {
-  const date = new Date(ts);
-  return Number.isNaN(date.getTime()) ? ts : date.toISOString().slice(11, 23);
-}
+import { LogLines } from "./log-lines";
+import { LogToolbar } from "./log-toolbar";
+import {
+  clickedRange,
+  filterLines,
+  hashOf,
+  isErrorLine,
+  LINE_HEIGHT,
+  type LineRange,
+  rangeFromHash,
+  renderedRows,
+  type StreamFilter,
+  viewerHeight,
+} from "./log-view";
 
 /** A viewer preference kept in this browser across runs and reloads. */
 function useStoredToggle(key: string): [boolean, () => void] {
@@ -89,29 +31,12 @@ function useStoredToggle(key: string): [boolean, () => void] {
   return [on, toggle];
 }
 
-/** Selected lines, first to last (one line: from = to). */
-interface LineRange {
-  from: number;
-  to: number;
-}
-
-/** "#L42" or "#L40-L45" (also "#L40-45"), the permalinks this viewer writes. */
-function rangeFromHash(hash: string): LineRange | null {
-  const match = /^#L(\d+)(?:-L?(\d+))?$/.exec(hash);
-  if (!match) return null;
-  const a = Number(match[1]);
-  const b = match[2] === undefined ? a : Number(match[2]);
-  return { from: Math.min(a, b), to: Math.max(a, b) };
-}
-
-function hashOf(range: LineRange): string {
-  return range.from === range.to ? `#L${range.from}` : `#L${range.from}-L${range.to}`;
-}
-
 /**
  * The run's log: follows the tail while scrolled to the bottom, filters by text and stream, renders
- * ANSI colours, numbers lines with permalinks to a line or a range (#L42, #L40-L45: shift-click extends), shows each line's time and wraps long lines
- * on request, jumps to the first error, and links the full download.
+ * ANSI colours, numbers lines with permalinks to a line or a range (#L42, #L40-L45: shift-click
+ * extends), shows each line's time and wraps long lines on request, jumps to the first error, and
+ * links the full download. This component holds the state and the scrolling; the model is
+ * log-view.ts, the parts log-toolbar.tsx and log-lines.tsx.
  */
 export function LogViewer({
   runId,
@@ -148,15 +73,10 @@ export function LogViewer({
   const firstError = useMemo(() => store.logs.find(isErrorLine) ?? null, [store.logs, total]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: store.logs grows in place; `total` tracks it
-  const lines = useMemo(() => {
-    const needle = query.trim().toLowerCase();
-    if (!needle && streamFilter === "all") return store.logs;
-    return store.logs.filter(
-      (l) =>
-        (streamFilter === "all" || l.stream === streamFilter) &&
-        (!needle || l.line.toLowerCase().includes(needle)),
-    );
-  }, [store.logs, total, query, streamFilter]);
+  const lines = useMemo(
+    () => filterLines(store.logs, query, streamFilter),
+    [store.logs, total, query, streamFilter],
+  );
 
   const scrollToIndex = useCallback(
     (index: number) => {
@@ -226,20 +146,15 @@ export function LogViewer({
     if (atBottom !== follow) setFollow(atBottom);
   }
 
-  const isSelected = (lineNo: number) =>
-    selection !== null && lineNo >= selection.from && lineNo <= selection.to;
-
   function select(range: LineRange) {
     window.history.replaceState(null, "", hashOf(range));
     setSelection(range);
     setFollow(false);
   }
 
-  /** A click selects the line; a shift-click the range from the selection's first line to it. */
   function linkLine(event: React.MouseEvent, lineNo: number) {
     event.preventDefault();
-    const anchor = event.shiftKey && selection ? selection.from : lineNo;
-    select({ from: Math.min(anchor, lineNo), to: Math.max(anchor, lineNo) });
+    select(clickedRange(selection, lineNo, event.shiftKey));
   }
 
   function jumpToFirstError() {
@@ -251,96 +166,28 @@ export function LogViewer({
     setPendingScroll(firstError.lineNo);
   }
 
-  // Fixed-height rows are virtualised; wrapped rows (any height) are all rendered, and the browser
-  // skips laying out those off screen (content-visibility).
-  const first = wrap ? 0 : Math.max(0, Math.floor(scrollTop / LINE_HEIGHT) - OVERSCAN);
-  const last = wrap
-    ? lines.length
-    : Math.min(lines.length, Math.ceil((scrollTop + viewportHeight) / LINE_HEIGHT) + OVERSCAN);
-  const visible = lines.slice(first, last);
-  const gutter = `${String(total).length + 1}ch`;
+  const { first, last } = renderedRows(lines.length, { wrap, scrollTop, viewportHeight });
 
   return (
     <div className="overflow-hidden rounded-lg border border-zinc-800 bg-zinc-950 shadow-sm">
-      <div className="flex flex-wrap items-center gap-2 border-b border-zinc-800 bg-zinc-900 px-3 py-2">
-        <StreamIndicator state={streamState} finished={finished} agentOffline={agentOffline} />
-        <span className="tabular text-xs text-zinc-500" data-testid="log-line-count" data-count={total}>
-          {lines.length === total
-            ? `${total.toLocaleString("en")} lines`
-            : `${lines.length.toLocaleString("en")} of ${total.toLocaleString("en")} lines`}
-        </span>
-        <div className="ml-auto flex flex-wrap items-center gap-2">
-          <label htmlFor="log-search" className="sr-only">
-            Search the log
-          </label>
-          <input
-            id="log-search"
-            type="search"
-            placeholder="Filter lines…"
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            className={cn(DARK_CONTROL, "w-full placeholder:text-zinc-500 sm:w-56")}
-          />
-          <label htmlFor="log-stream" className="sr-only">
-            Stream
-          </label>
-          <select
-            id="log-stream"
-            value={streamFilter}
-            onChange={(e) => setStreamFilter(e.target.value as StreamFilter)}
-            className={cn(DARK_CONTROL, "w-32")}
-          >
-            <option value="all">All streams</option>
-            <option value="STDERR">stderr only</option>
-            <option value="SYSTEM">agent only</option>
-          </select>
-          <button
-            type="button"
-            onClick={() => setFollow(true)}
-            aria-pressed={follow}
-            className={cn(
-              "h-7 rounded-md px-2.5 text-xs font-medium ring-1 ring-inset",
-              follow
-                ? "bg-indigo-500/20 text-indigo-200 ring-indigo-400/40"
-                : "text-zinc-300 ring-zinc-700 hover:bg-zinc-800",
-            )}
-          >
-            {follow ? "Following" : "Follow tail"}
-          </button>
-          <button
-            type="button"
-            onClick={jumpToFirstError}
-            disabled={!firstError}
-            className="h-7 rounded-md px-2.5 text-xs font-medium text-zinc-300 ring-1 ring-zinc-700 ring-inset hover:bg-zinc-800 disabled:text-zinc-600"
-          >
-            First error
-          </button>
-          {(
-            [
-              ["Times", timestamps, toggleTimestamps],
-              ["Wrap", wrap, toggleWrap],
-            ] as const
-          ).map(([label, on, toggle]) => (
-            <button
-              key={label}
-              type="button"
-              onClick={toggle}
-              aria-pressed={on}
-              className={cn(
-                "h-7 rounded-md px-2.5 text-xs font-medium ring-1 ring-inset",
-                on
-                  ? "bg-indigo-500/20 text-indigo-200 ring-indigo-400/40"
-                  : "text-zinc-300 ring-zinc-700 hover:bg-zinc-800",
-              )}
-            >
-              {label}
-            </button>
-          ))}
-          <ButtonAnchor href={downloadHref} download size="xs" variant="dark">
-            Download
-          </ButtonAnchor>
-        </div>
-      </div>
+      <LogToolbar
+        stream={{ state: streamState, finished, agentOffline }}
+        shown={lines.length}
+        total={total}
+        query={query}
+        onQuery={setQuery}
+        streamFilter={streamFilter}
+        onStreamFilter={setStreamFilter}
+        follow={follow}
+        onFollow={() => setFollow(true)}
+        canJumpToError={firstError !== null}
+        onJumpToError={jumpToFirstError}
+        timestamps={timestamps}
+        onToggleTimestamps={toggleTimestamps}
+        wrap={wrap}
+        onToggleWrap={toggleWrap}
+        downloadHref={downloadHref}
+      />
       <div
         ref={scroller}
         onScroll={onScroll}
@@ -354,75 +201,17 @@ export function LogViewer({
             {total === 0 ? "Waiting for output…" : "No lines match."}
           </div>
         ) : (
-          <div
-            style={{
-              height: wrap ? undefined : lines.length * LINE_HEIGHT,
-              position: "relative",
-              minWidth: "100%",
-              width: wrap ? "100%" : "max-content",
-            }}
-          >
-            <div style={{ transform: `translateY(${first * LINE_HEIGHT}px)` }}>
-              {visible.map((entry, i) => (
-                <div
-                  key={entry.seq}
-                  id={`L${entry.lineNo}`}
-                  data-index={first + i}
-                  data-selected={isSelected(entry.lineNo) ? "" : undefined}
-                  className={cn(
-                    "flex",
-                    wrap ? "whitespace-pre-wrap break-all [content-visibility:auto]" : "whitespace-pre",
-                    isSelected(entry.lineNo)
-                      ? "bg-amber-400/15"
-                      : entry.stream === "STDERR"
-                        ? "bg-red-500/[0.07]"
-                        : "hover:bg-white/[0.03]",
-                  )}
-                  style={
-                    wrap
-                      ? {
-                          minHeight: LINE_HEIGHT,
-                          lineHeight: `${LINE_HEIGHT}px`,
-                          containIntrinsicSize: `auto ${LINE_HEIGHT}px`,
-                        }
-                      : { height: LINE_HEIGHT, lineHeight: `${LINE_HEIGHT}px` }
-                  }
-                >
-                  <a
-                    href={`#L${entry.lineNo}`}
-                    onClick={(e) => linkLine(e, entry.lineNo)}
-                    className="sticky left-0 shrink-0 bg-zinc-950 pr-3 pl-3 text-right text-zinc-600 select-none hover:text-zinc-300"
-                    style={{ width: `calc(${gutter} + 1.5rem)` }}
-                  >
-                    {entry.lineNo}
-                  </a>
-                  {timestamps && (
-                    <time
-                      dateTime={entry.ts}
-                      title={entry.ts}
-                      className="shrink-0 pr-3 text-zinc-500 select-none"
-                      data-testid="log-time"
-                    >
-                      {timeOf(entry.ts)}
-                    </time>
-                  )}
-                  <span
-                    className={cn(
-                      "min-w-0 pr-4",
-                      entry.stream === "SYSTEM"
-                        ? "text-indigo-300"
-                        : entry.stream === "STDERR"
-                          ? "text-red-200"
-                          : "text-zinc-200",
-                    )}
-                    // ansi-to-html escapes the text (escapeXML) before adding colour spans.
-                    // biome-ignore lint/security/noDangerouslySetInnerHtml: escaped by ansi-to-html
-                    dangerouslySetInnerHTML={{ __html: lineHtml(runId, entry) }}
-                  />
-                </div>
-              ))}
-            </div>
-          </div>
+          <LogLines
+            runId={runId}
+            rows={lines.slice(first, last)}
+            first={first}
+            count={lines.length}
+            total={total}
+            wrap={wrap}
+            timestamps={timestamps}
+            selection={selection}
+            onLineClick={linkLine}
+          />
         )}
       </div>
     </div>
