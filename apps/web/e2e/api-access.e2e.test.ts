@@ -140,14 +140,20 @@ it("queues, follows, lists and cancels runs with an API token from a terminal", 
   });
 
   await step("cancel a queued run", async () => {
-    const offline = generateAgentToken();
+    // An agent that reported the same host as gpu-host and counts as online, but whose process is
+    // not running: a run queued for it is accepted and stays queued.
+    const { capabilities } = await db.agent.findFirstOrThrow({ where: { name: "gpu-host" } });
+    const parkedToken = generateAgentToken();
     const parked = await db.agent.create({
       data: {
         teamId: team.id,
-        name: "offline-host",
+        name: "parked-host",
         createdById: user.id,
-        tokenHash: offline.tokenHash,
-        tokenPrefix: offline.tokenPrefix,
+        tokenHash: parkedToken.tokenHash,
+        tokenPrefix: parkedToken.tokenPrefix,
+        capabilities: capabilities ?? undefined,
+        connectedAt: new Date(),
+        lastSeenAt: new Date(),
       },
     });
     const queued = await remote(token, "queue", "--kind", "inspect", "--src", source, "--agent", parked.id);

@@ -10,6 +10,7 @@ import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { type AppServer, startAppServer } from "./support/app-server";
 import { launchChromium } from "./support/browser";
 import { scenario, signUpFirstUser } from "./support/scenario";
+import { seedAgent } from "./support/seeded-agent";
 
 let app: AppServer;
 let browser: BrowserContext;
@@ -46,6 +47,12 @@ it("chains inspect, convert, calibrate and verify, and shows the chain", async (
   const db = app.database.prisma;
   const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
   const user = await db.user.findUniqueOrThrow({ where: { email: "lise@example.com" } });
+  await seedAgent(app, {
+    teamId: team.id,
+    createdById: user.id,
+    name: "models-host",
+    roots: ["/models"],
+  });
   const source = "/models/DeepSeek-V3-FP8";
   const inspect = await db.run.create({
     data: {

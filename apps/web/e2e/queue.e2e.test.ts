@@ -67,15 +67,21 @@ it("shows a queued run's position, the agents that could take it and why it wait
     await queueCard().getByText(text).waitFor();
   }
 
-  const first = await step("with no agent, a queued run says so", async () => {
-    const id = await queueInspect(null);
-    await expectQueue(id, 1, "no-agent", /The team has no agent/);
+  await step("with no agent, queueing is refused and says how to add one", async () => {
+    await page.goto(`${base}${teamPath}/runs/new`);
+    await page.locator("label", { hasText: "Inspect" }).first().click();
+    await page.fill("#sourcePath", source);
+    await page.getByRole("button", { name: "Queue run" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/This team has no agent to run it: add one on the Agents page/)
+      .waitFor();
+    expect(await db.run.count()).toBe(0);
     await screenshot("no-agent");
-    return id;
   });
 
   // Two agents as the Agents page creates them; only gpu-host's token is ever used.
-  const realToken = await step(
+  const { token: realToken, first } = await step(
     "agents that are offline are listed, with the runs each would take first",
     async () => {
       const [real, spare] = [generateAgentToken(), generateAgentToken()];
@@ -93,14 +99,14 @@ it("shows a queued run's position, the agents that could take it and why it wait
           },
         });
       }
-      await page.reload();
-      await expectQueue(first, 1, "all-offline", /All 2 agents that can take it are offline/);
+      const id = await queueInspect(null);
+      await expectQueue(id, 1, "all-offline", /All 2 agents that can take it are offline/);
       for (const name of ["gpu-host", "spare-host"]) {
         const row = queueCard().locator(`[data-candidate="${name}"]`);
         await row.getByText("offline").waitFor();
         await row.getByText("takes it next").waitFor();
       }
-      return real.token;
+      return { token: real.token, first: id };
     },
   );
 

@@ -16,6 +16,7 @@ import { type AppServer, ECHO, REPO_ROOT, startAppServer } from "./support/app-s
 import { launchChromium } from "./support/browser";
 import { type ManagedProcess, startProcess } from "./support/processes";
 import { scenario, signUpFirstUser } from "./support/scenario";
+import { seedAgent } from "./support/seeded-agent";
 
 let app: AppServer;
 let browser: BrowserContext;
@@ -281,6 +282,14 @@ it("queues a run again with changes, showing the changes first", async () => {
     expect(await shard.textContent()).toContain("5.00 GB");
     expect(await shard.textContent()).toContain("2.00 GB");
     await screenshot("run-again-changes");
+    const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
+    const user = await db.user.findUniqueOrThrow({ where: { email: EMAIL } });
+    await seedAgent(app, {
+      teamId: team.id,
+      createdById: user.id,
+      name: "models-host",
+      roots: ["/models"],
+    });
     await page.getByRole("button", { name: "Queue run" }).click();
     await page.waitForURL((url) => /\/runs\/(?!new$)[^/]+$/.test(url.pathname));
     return new URL(page.url()).pathname.split("/").at(-1) ?? "";

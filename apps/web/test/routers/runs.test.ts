@@ -91,10 +91,10 @@ describe("runs.create", () => {
     expect(w.calls.queued).toContainEqual({ id, teamId: w.teamA.id, agentId: w.agentA.id });
   });
 
-  it("accepts any-agent runs", async () => {
+  it("accepts any-agent runs that some agent of the team can run", async () => {
     const { id } = await w
       .as(w.ownerA)
-      .runs.create({ teamId: w.teamA.id, spec: inspectSpec(null, "/anywhere/model") });
+      .runs.create({ teamId: w.teamA.id, spec: inspectSpec(null, "/data/anywhere/model") });
     expect((await database.current.prisma.run.findUniqueOrThrow({ where: { id } })).agentId).toBeNull();
   });
 

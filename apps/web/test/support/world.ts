@@ -26,7 +26,7 @@ export function capabilities(roots: string[]): AgentCapabilities {
     roots: roots.map((path) => ({ path, freeBytes: 1e12, totalBytes: 2e12 })),
     python: {
       version: "3.11.7",
-      packages: { torch: "2.11", llmcompressor: null, vllm: null, safetensors: "0.8" },
+      packages: { torch: "2.11", llmcompressor: "0.9.0", vllm: null, safetensors: "0.8" },
     },
   };
 }

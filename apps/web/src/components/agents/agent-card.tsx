@@ -1,8 +1,15 @@
 "use client";
 
+import type { AgentCapabilities, RunKind } from "@fp4kit/protocol";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatBytes, formatDateTime } from "../../lib/format";
+import {
+  installCommand,
+  missingForAnyKind,
+  missingPackages,
+  REQUIRED_PYTHON_PACKAGES,
+} from "../../lib/run-requirements";
 import { useTRPC } from "../../lib/trpc/react";
 import type { AgentItem } from "../../lib/trpc/types";
 import { useTeam } from "../shell/team-context";
@@ -18,6 +25,36 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
     <div className="min-w-0">
       <dt className="text-[11px] font-medium tracking-wide text-zinc-500 uppercase">{label}</dt>
       <dd className="mt-0.5 truncate text-sm text-zinc-900">{children}</dd>
+    </div>
+  );
+}
+
+/** The Python packages some job kind needs that the agent lacks, which kinds, and how to install them. */
+function MissingPackages({ capabilities }: { capabilities: AgentCapabilities }) {
+  const missing = missingForAnyKind(capabilities);
+  if (missing.length === 0) return null;
+  const kinds = (Object.keys(REQUIRED_PYTHON_PACKAGES) as RunKind[]).filter(
+    (kind) => missingPackages(capabilities, kind).length > 0,
+  );
+  return (
+    <div className="md:col-span-2 xl:col-span-4" data-testid="agent-missing-packages">
+      <dt className="text-[11px] font-medium tracking-wide text-amber-700 uppercase">
+        Missing Python packages
+      </dt>
+      <dd className="mt-0.5 text-sm text-zinc-900">
+        {capabilities.python.version === null ? (
+          <>No Python 3 found: {kinds.map((k) => k.toLowerCase()).join(" and ")} runs cannot start here.</>
+        ) : (
+          <>
+            {missing.join(", ")}: {kinds.map((k) => k.toLowerCase()).join(" and ")} runs cannot start here
+            until they are installed, in the Python the agent runs (its{" "}
+            <code className="text-xs">python</code> setting):{" "}
+            <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs select-all">
+              {installCommand(missing)}
+            </code>
+          </>
+        )}
+      </dd>
     </div>
   );
 }
@@ -104,6 +141,7 @@ export function AgentCard({ agent }: { agent: AgentItem }) {
               ? `${python.version}${packages.length ? ` · ${packages.map(([n, v]) => `${n} ${v}`).join(", ")}` : ""}`
               : "not found"}
         </Fact>
+        {caps && <MissingPackages capabilities={caps} />}
         <Fact label="Token">
           <span className="font-mono text-xs">{agent.tokenPrefix}…</span>
         </Fact>

@@ -1,0 +1,136 @@
+/**
+ * Runs that cannot succeed are refused when they are queued, with the reason, judged on what the
+ * real agent reported (its data roots, its GPUs, the Python packages it found, whether it is
+ * revoked); an offline agent is judged on what it last reported. Through the web app's queueing.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
+import { AgentCapabilitiesSchema, type NewRunInput } from "@fp4kit/protocol";
+import { createRun } from "@fp4kit/web/server/runs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
+import { createTenant, type Tenant } from "./support/fixtures.ts";
+import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import { waitFor } from "./support/wait.ts";
+
+describe("capability-aware queueing", () => {
+  let db: TestDatabase;
+  let tmp: string;
+  let root: string;
+  let server: InProcessServer;
+  let tenant: Tenant;
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tmp = mkdtempSync(join(tmpdir(), "fp4kit-queueing-"));
+    root = join(tmp, "data");
+    mkdirSync(join(root, "model"), { recursive: true });
+    server = await startInProcessServer(db.prisma, db.connectionString);
+    tenant = await createTenant(db.prisma);
+    agent = startAgentProcess(join(tmp, "agent"), { server: server.url, token: tenant.token, roots: [root] });
+    await waitFor(
+      "the agent's capabilities",
+      async () =>
+        (await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } })).hostname ?? undefined,
+      60_000,
+    );
+  });
+
+  afterAll(async () => {
+    await agent?.kill();
+    await server?.close();
+    await db?.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Queues as the tenant's user; the refusal's message, or null when the run was queued. */
+  async function submit(spec: NewRunInput, who = tenant): Promise<string | null> {
+    try {
+      await createRun(db.prisma, server.realtime, { teamId: who.teamId, createdById: who.userId, spec });
+      return null;
+    } catch (err) {
+      expect(err).toMatchObject({ name: "DomainError", code: "BAD_REQUEST" });
+      return (err as Error).message;
+    }
+  }
+
+  const inspect = (sourcePath: string, agentId: string | null = null): NewRunInput => ({
+    agentId,
+    kind: "INSPECT",
+    sourcePath,
+    destPath: null,
+    options: {},
+  });
+
+  it("refuses a path outside every agent's roots, naming the roots", async () => {
+    expect(await submit(inspect("/etc"))).toBe(
+      `No agent of this team can run it. alice-b200: source /etc is not under its data roots (${root}).`,
+    );
+    expect(await submit(inspect(join(root, "model")))).toBeNull();
+  });
+
+  it("refuses more GPUs than the agent has", async () => {
+    const spec: NewRunInput = {
+      agentId: tenant.agentId,
+      kind: "CONVERT",
+      sourcePath: join(root, "model"),
+      destPath: join(root, "out"),
+      options: { gpus: 8 },
+    } as NewRunInput;
+    const gpus = AgentCapabilitiesSchema.parse(
+      (await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } })).capabilities,
+    ).gpus.length;
+    expect(gpus).toBeLessThan(8); // this machine has no 8 GPUs
+    expect(await submit(spec)).toBe(
+      `Agent alice-b200 cannot run it: the run asks for 8 GPUs and it has ${gpus}.`,
+    );
+  });
+
+  it("refuses a job whose Python packages the agent reported missing, with the install command", async () => {
+    const capabilities = AgentCapabilitiesSchema.parse(
+      (await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } })).capabilities,
+    );
+    // llm-compressor cannot be installed on the machines this runs on; the agent found it missing.
+    expect(capabilities.python.packages.llmcompressor).toBeNull();
+    const missing = (["torch", "llmcompressor"] as const).filter(
+      (p) => capabilities.python.packages[p] === null,
+    );
+    const message = await submit({
+      agentId: null,
+      kind: "CALIBRATE",
+      sourcePath: join(root, "model"),
+      destPath: join(root, "calibrated"),
+      options: {},
+    } as NewRunInput);
+    expect(message).toContain(
+      `its Python lacks ${missing.join(" and ")}, which a calibrate job imports (install: python3 -m pip install ${missing.join(" ")})`,
+    );
+  });
+
+  it("refuses runs for a team without agents and for a revoked agent; an offline agent's runs wait if it can do them", async () => {
+    const lonely = await createTenant(db.prisma, "lonely");
+    await db.prisma.agent.delete({ where: { id: lonely.agentId } });
+    expect(await submit(inspect("/data/model"), lonely)).toBe(
+      "This team has no agent to run it: add one on the Agents page and start it on the host that has the checkpoint.",
+    );
+
+    await agent.kill("SIGKILL");
+    await waitFor("the agent to be offline", async () => {
+      const { connectedAt } = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
+      return connectedAt === null;
+    });
+    // Judged on what it reported when it was last connected; it may come back for what it can do.
+    expect(await submit(inspect("/etc", tenant.agentId))).toBe(
+      `Agent alice-b200 cannot run it: source /etc is not under its data roots (${root}).`,
+    );
+    expect(await submit(inspect(join(root, "model"), tenant.agentId))).toBeNull();
+
+    await db.prisma.agent.update({ where: { id: tenant.agentId }, data: { revokedAt: new Date() } });
+    expect(await submit(inspect(join(root, "model"), tenant.agentId))).toBe(
+      "Agent alice-b200 cannot run it: its token was revoked.",
+    );
+  });
+});
