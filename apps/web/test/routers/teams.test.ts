@@ -27,10 +27,26 @@ describe("teams", () => {
 
   it("creates a team owned by its creator, with a unique slug", async () => {
     const first = await w.as(w.outsider).teams.create({ name: "Ada's Lab" });
-    const second = await w.as(w.outsider).teams.create({ name: "Ada's Lab" });
+    const second = await w.as(w.ownerB).teams.create({ name: "Ada's Lab" });
     expect(first.slug).toBe("adas-lab");
     expect(second.slug).toMatch(/^adas-lab-[0-9a-f]{6}$/);
     expect((await w.as(w.outsider).teams.bySlug({ slug: first.slug })).role).toBe("OWNER");
+  });
+
+  it("refuses a second team of the same name for one user, whatever the case", async () => {
+    const refused = await w
+      .as(w.memberA)
+      .teams.create({ name: "  team a " })
+      .then(
+        () => null,
+        (error: unknown) => error as { code: string; message: string },
+      );
+    expect(refused).toMatchObject({
+      code: "CONFLICT",
+      message: 'You already belong to a team named "Team A": choose another name.',
+    });
+    // Another user may use the name: names are told apart per user.
+    await w.as(w.outsider).teams.create({ name: "Team A" });
   });
 
   it("lists members to any member but not to outsiders", async () => {
