@@ -6,14 +6,15 @@ import { type ReactNode, useEffect, useState } from "react";
 import { authClient } from "../../lib/auth-client";
 import { useTeamLiveUpdates } from "../../lib/live/use-team-live-updates";
 import { useWatchedRunNotifications } from "../../lib/live/use-watched-runs";
-import { ROLE_LABELS } from "../../lib/roles";
+import { ROLE_LABELS, roleAtLeast, type TeamRole } from "../../lib/roles";
 import { cn } from "../ui/cn";
 import { Logo } from "./logo";
 import { type CurrentTeam, TeamProvider } from "./team-context";
 
-const NAV = [
+/** The sidebar's pages; a page with a `role` is listed only to members with at least that role. */
+const NAV: readonly { path: string; label: string; icon: string; role?: TeamRole }[] = [
   { path: "/runs", label: "Runs", icon: "M3 5h14M3 10h14M3 15h9" },
-  { path: "/runs/new", label: "New run", icon: "M10 4v12M4 10h12" },
+  { path: "/runs/new", label: "New run", icon: "M10 4v12M4 10h12", role: "MEMBER" },
   { path: "/compare", label: "Compare", icon: "M6 3v14M14 3v14M3 7h6M11 13h6" },
   { path: "/agents", label: "Agents", icon: "M4 5h12v7H4zM7 15h6M10 12v3" },
   {
@@ -27,7 +28,7 @@ const NAV = [
     label: "Team",
     icon: "M7 8a3 3 0 1 0 0-.01M3 16c0-2.2 1.8-4 4-4s4 1.8 4 4M13 9a2.5 2.5 0 1 0 0-.01M12.5 12.2c2.3-.3 4.5 1.3 4.5 3.8",
   },
-] as const;
+];
 
 function isActive(pathname: string, href: string, path: string) {
   if (path === "/runs")
@@ -50,6 +51,7 @@ export function TeamShell({
   useWatchedRunNotifications();
   const pathname = usePathname();
   const router = useRouter();
+  const nav = NAV.filter((item) => item.role === undefined || roleAtLeast(team.role, item.role));
   // Below the md breakpoint the sidebar is a top bar whose menu opens on demand.
   const [menuOpen, setMenuOpen] = useState(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: navigating closes the menu
@@ -113,7 +115,7 @@ export function TeamShell({
               </p>
             </div>
             <nav className="mt-5 flex-1 space-y-0.5 px-3" aria-label="Main">
-              {NAV.map((item) => {
+              {nav.map((item) => {
                 const href = `/t/${team.slug}${item.path}`;
                 const active = isActive(pathname, href, item.path);
                 return (
