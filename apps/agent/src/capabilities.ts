@@ -4,6 +4,7 @@ import { cpus, hostname, platform, release } from "node:os";
 import { promisify } from "node:util";
 import { type AgentCapabilities, AgentCapabilitiesSchema, PythonCapabilitiesSchema } from "@fp4kit/protocol";
 import { selectKernel } from "@fp4kit/quant/nvfp4";
+import { findCheckpoints } from "./checkpoints.ts";
 import { AGENT_VERSION } from "./version.ts";
 
 const run = promisify(execFile);
@@ -97,9 +98,10 @@ export async function probeCapabilities(options: {
   roots: readonly string[];
   python: string;
 }): Promise<AgentCapabilities> {
-  const [gpus, roots, python] = await Promise.all([
+  const [gpus, roots, checkpoints, python] = await Promise.all([
     queryGpus(),
     Promise.all(options.roots.map(probeRoot)),
+    findCheckpoints(options.roots),
     probePython(options.python),
   ]);
   return AgentCapabilitiesSchema.parse({
@@ -110,6 +112,7 @@ export async function probeCapabilities(options: {
     gpus: gpus.map((g) => ({ index: g.index, name: g.name, memoryTotalBytes: g.memoryTotalBytes })),
     kernel: probeKernel(),
     roots,
+    checkpoints,
     python,
   });
 }

@@ -12,6 +12,19 @@ export const DataRootSchema = z.object({
   totalBytes: z.number().nonnegative(),
 });
 
+/** A checkpoint folder found under a data root: config.json beside safetensors weights. */
+export const FoundCheckpointSchema = z.object({
+  path: z.string(),
+  /** config.json's quantization_config.quant_method ("fp8", "modelopt", ...); null: none declared. */
+  quantization: z.string().nullable(),
+  /** Bytes of its .safetensors files. */
+  weightBytes: z.number().nonnegative(),
+});
+export type FoundCheckpoint = z.infer<typeof FoundCheckpointSchema>;
+
+/** At most this many checkpoints are reported (the nearest to the roots first). */
+export const MAX_FOUND_CHECKPOINTS = 200;
+
 export const PythonCapabilitiesSchema = z.object({
   /** e.g. "3.11.7"; null when no python3 was found. */
   version: z.string().nullable(),
@@ -32,6 +45,8 @@ export const AgentCapabilitiesSchema = z.object({
   /** Which NVFP4 kernel the agent would use, and why (e.g. CUDA unusable: no driver). */
   kernel: z.object({ name: z.enum(["cuda", "cpu-native", "typescript"]), reason: z.string() }),
   roots: z.array(DataRootSchema),
+  /** Checkpoints under the roots when the agent connected (absent from agents before this field). */
+  checkpoints: z.array(FoundCheckpointSchema).max(MAX_FOUND_CHECKPOINTS).default([]),
   python: PythonCapabilitiesSchema,
 });
 export type AgentCapabilities = z.infer<typeof AgentCapabilitiesSchema>;

@@ -20,6 +20,7 @@ export async function seedAgent(
     gpus: [],
     kernel: { name: "cpu-native", reason: "no GPU" },
     roots: input.roots.map((path) => ({ path, freeBytes: 1e12, totalBytes: 2e12 })),
+    checkpoints: [],
     python: {
       version: "3.12.3",
       packages: { torch: "2.13.0", llmcompressor: "0.9.0", vllm: null, safetensors: "0.7.0" },

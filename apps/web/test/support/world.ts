@@ -24,6 +24,7 @@ export function capabilities(roots: string[]): AgentCapabilities {
     gpus: [{ index: 0, name: "NVIDIA H100", memoryTotalBytes: 80e9 }],
     kernel: { name: "cuda", reason: "CUDA 13 driver found" },
     roots: roots.map((path) => ({ path, freeBytes: 1e12, totalBytes: 2e12 })),
+    checkpoints: [],
     python: {
       version: "3.11.7",
       packages: { torch: "2.11", llmcompressor: "0.9.0", vllm: null, safetensors: "0.8" },
