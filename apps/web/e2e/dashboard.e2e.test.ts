@@ -291,7 +291,7 @@ it("signs up, connects an agent, runs inspect and convert, compares and download
     await page.locator("#force").waitFor();
     await page.selectOption("#quantizeAttention", "preset");
     await expect.poll(() => page.locator("#force").count()).toBe(0);
-    // Without input scales the schema's own message shows under the format, and nothing is queued.
+    // Without input scales the schema's own message shows under the calibration file, and nothing is queued.
     await page.getByRole("button", { name: "Queue run" }).click();
     await page.getByText("ModelOpt NVFP4 (W4A4) needs activation input scales").waitFor();
     await page.fill("#inputScale", "0.5");

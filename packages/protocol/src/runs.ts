@@ -89,6 +89,12 @@ export const ConvertOptionsSchema = z
     format: OutputFormatSchema.optional(),
     /** Write a combination the engine does not load (the reason becomes a warning). */
     force: z.boolean().default(false),
+    /**
+     * Convert into a destination that holds another conversion or files fp4kit did not write:
+     * fp4kit's files there are removed, others kept. Without it such a destination is refused; a
+     * destination holding an earlier attempt at the same conversion resumes either way.
+     */
+    overwrite: z.boolean().default(false),
     /** CPU threads for the native kernel (0 = all cores). */
     workers: z.number().int().min(0).max(512).default(0),
     /** GPUs to use (0 = CPU only). */
@@ -113,8 +119,10 @@ export const ConvertOptionsSchema = z
     if (formatNeedsInputScales(format) && !scales) {
       ctx.addIssue({
         code: "custom",
-        path: ["format"],
-        message: `${OUTPUT_FORMAT_LABELS[format]} needs activation input scales: give a calibration file (--calibration-file) or a fallback input scale (--input-scale)`,
+        // Reported where the answer goes, in words that name the form's fields and the CLI's flags
+        // alike (Calibration file / --calibration-file, Fallback input scale / --input-scale).
+        path: ["calibrationFile"],
+        message: `${OUTPUT_FORMAT_LABELS[format]} needs activation input scales: give a calibration file or a fallback input scale`,
       });
     }
     if (!formatNeedsInputScales(format) && scales) {

@@ -26,6 +26,7 @@ describe("parseNewRunForm", () => {
         options: {
           engine: "vllm",
           force: false,
+          overwrite: false,
           workers: 0,
           gpus: 0,
           shardSizeBytes: 2_500_000_000,
@@ -44,7 +45,9 @@ describe("parseNewRunForm", () => {
     });
     expect(notANumber).toEqual({ errors: { "options.workers": "Enter a number" } });
     const noDestination = parseNewRunForm({ ...INITIAL_FORM, kind: "CONVERT", sourcePath: "/data/x" });
-    expect(noDestination).toEqual({ errors: { destPath: "CONVERT runs need a destination" } });
+    expect(noDestination).toEqual({
+      errors: { destPath: "Enter the folder the new checkpoint is written to" },
+    });
     const noScales = parseNewRunForm({
       ...INITIAL_FORM,
       kind: "CONVERT",
@@ -52,7 +55,7 @@ describe("parseNewRunForm", () => {
       destPath: "/d/y",
       format: "modelopt",
     });
-    expect(noScales).toHaveProperty(["errors", "options.format"]);
+    expect(noScales).toHaveProperty(["errors", "options.calibrationFile"]);
   });
 
   it("takes the engine's format, asks W4A4 formats for input scales, and refuses what the engine does not load unless forced", () => {
@@ -63,7 +66,10 @@ describe("parseNewRunForm", () => {
       expect.objectContaining({ engine: "sglang", inputScale: 0.5 }),
     );
     expect(sglang).toHaveProperty("spec.options.format", undefined);
-    expect(parseNewRunForm({ ...base, engine: "trtllm" })).toHaveProperty(["errors", "options.format"]);
+    expect(parseNewRunForm({ ...base, engine: "trtllm" })).toHaveProperty([
+      "errors",
+      "options.calibrationFile",
+    ]);
     const refused = parseNewRunForm({ ...base, engine: "trtllm", format: "compressed-tensors" });
     expect(refused).toHaveProperty(
       ["errors", "options.format"],
@@ -125,5 +131,30 @@ describe("parseNewRunForm", () => {
       dataset: "../chat",
     });
     expect(dataset).toHaveProperty(["errors", "options.dataset"]);
+  });
+
+  it("speaks the form's words and units, under the field concerned", () => {
+    const convert = { ...INITIAL_FORM, kind: "CONVERT" as const, sourcePath: "/d/fp8", destPath: "/d/out" };
+    expect(parseNewRunForm({ ...INITIAL_FORM, sourcePath: "" })).toEqual({
+      errors: { sourcePath: "Enter an absolute path on the agent's host" },
+    });
+    // Typed in GB; the schema's minimum is 1 MiB, shown rounded up so that the value shown is allowed.
+    expect(parseNewRunForm({ ...convert, shardSizeGb: "0.0005" })).toEqual({
+      errors: { "options.shardSizeBytes": "At least 0.0011 GB" },
+    });
+    expect(parseNewRunForm({ ...convert, shardSizeGb: "0.0011" })).toHaveProperty("spec");
+    expect(parseNewRunForm({ ...convert, gpus: "99", workers: "2.5" })).toEqual({
+      errors: { "options.gpus": "At most 16 GPUs", "options.workers": "Enter a whole number of threads" },
+    });
+    expect(parseNewRunForm({ ...convert, format: "modelopt", inputScale: "0" })).toEqual({
+      errors: { "options.inputScale": "Enter a number above 0" },
+    });
+    const noScales = parseNewRunForm({ ...convert, format: "modelopt" });
+    expect(noScales).toEqual({
+      errors: {
+        "options.calibrationFile":
+          "ModelOpt NVFP4 (W4A4) needs activation input scales: give a calibration file or a fallback input scale",
+      },
+    });
   });
 });

@@ -50,14 +50,14 @@ export async function prepareDestination(
   if (!overwrite && manifest !== undefined) {
     throw new ConvertError(
       "DESTINATION",
-      `${dst} holds another conversion (its manifest's plan hash ${manifest.planHash.slice(0, 12)}… differs from ${planHash.slice(0, 12)}…: another source, preset or options); use --overwrite to replace it, or another destination`,
+      `${dst} holds another conversion (its manifest's plan hash ${manifest.planHash.slice(0, 12)}… differs from ${planHash.slice(0, 12)}…: another source, preset or options); overwrite the destination (fp4kit convert --overwrite, or Overwrite in the New run form) to replace it, or choose another destination`,
       { file: join(dst, MANIFEST_FILE) },
     );
   }
   if (!overwrite && entries.length > 0) {
     throw new ConvertError(
       "DESTINATION",
-      `${dst} is not empty and has no ${MANIFEST_FILE}: fp4kit did not write it; use --overwrite to convert into it anyway, or another destination`,
+      `${dst} is not empty and has no ${MANIFEST_FILE}: fp4kit did not write it; overwrite the destination (fp4kit convert --overwrite, or Overwrite in the New run form) to convert into it anyway, or choose another destination`,
       { file: dst },
     );
   }

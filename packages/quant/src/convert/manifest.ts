@@ -50,7 +50,7 @@ export async function readManifest(dst: string): Promise<Manifest | undefined> {
   const parsed = ManifestSchema.safeParse(safeJson(text));
   if (!parsed.success) {
     throw new Error(
-      `${path}: not an fp4kit manifest (${parsed.error.issues[0]?.message ?? "invalid"}); remove it or use --overwrite`,
+      `${path}: not an fp4kit manifest (${parsed.error.issues[0]?.message ?? "invalid"}); remove it or overwrite the destination (fp4kit convert --overwrite, or Overwrite in the New run form)`,
     );
   }
   return parsed.data;

@@ -1,7 +1,7 @@
 /**
  * Options of `convertCheckpoint`. The conversion knobs are @fp4kit/protocol's ConvertOptionsSchema
  * (the single source of truth shared with the web UI and the agent); this module adds what only a
- * local run has (paths, kernel choice, overwrite) and validates the combination.
+ * local run has (paths, kernel choice) and validates the combination.
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
@@ -24,8 +24,6 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
   /** Output directory (created). A re-run into the same directory resumes. */
   dst: string;
   kernel?: KernelPreference;
-  /** Replace a destination that holds a different conversion (or files fp4kit did not write). */
-  overwrite?: boolean;
   /** Use this family's preset instead of detecting it. */
   family?: ModelFamily;
   /**
@@ -102,17 +100,8 @@ export function defaultShardsInFlight(cores = availableParallelism()): number {
 }
 
 export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {
-  const {
-    src,
-    dst,
-    kernel,
-    overwrite,
-    family,
-    memoryBudgetBytes,
-    computeConcurrency,
-    shardsInFlight,
-    ...knobs
-  } = options;
+  const { src, dst, kernel, family, memoryBudgetBytes, computeConcurrency, shardsInFlight, ...knobs } =
+    options;
   const parsed = ConvertOptionsSchema.safeParse(knobs);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -147,7 +136,7 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
     inputScale: o.inputScale,
     calibrationFile: o.calibrationFile === undefined ? undefined : resolve(o.calibrationFile),
     kernel: kernel ?? "auto",
-    overwrite: overwrite ?? false,
+    overwrite: o.overwrite,
     family,
     memoryBudgetBytes,
     computeConcurrency,

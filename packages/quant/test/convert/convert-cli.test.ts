@@ -83,7 +83,7 @@ describe("fp4kit convert", { timeout: 30_000 }, () => {
     const io = memoryIo(root);
     expect(await cli(io, "convert", "--src", "src", "--dst", "mo2", "--format", "modelopt")).toBe(1);
     expect(io.err()).toMatch(
-      /^error: invalid conversion options: format: ModelOpt NVFP4 \(W4A4\) needs activation input scales: give a calibration file \(--calibration-file\) or a fallback input scale \(--input-scale\)/,
+      /^error: invalid conversion options: calibrationFile: ModelOpt NVFP4 \(W4A4\) needs activation input scales: give a calibration file or a fallback input scale/,
     );
   });
 

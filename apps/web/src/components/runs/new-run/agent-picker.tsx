@@ -1,6 +1,7 @@
 "use client";
 
 import { formatBytes } from "../../../lib/format";
+import { missingForAnyKind } from "../../../lib/run-requirements";
 import type { AgentItem } from "../../../lib/trpc/types";
 import { AgentOnlineBadge, describeGpus } from "../../agents/agent-hardware";
 import { cn } from "../../ui/cn";
@@ -37,7 +38,7 @@ function Option({
   );
 }
 
-/** Agents of the team, online ones first, with their GPUs and free disk; or "any agent". */
+/** Agents of the team, online ones first, with their GPUs, free disk and missing Python packages; or "any agent". */
 export function AgentPicker({
   agents,
   value,
@@ -51,6 +52,7 @@ export function AgentPicker({
     <div className="grid gap-2 md:grid-cols-2">
       {agents.map((agent) => {
         const free = agent.capabilities?.roots.reduce((sum, r) => sum + r.freeBytes, 0);
+        const missing = agent.capabilities ? missingForAnyKind(agent.capabilities) : [];
         return (
           <Option
             key={agent.id}
@@ -70,6 +72,11 @@ export function AgentPicker({
               <span>{describeGpus(agent.capabilities)}</span>
               {free !== undefined && <span>{formatBytes(free)} free</span>}
             </div>
+            {missing.length > 0 && (
+              <div className="mt-1 text-xs text-amber-700" data-testid="agent-picker-missing">
+                Python lacks {missing.join(", ")}
+              </div>
+            )}
           </Option>
         );
       })}

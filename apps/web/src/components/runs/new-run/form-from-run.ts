@@ -45,6 +45,7 @@ export function formFromRun(run: StoredRunSpec): NewRunFormState {
         // No stored format: the engine's, as when the run was queued.
         format: OutputFormatSchema.safeParse(options.format).data ?? "engine",
         force: options.force === true,
+        // overwrite stays off: replacing a destination is chosen, and confirmed, each time.
         workers: text(options.workers, form.workers),
         gpus: text(options.gpus, form.gpus),
         shardSizeGb:

@@ -11,6 +11,7 @@ import {
   unsupportedEngineChoice,
   VERIFY_DEFAULTS,
 } from "@fp4kit/protocol";
+import type { z } from "zod";
 
 /** The New run form's raw state: everything is text until it is parsed into a run spec. */
 export interface NewRunFormState {
@@ -24,6 +25,8 @@ export interface NewRunFormState {
   format: OutputFormat | "engine";
   /** Write a combination the engine does not load. */
   force: boolean;
+  /** Convert into a destination holding another conversion or other files (confirmed on submit). */
+  overwrite: boolean;
   workers: string;
   gpus: string;
   shardSizeGb: string;
@@ -52,6 +55,7 @@ export const INITIAL_FORM: NewRunFormState = {
   engine: CONVERT_DEFAULTS.engine,
   format: CONVERT_DEFAULTS.format ?? "engine",
   force: CONVERT_DEFAULTS.force,
+  overwrite: CONVERT_DEFAULTS.overwrite,
   workers: String(CONVERT_DEFAULTS.workers),
   gpus: String(CONVERT_DEFAULTS.gpus),
   shardSizeGb: String(CONVERT_DEFAULTS.shardSizeBytes / 1e9),
@@ -140,6 +144,7 @@ function optionsOf(form: NewRunFormState): Record<string, unknown> {
         engine: form.engine,
         format: form.format === "engine" ? undefined : form.format,
         force: form.force || undefined,
+        overwrite: form.overwrite || undefined,
         workers: numberOrUndefined(form.workers),
         gpus: numberOrUndefined(form.gpus),
         shardSizeBytes: shardGb === undefined ? undefined : Math.round(shardGb * 1e9),
@@ -168,6 +173,58 @@ function optionsOf(form: NewRunFormState): Record<string, unknown> {
 
 export type FieldErrors = Record<string, string>;
 
+/** The form's numeric fields: the unit the user types, and the schema's value → that unit. */
+const NUMBER_FIELDS: Record<string, { unit: string; fromSchema?: (value: number) => number }> = {
+  "options.workers": { unit: "threads" },
+  "options.gpus": { unit: "GPUs" },
+  "options.shardSizeBytes": { unit: "GB", fromSchema: (bytes) => bytes / 1e9 },
+  "options.numSamples": { unit: "samples" },
+  "options.maxSeqLen": { unit: "tokens" },
+  "options.generateTokens": { unit: "tokens" },
+};
+
+/** A bound in the unit the user types, to two significant digits rounded to the allowed side. */
+function shownBound(key: string, bound: number, side: "min" | "max"): string {
+  const field = NUMBER_FIELDS[key];
+  if (!field?.fromSchema) return `${bound}${field ? ` ${field.unit}` : ""}`;
+  const value = field.fromSchema(bound);
+  const step = 10 ** (Math.floor(Math.log10(value)) - 1);
+  const rounded = (side === "min" ? Math.ceil(value / step) : Math.floor(value / step)) * step;
+  return `${Number(rounded.toPrecision(2))} ${field.unit}`;
+}
+
+const PATH_FIELDS = ["sourcePath", "destPath", "options.calibrationFile", "options.referencePath"];
+
+/** A schema issue in the form's words and units, for the field `key` it is shown under. */
+function formMessage(key: string, issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      // Text that is not a number reaches the schema as NaN.
+      if (issue.expected === "int")
+        return `Enter a whole number${NUMBER_FIELDS[key] ? ` of ${NUMBER_FIELDS[key].unit}` : ""}`;
+      if (issue.expected === "number") return "Enter a number";
+      break;
+    case "too_small":
+      if (issue.origin === "string" && PATH_FIELDS.includes(key)) {
+        return "Enter an absolute path on the agent's host";
+      }
+      if (issue.origin === "number") {
+        if (!issue.inclusive && Number(issue.minimum) === 0) return "Enter a number above 0";
+        return `At least ${shownBound(key, Number(issue.minimum), "min")}`;
+      }
+      break;
+    case "too_big":
+      if (issue.origin === "number") return `At most ${shownBound(key, Number(issue.maximum), "max")}`;
+      break;
+    case "custom":
+      // The schema's rule names the run kind ("CONVERT runs need a destination"); the form says
+      // what the field is for.
+      if (key === "destPath") return "Enter the folder the new checkpoint is written to";
+      break;
+  }
+  return issue.message;
+}
+
 /**
  * Parses the form with NewRunInputSchema, the schema the server applies again. Errors are keyed by
  * the path of the failing field ("sourcePath", "options.shardSizeBytes", ...). Cross-field rules
@@ -187,8 +244,7 @@ export function parseNewRunForm(form: NewRunFormState): { spec: NewRunInput } | 
   const errors: FieldErrors = {};
   for (const issue of parsed.error.issues) {
     const key = issue.path.filter((p) => typeof p !== "number").join(".");
-    // Text that is not a number reaches the schema as NaN; say it in the form's terms.
-    errors[key] ??= issue.message.includes("received NaN") ? "Enter a number" : issue.message;
+    errors[key] ??= formMessage(key, issue);
   }
   return { errors };
 }

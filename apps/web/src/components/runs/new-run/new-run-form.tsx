@@ -1,6 +1,6 @@
 "use client";
 
-import { type RunKind, RunKindSchema } from "@fp4kit/protocol";
+import { type NewRunInput, type RunKind, RunKindSchema } from "@fp4kit/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
@@ -12,9 +12,11 @@ import { useTeamAgents } from "../../agents/use-team-agents";
 import { useTeam } from "../../shell/team-context";
 import { Button, ButtonLink } from "../../ui/button";
 import { Card, CardBody, CardHeader } from "../../ui/card";
+import { Dialog } from "../../ui/dialog";
 import { Alert, Field, Input } from "../../ui/field";
 import { PageHeader } from "../../ui/page-header";
 import { AgentPicker } from "./agent-picker";
+import { CheckpointPicker } from "./checkpoint-picker";
 import { formFromRun } from "./form-from-run";
 import {
   type FieldErrors,
@@ -96,6 +98,8 @@ function NewRunForm({ base }: { base?: RunDetail }) {
   // The run this one continues ("Convert this checkpoint", "Verify this output"...); run again: the same.
   const parentRunId = base ? base.parentRunId : searchParams.get("parent");
   const [errors, setErrors] = useState<FieldErrors>({});
+  /** The spec waiting for the user to confirm that its destination is overwritten. */
+  const [overwriting, setOverwriting] = useState<NewRunInput | null>(null);
   const agents = useTeamAgents({ includeRevoked: false });
   const create = useMutation(
     trpc.runs.create.mutationOptions({
@@ -131,8 +135,14 @@ function NewRunForm({ base }: { base?: RunDetail }) {
     const parsed = parseNewRunForm(form);
     const found = { ...("errors" in parsed ? parsed.errors : {}), ...rootErrors() };
     setErrors(found);
-    if ("spec" in parsed && Object.keys(found).length === 0)
-      create.mutate({ teamId: team.id, spec: parsed.spec, parentRunId });
+    if (!("spec" in parsed) || Object.keys(found).length > 0) return;
+    if (parsed.spec.kind === "CONVERT" && parsed.spec.options.overwrite) setOverwriting(parsed.spec);
+    else queue(parsed.spec);
+  }
+
+  function queue(spec: NewRunInput) {
+    setOverwriting(null);
+    create.mutate({ teamId: team.id, spec, parentRunId });
   }
 
   if (!team.canOperate) {
@@ -168,11 +178,17 @@ function NewRunForm({ base }: { base?: RunDetail }) {
           )}
           {agents.data?.length === 0 && (
             <p className="mt-3 text-xs text-zinc-500">
-              No agents yet: create one on the{" "}
-              <Link className="text-indigo-600" href={team.href("/agents")}>
-                Agents
-              </Link>{" "}
-              page.
+              {team.isOwner ? (
+                <>
+                  No agents yet: create one on the{" "}
+                  <Link className="text-indigo-600" href={team.href("/agents")}>
+                    Agents
+                  </Link>{" "}
+                  page.
+                </>
+              ) : (
+                "No agents yet: a team owner adds them on the Agents page."
+              )}
             </p>
           )}
         </CardBody>
@@ -207,6 +223,16 @@ function NewRunForm({ base }: { base?: RunDetail }) {
           }
         />
         <CardBody className="grid gap-4 md:grid-cols-2">
+          <CheckpointPicker
+            agents={agents.data ?? []}
+            agentId={form.agentId}
+            kind={form.kind}
+            value={form.sourcePath}
+            onPick={({ agentId, path }) => {
+              set("agentId", agentId);
+              set("sourcePath", path);
+            }}
+          />
           <Field
             label={form.kind === "VERIFY" ? "NVFP4 checkpoint" : "Source checkpoint (FP8)"}
             htmlFor="sourcePath"
@@ -251,6 +277,27 @@ function NewRunForm({ base }: { base?: RunDetail }) {
               />
             </Field>
           )}
+          {form.kind === "CONVERT" && (
+            <label
+              htmlFor="overwrite"
+              className="flex items-start gap-2 text-sm text-zinc-800 md:col-start-2"
+            >
+              <input
+                id="overwrite"
+                type="checkbox"
+                checked={form.overwrite}
+                onChange={(e) => set("overwrite", e.target.checked)}
+                className="mt-0.5 size-4 rounded border-zinc-300 text-indigo-600"
+              />
+              <span>
+                <span className="font-medium">Overwrite</span>
+                <span className="block text-xs text-zinc-500">
+                  Convert even if the destination holds another conversion or other files. Without it such a
+                  destination is refused; an earlier attempt at this same conversion resumes.
+                </span>
+              </span>
+            </label>
+          )}
         </CardBody>
       </Card>
       {form.kind !== "INSPECT" && (
@@ -271,6 +318,30 @@ function NewRunForm({ base }: { base?: RunDetail }) {
           agents={agents.data ?? []}
         />
       )}
+      <Dialog
+        open={overwriting !== null}
+        onClose={() => setOverwriting(null)}
+        title={`Overwrite ${overwriting?.destPath ?? ""}?`}
+        footer={
+          <>
+            <Button variant="ghost" onClick={() => setOverwriting(null)}>
+              Keep it
+            </Button>
+            <Button variant="danger" onClick={() => overwriting && queue(overwriting)}>
+              Overwrite and queue
+            </Button>
+          </>
+        }
+      >
+        <p>
+          If <span className="font-mono text-xs">{overwriting?.destPath}</span> holds another conversion or
+          files fp4kit did not write, the conversion replaces fp4kit's files there: every{" "}
+          <span className="font-mono text-xs">.safetensors</span> shard, the safetensors index,{" "}
+          <span className="font-mono text-xs">fp4kit-manifest.json</span> and the{" "}
+          <span className="font-mono text-xs">.fp4kit</span> folder are deleted before it writes. Other files
+          stay; so does an earlier attempt at this same conversion, which resumes.
+        </p>
+      </Dialog>
       {errors.agentId && <Alert>{errors.agentId}</Alert>}
       {create.error && <Alert>{errorMessage(create.error)}</Alert>}
       <div className="flex items-center justify-end gap-2">
