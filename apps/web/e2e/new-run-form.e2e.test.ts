@@ -2,7 +2,7 @@
  * The New run form as a first user meets it, against the real server, database, agent process and
  * Chromium: the agent's checkpoints to pick from, what its Python lacks, messages in the form's
  * words and units under the field concerned, an overwrite that is confirmed before it is queued,
- * and no New run link for a viewer.
+ * a killed agent shown offline on its running run at once, and no New run link for a viewer.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -158,6 +158,36 @@ it("picks a checkpoint, explains mistakes in place, confirms an overwrite, hides
     return id;
   });
   expect(runId).not.toBe("");
+
+  await step("a killed agent shows offline on its running run at once, not Live", async () => {
+    const gpuHost = await db.agent.findFirstOrThrow({ where: { name: "gpu-host" } });
+    // A run the agent holds, as it would after claiming it (the lease far off: no sweep ends it).
+    const running = await db.run.create({
+      data: {
+        teamId: team.id,
+        createdById: user.id,
+        agentId: gpuHost.id,
+        kind: "INSPECT",
+        status: "RUNNING",
+        model: "DeepSeek-V3-FP8",
+        sourcePath: source,
+        options: {},
+        startedAt: new Date(),
+        leaseExpiresAt: new Date(Date.now() + 10 * 60_000),
+      },
+    });
+    await page.goto(`${base}${teamPath}/runs/${running.id}`);
+    await page.getByText("Live", { exact: true }).waitFor();
+    const killedAt = Date.now();
+    agent?.child.kill("SIGKILL");
+    const offline = page.getByTestId("run-agent-offline");
+    await offline.waitFor({ timeout: 15_000 });
+    console.info(`agent killed: its run's page said so after ${Date.now() - killedAt} ms`);
+    expect(await offline.textContent()).toMatch(/^Agent gpu-host offline since /);
+    await page.getByText("Agent offline", { exact: true }).waitFor();
+    expect(await page.getByText("Live", { exact: true }).count()).toBe(0);
+    await screenshot("agent-offline");
+  });
 
   await step("a viewer sees no New run link", async () => {
     const observers = await db.team.create({ data: { name: "Observers", slug: "observers" } });
