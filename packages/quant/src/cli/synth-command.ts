@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import type { ModelFamily } from "../rules/types.ts";
-import { generateCheckpoint, SyntheticSizeError } from "../synthetic/generate.ts";
+import { type GenerateOptions, generateCheckpoint, syntheticTensorBytes } from "../synthetic/generate.ts";
 import type { V4Variant } from "../synthetic/layout-v4.ts";
 import { formatBytes } from "../util/bytes.ts";
 import { CliUsageError } from "./errors.ts";
@@ -86,7 +86,7 @@ export function registerSynthCommand(program: Command, io: CliIo): void {
         : undefined;
       const started = performance.now();
       let barStarted = false;
-      const result = await generateCheckpoint({
+      const options: GenerateOptions = {
         family: flags.family,
         dir,
         seed: flags.seed,
@@ -96,6 +96,10 @@ export function registerSynthCommand(program: Command, io: CliIo): void {
         layers: flags.layers,
         routedExperts: flags.experts,
         shards: flags.shards,
+      };
+      checkSize(options);
+      const result = await generateCheckpoint({
+        ...options,
         onProgress: (done, total) => {
           if (bar === undefined) return;
           if (!barStarted) {
@@ -104,11 +108,6 @@ export function registerSynthCommand(program: Command, io: CliIo): void {
           }
           bar.update(done, { done: formatBytes(done), all: formatBytes(total) });
         },
-      }).catch((error: unknown) => {
-        if (!(error instanceof SyntheticSizeError)) throw error;
-        throw new CliUsageError(
-          `--size ${formatBytes(error.targetBytes)} is below the smallest ${error.family} checkpoint with benchmark dimensions, ${formatBytes(error.smallestBytes)} (one layer): give --size ${formatBytes(error.smallestBytes).replace(" ", "")} or more, leave --size out for the ~2 MB test fixture, or use --micro with --layers/--experts`,
-        );
       });
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;
@@ -118,6 +117,23 @@ export function registerSynthCommand(program: Command, io: CliIo): void {
           `to ${dir} in ${seconds.toFixed(1)} s (${formatBytes(result.tensorBytes / Math.max(seconds, 1e-3))}/s)\n`,
       );
     });
+}
+
+/** How far above the asked size --size may land ("about that many bytes"). */
+const SIZE_TOLERANCE = 1.25;
+
+/**
+ * Below one layer of the benchmark dims the size knob cannot shrink further: writing several times
+ * the asked size would fill a disk sized for less, so such a --size is refused (explicit --layers
+ * say what is wanted instead).
+ */
+function checkSize(options: GenerateOptions): void {
+  if (options.targetBytes === undefined || options.layers !== undefined) return;
+  const bytes = syntheticTensorBytes(options);
+  if (bytes <= options.targetBytes * SIZE_TOLERANCE) return;
+  throw new CliUsageError(
+    `--size ${formatBytes(options.targetBytes)} is below the smallest ${options.family} checkpoint with benchmark dimensions, ${formatBytes(bytes)} (one layer): give --size ${formatBytes(bytes).replace(" ", "")} or more, leave --size out for the ~2 MB test fixture, or use --micro with --layers/--experts`,
+  );
 }
 
 async function isNonEmptyDirectory(dir: string): Promise<boolean> {

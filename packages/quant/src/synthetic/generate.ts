@@ -9,7 +9,6 @@ import type { ModelFamily } from "../rules/types.ts";
 import { tensorByteLength } from "../safetensors/dtypes.ts";
 import { INDEX_FILE, SINGLE_FILE } from "../safetensors/json-files.ts";
 import { SafetensorsWriter } from "../safetensors/writer.ts";
-import { formatBytes } from "../util/bytes.ts";
 import { generationConfig, modelConfig, tokenizerConfig, tokenizerJson } from "./config-files.ts";
 import { dimsForTargetBytes, profileDims, type SyntheticDims, type SyntheticProfile } from "./dims.ts";
 import { streamTensor } from "./fill.ts";
@@ -27,7 +26,10 @@ export interface GenerateOptions {
   variant?: V4Variant;
   /** Base dimensions when `targetBytes` is not given. Default "tiny". */
   profile?: Exclude<SyntheticProfile, "bench">;
-  /** Size knob: scale realistic dims (layers, then experts) to about this many tensor bytes. */
+  /**
+   * Size knob: scale realistic dims (layers, then experts) to about this many tensor bytes; never
+   * below one layer of those dims (about 0.5 GB).
+   */
   targetBytes?: number;
   /** Overrides applied last (e.g. the real layer/expert count with "micro" dims). */
   layers?: number;
@@ -57,44 +59,24 @@ export function syntheticTensors(family: ModelFamily, dims: SyntheticDims, varia
   return hfDeepseekTensors(dims, { indexer: family === "deepseek-v3.2" });
 }
 
-/** A `targetBytes` the size knob cannot come near (below its smallest checkpoint). */
-export class SyntheticSizeError extends Error {
-  constructor(
-    readonly family: ModelFamily,
-    readonly targetBytes: number,
-    /** The checkpoint one layer of benchmark dimensions makes. */
-    readonly smallestBytes: number,
-  ) {
-    super(
-      `a size of ${formatBytes(targetBytes)} is below the smallest ${family} checkpoint with benchmark dimensions (${formatBytes(smallestBytes)}, one layer): ask for at least that, or for the small test fixture (no size)`,
-    );
-    this.name = "SyntheticSizeError";
-  }
-}
-
-/** How far above the asked size the size knob may land ("about that many bytes"). */
-const SIZE_TOLERANCE = 1.25;
-
 export function resolveDims(options: GenerateOptions): SyntheticDims {
   const variant = options.variant ?? "fp8";
-  const bytesOf = (d: SyntheticDims) => totalBytes(syntheticTensors(options.family, d, variant));
-  let base: SyntheticDims;
-  if (options.targetBytes === undefined) {
-    base = profileDims(options.profile ?? "tiny");
-  } else {
-    base = dimsForTargetBytes(options.targetBytes, bytesOf);
-    // Below one layer of the benchmark dims the knob cannot shrink further: writing several
-    // times the asked size silently would fill a disk the user sized for less.
-    const smallest = bytesOf(base);
-    if (options.layers === undefined && smallest > options.targetBytes * SIZE_TOLERANCE) {
-      throw new SyntheticSizeError(options.family, options.targetBytes, smallest);
-    }
-  }
+  const base =
+    options.targetBytes === undefined
+      ? profileDims(options.profile ?? "tiny")
+      : dimsForTargetBytes(options.targetBytes, (d) =>
+          totalBytes(syntheticTensors(options.family, d, variant)),
+        );
   return {
     ...base,
     layers: options.layers ?? base.layers,
     routedExperts: options.routedExperts ?? base.routedExperts,
   };
+}
+
+/** The tensor bytes `generateCheckpoint` writes for these options, computed without writing. */
+export function syntheticTensorBytes(options: GenerateOptions): number {
+  return totalBytes(syntheticTensors(options.family, resolveDims(options), options.variant ?? "fp8"));
 }
 
 export async function generateCheckpoint(options: GenerateOptions): Promise<GeneratedCheckpoint> {
