@@ -2,73 +2,25 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { type ReactNode, useState } from "react";
-import { formatBytes, formatDuration, formatPercent, formatRatio, formatThroughput } from "../../lib/format";
-import { asQualityReport, formatErrorValue, qualityFigures } from "../../lib/reports";
+import { useState } from "react";
 import { useTRPC } from "../../lib/trpc/react";
-import { type CompareEntry, errorMessage } from "../../lib/trpc/types";
-import { type ChartSeries, pointsOf, SERIES_COLORS, SeriesChart } from "../charts/series-chart";
-import { formatOptionValue } from "../runs/detail/run-spec";
+import { errorMessage } from "../../lib/trpc/types";
+import { SERIES_COLORS } from "../charts/series-chart";
 import { RunKindBadge, RunStatusBadge } from "../runs/run-badges";
 import { useTeam } from "../shell/team-context";
 import { ButtonLink } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { Alert } from "../ui/field";
-
-type Better = "higher" | "lower";
-
-interface CompareRow {
-  label: string;
-  values: (number | null)[];
-  format: (value: number | null) => ReactNode;
-  better?: Better;
-}
-
-/**
- * Input bytes over wall time, for runs that read their whole input: not inspect (headers only), not a
- * failed run (its input size says nothing of how much it processed).
- */
-function averageThroughput(entry: CompareEntry): number | null {
-  const { run } = entry;
-  if (run.kind === "INSPECT" || run.status !== "SUCCEEDED" || !run.inputBytes || !run.durationMs) return null;
-  return run.inputBytes / (run.durationMs / 1000);
-}
-
-/**
- * Which cells of a row hold the best value, among succeeded runs only (a failed run is not "fastest").
- * Nothing is marked when fewer than two runs compete or all of them tie.
- */
-function bestIndexes(
-  values: (number | null)[],
-  better: Better | undefined,
-  eligible: boolean[],
-): Set<number> {
-  const candidates = values.flatMap((v, i) => (v !== null && eligible[i] ? [v] : []));
-  if (!better || candidates.length < 2) return new Set();
-  const best = better === "higher" ? Math.max(...candidates) : Math.min(...candidates);
-  if (candidates.every((v) => v === best)) return new Set();
-  return new Set(values.flatMap((v, i) => (v === best && eligible[i] ? [i] : [])));
-}
-
-/** A run's name in chart legends and downloads: its model and the end of its id. */
-function seriesName(entry: CompareEntry): string {
-  return `${entry.run.model} · ${entry.run.id.slice(-6)}`;
-}
-
-function overlay(
-  entries: CompareEntry[],
-  pick: (sample: CompareEntry["metrics"][number]) => number | undefined,
-): ChartSeries[] {
-  return entries.map((e, i) => ({
-    name: seriesName(e),
-    color: SERIES_COLORS[i % SERIES_COLORS.length] ?? "#6366f1",
-    points: pointsOf(e.metrics, pick),
-  }));
-}
+import { CompareCharts } from "./compare-charts";
+import { comparableKinds, figureRows, optionRows } from "./compare-model";
 
 const CELL = "px-4 py-2 text-sm whitespace-nowrap";
 
+/**
+ * Runs side by side: their results with the best of each row marked, their options with the
+ * differences highlighted, and their metrics overlaid. The rows come from compare-model.ts.
+ */
 export function CompareView({ runIds }: { runIds: string[] }) {
   const trpc = useTRPC();
   const team = useTeam();
@@ -77,69 +29,9 @@ export function CompareView({ runIds }: { runIds: string[] }) {
   if (compare.error) return <Alert>{errorMessage(compare.error)}</Alert>;
   if (!compare.data) return <div className="text-sm text-zinc-500">Loading runs…</div>;
   const entries = compare.data;
-  const quality = entries.map((e) => asQualityReport(e.qualityReport));
-  // Best values are marked only between succeeded runs of one kind: an inspect is not a "faster" convert.
-  const sameKind = new Set(entries.map((e) => e.run.kind)).size === 1;
-  const succeeded = entries.map((e) => sameKind && e.run.status === "SUCCEEDED");
-  const gpuSeries = overlay(entries, (s) => s.gpuUtilization);
-
-  const figures: CompareRow[] = [
-    { label: "Input size", values: entries.map((e) => e.run.inputBytes), format: (v) => formatBytes(v) },
-    {
-      label: "Output size",
-      values: entries.map((e) => e.run.outputBytes),
-      format: (v) => formatBytes(v),
-      better: "lower",
-    },
-    {
-      label: "Compression ratio",
-      values: entries.map((e) => e.run.compressionRatio),
-      format: formatRatio,
-      better: "higher",
-    },
-    {
-      label: "Duration",
-      values: entries.map((e) => e.run.durationMs),
-      format: formatDuration,
-      better: "lower",
-    },
-    {
-      label: "Avg throughput",
-      values: entries.map(averageThroughput),
-      format: formatThroughput,
-      better: "higher",
-    },
-  ];
-  // Quality rows, in the report's own order; error figures are better lower.
-  const reportFigures = quality.map((q) => (q ? qualityFigures(q) : null));
-  for (const [i, figure] of (reportFigures.find((f) => f !== null) ?? []).entries()) {
-    figures.push({
-      label: `Quality · ${figure.label}`,
-      values: reportFigures.map((f) => f?.[i]?.value ?? null),
-      format: (v) => (v === null ? "—" : formatErrorValue(v)),
-      better: figure.kind === "error" ? "lower" : undefined,
-    });
-  }
-
-  const specRows = [
-    { key: "kind", values: entries.map((e) => e.run.kind as unknown) },
-    { key: "source", values: entries.map((e) => e.run.sourcePath as unknown) },
-    { key: "destination", values: entries.map((e) => e.run.destPath as unknown) },
-    { key: "agent", values: entries.map((e) => (e.run.agent?.name ?? "any") as unknown) },
-    {
-      key: "lineage",
-      values: entries.map((e) =>
-        [...e.ancestors, e.run].map((n) => `${n.kind.toLowerCase()} ${n.id.slice(-8)}`).join(" → "),
-      ),
-    },
-    ...[...new Set(entries.flatMap((e) => Object.keys(e.run.options)))].sort().map((key) => ({
-      key,
-      values: entries.map((e) => e.run.options[key]),
-    })),
-  ].map((row) => {
-    const shown = row.values.map((v) => formatOptionValue(row.key, v));
-    return { key: row.key, shown, differs: new Set(shown).size > 1 };
-  });
+  const sameKind = comparableKinds(entries);
+  const figures = figureRows(entries);
+  const specRows = optionRows(entries);
   const visibleSpec = differencesOnly ? specRows.filter((r) => r.differs) : specRows;
 
   const header = (
@@ -192,7 +84,7 @@ export function CompareView({ runIds }: { runIds: string[] }) {
             {header}
             <tbody className="divide-y divide-zinc-100">
               {figures.map((row) => {
-                const best = bestIndexes(row.values, row.better, succeeded);
+                const { best } = row;
                 return (
                   <tr key={row.label}>
                     <th
@@ -273,65 +165,7 @@ export function CompareView({ runIds }: { runIds: string[] }) {
         </div>
       </Card>
 
-      <div className="grid gap-4 xl:grid-cols-2">
-        <Card>
-          <CardHeader
-            title="Throughput"
-            description={
-              <>
-                Overlaid on time since each run's first sample. Every sample as CSV:{" "}
-                {entries.map((e, i) => (
-                  <span key={e.run.id}>
-                    {i > 0 && ", "}
-                    <a
-                      href={`/api/runs/${e.run.id}/metrics`}
-                      download
-                      className="text-indigo-600 hover:underline"
-                      data-testid="compare-metrics-csv"
-                    >
-                      {seriesName(e)}
-                    </a>
-                  </span>
-                ))}
-              </>
-            }
-          />
-          <div className="px-2 py-3">
-            <SeriesChart
-              formatValue={formatThroughput}
-              formatTick={(v) => formatThroughput(v, "short")}
-              series={overlay(entries, (s) => s.throughputBytesPerSec)}
-            />
-          </div>
-        </Card>
-        <Card>
-          <CardHeader title="Progress" />
-          <div className="px-2 py-3">
-            <SeriesChart
-              formatValue={(v) => formatPercent(v, 0)}
-              series={overlay(entries, (s) => s.progress)}
-            />
-          </div>
-        </Card>
-        <Card>
-          <CardHeader title="Bytes written" />
-          <div className="px-2 py-3">
-            <SeriesChart
-              formatValue={(v) => formatBytes(v)}
-              formatTick={(v) => formatBytes(v, "short")}
-              series={overlay(entries, (s) => s.bytesWritten)}
-            />
-          </div>
-        </Card>
-        {gpuSeries.some((series) => series.points.length > 0) && (
-          <Card>
-            <CardHeader title="GPU utilization" />
-            <div className="px-2 py-3">
-              <SeriesChart formatValue={(v) => formatPercent(v, 0)} series={gpuSeries} />
-            </div>
-          </Card>
-        )}
-      </div>
+      <CompareCharts entries={entries} />
     </div>
   );
 }
