@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { runCli } from "@fp4kit/quant/cli";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -79,6 +80,21 @@ async function fetchLog(runId: string): Promise<string[]> {
   const response = await page.request.get(`${baseUrl}/api/runs/${runId}/log`);
   expect(response.status()).toBe(200);
   return (await response.text()).split("\n").slice(0, -1);
+}
+
+/** The error line `fp4kit convert --src --dst` prints, without its "error: ". */
+async function convertCliError(src: string, dst: string): Promise<string> {
+  let err = "";
+  const io = {
+    stdout: () => {},
+    stderr: (t: string) => {
+      err += t;
+    },
+    stderrIsTTY: false,
+    cwd: REPO_ROOT,
+  };
+  expect(await runCli(["node", "fp4kit", "convert", "--src", src, "--dst", dst], io)).toBe(1);
+  return (err.trimEnd().split("\n").at(-1) ?? "").replace(/^error: /, "");
 }
 
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"];
@@ -218,6 +234,23 @@ it("signs up, connects an agent, runs inspect and convert, compares and download
     await page.locator(".recharts-bar-rectangle").first().waitFor();
     await screenshot("convert-succeeded");
     return id;
+  });
+
+  await step("a conversion the converter refuses shows the line fp4kit convert prints", async () => {
+    // A file where the destination folder should be: the run fails with the CLI's own line.
+    const dest = join(root, "not-a-folder");
+    await writeFile(dest, "a file");
+    await page.goto(`${baseUrl}${teamPath}/runs/new?kind=CONVERT&source=${encodeURIComponent(source)}`);
+    await page.locator("label", { hasText: "e2e-agent" }).click();
+    await page.fill("#destPath", dest);
+    await page.getByRole("button", { name: "Queue run" }).click();
+    await waitForRunPage();
+    await waitForFinish(120_000);
+    expect(await runStatus()).toBe("FAILED");
+    const shown = await page.getByRole("alert").filter({ hasText: "Run failed:" }).textContent();
+    expect(shown).toBe(`Run failed: ${await convertCliError(source, dest)}`);
+    expect(shown).toContain(`${dest} is a file where a folder is needed`);
+    await screenshot("convert-refused");
   });
 
   await step("compare the two runs", async () => {
