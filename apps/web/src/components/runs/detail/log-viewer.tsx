@@ -69,8 +69,16 @@ export function LogViewer({
   const [timestamps, toggleTimestamps] = useStoredToggle("fp4kit.log.timestamps");
   const [wrap, toggleWrap] = useStoredToggle("fp4kit.log.wrap");
   const total = store.logs.length;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: store.logs grows in place; `total` tracks it
-  const firstError = useMemo(() => store.logs.find(isErrorLine) ?? null, [store.logs, total]);
+  // Logs only grow: each render scans just the lines that arrived since, until one is an error.
+  const errorScan = useRef<{ scanned: number; first: LogEntry | null }>({ scanned: 0, first: null });
+  const firstError = useMemo(() => {
+    const scan = errorScan.current;
+    while (scan.first === null && scan.scanned < total) {
+      const entry = store.logs[scan.scanned++];
+      if (entry && isErrorLine(entry)) scan.first = entry;
+    }
+    return scan.first;
+  }, [store.logs, total]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: store.logs grows in place; `total` tracks it
   const lines = useMemo(
