@@ -23,7 +23,11 @@ fp4kit_jsonl.py). Steps:
 5. With --reference: tensors kept as they were are bit-identical to the source; FP8 weights kept as
    FP8 block carry the source's scale (renamed `weight_scale`, float32); FP8 weights written as BF16
    match the dequantized source.
-6. One MoE expert block forward with NVFP4 vs FP8 weights; a few tokens with vLLM if installed.
+6. One MoE expert block forward with NVFP4 vs FP8 weights.
+7. With --reference and transformers installed: the forward check (forward_check.py), the first
+   --forward-layers decoder layers of both checkpoints in transformers' own DeepSeek modeling code
+   on fixed tokens, logits compared (cosine, top-1 agreement).
+8. A few tokens with vLLM if installed.
 
     python verify_nvfp4.py DeepSeek-V4-Pro-NVFP4 --reference DeepSeek-V4-Pro-FP8 --max-tensors 0
 """
@@ -38,6 +42,15 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fp4kit_checkpoint import (  # noqa: E402
+    E2M1_VALUES,
+    Checkpoint,
+    CheckpointError,
+    decode_fp8,
+    decode_nvfp4,
+    fp8_scale_name,
+    unpack_fp4,
+)
 from fp4kit_fused_groups import fused_group_key  # noqa: E402
 from fp4kit_jsonl import (  # noqa: E402
     EXIT_FAILED,
@@ -52,8 +65,6 @@ from fp4kit_jsonl import (  # noqa: E402
     result,
 )
 
-E2M1_VALUES = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0]
-GROUP = 16
 # NVFP4 on Gaussian-like weights lands near 0.09-0.10; far above means a format bug.
 ERROR_WARN = 0.15
 ERROR_FAIL = 0.20
@@ -76,61 +87,14 @@ def parse_args():
     p.add_argument("--expect-gaussian", action="store_true",
                    help="fail unless the median relative RMS error is in the NVFP4 band for Gaussian-like "
                         f"weights ({GAUSSIAN_BAND[0]}-{GAUSSIAN_BAND[1]}), e.g. for fp4kit's synthetic checkpoints")
+    p.add_argument("--forward-layers", type=int, default=1,
+                   help="decoder layers run in the model-code forward check (0: skip it, -1: all)")
     p.add_argument("--generate-tokens", type=int, default=16, help="tokens to generate with vLLM (0: skip)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--trust-remote-code", action="store_true",
                    help="let vLLM run Python files shipped in the checkpoint folder (off by default)")
     return p.parse_args()
-
-
-class Checkpoint:
-    """Tensor name -> shard file of a safetensors checkpoint (sharded with an index, or single)."""
-
-    def __init__(self, folder):
-        from safetensors import safe_open
-
-        self.folder = folder
-        self.index = None
-        index = os.path.join(folder, "model.safetensors.index.json")
-        if os.path.exists(index):
-            with open(index, encoding="utf-8") as f:
-                self.index = json.load(f)
-            self.files = dict(self.index["weight_map"])
-        elif os.path.exists(os.path.join(folder, "model.safetensors")):
-            with safe_open(os.path.join(folder, "model.safetensors"), framework="pt") as f:
-                self.files = {name: "model.safetensors" for name in f.keys()}
-        else:
-            fail(f"{folder} has neither model.safetensors.index.json nor model.safetensors", EXIT_USAGE)
-        self._open = {}
-        config_path = os.path.join(folder, "config.json")
-        self.config = {}
-        if os.path.exists(config_path):
-            with open(config_path, encoding="utf-8") as f:
-                self.config = json.load(f)
-
-    def __contains__(self, name):
-        return name in self.files
-
-    def names(self):
-        return sorted(self.files)
-
-    def shards(self):
-        return sorted(set(self.files.values()))
-
-    def handle(self, file):
-        from safetensors import safe_open
-
-        if file not in self._open:
-            self._open[file] = safe_open(os.path.join(self.folder, file), framework="pt")
-        return self._open[file]
-
-    def get(self, name):
-        return self.handle(self.files[name]).get_tensor(name)
-
-    def fp8_block(self):
-        block = (self.config.get("quantization_config") or {}).get("weight_block_size") or [128, 128]
-        return int(block[0]), int(block[1])
 
 
 def check_layout(ckpt):
@@ -198,36 +162,9 @@ def global_scale(ckpt, fmt, module):
     return ckpt.get(module + ".weight_scale_2").float().reshape(-1)[0].item()
 
 
-def unpack_fp4(torch, packed, device):
-    """uint8 [rows, cols/2] -> codes [rows, cols]; element 2k is the low nibble, 2k+1 the high one."""
-    packed = packed.to(device)
-    low = packed & 0x0F
-    high = packed >> 4
-    return torch.stack([low, high], dim=-1).reshape(packed.shape[0], packed.shape[1] * 2).long()
-
-
 def dequantize_nvfp4(torch, ckpt, fmt, module, device):
     packed = ckpt.get(module + (".weight_packed" if fmt == "compressed-tensors" else ".weight"))
-    scales = ckpt.get(module + ".weight_scale").to(device).float()
-    codes = unpack_fp4(torch, packed, device)
-    values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[codes]
-    group_scale = scales.repeat_interleave(GROUP, dim=1)[:, : values.shape[1]]
-    return values * group_scale * global_scale(ckpt, fmt, module)
-
-
-def reference_scale_name(ckpt, module):
-    for suffix in (".weight_scale_inv", ".scale"):
-        if module + suffix in ckpt:
-            return module + suffix
-    return None
-
-
-def expand_block_scale(scale, rows, cols, block):
-    """[ceil(rows/br), ceil(cols/bc)] -> [rows, cols]; a [1, 1] scale covers the whole tensor."""
-    if scale.numel() == 1:
-        return scale.reshape(1, 1).expand(rows, cols)
-    br, bc = block
-    return scale.repeat_interleave(br, dim=0)[:rows].repeat_interleave(bc, dim=1)[:, :cols]
+    return decode_nvfp4(torch, packed, ckpt.get(module + ".weight_scale"), global_scale(ckpt, fmt, module), device)
 
 
 MXFP4_BLOCK = 32
@@ -236,14 +173,14 @@ MXFP4_BLOCK = 32
 def is_mxfp4(torch, ckpt, module):
     """Packed E2M1 (U8/I8) with an E8M0 scale per 32 elements: the original V4 releases' experts."""
     weight = ckpt.get(module + ".weight")
-    scale_name = reference_scale_name(ckpt, module)
+    scale_name = fp8_scale_name(ckpt, module)
     return (weight.dtype in (torch.uint8, torch.int8) and scale_name is not None
             and ckpt.get(scale_name).dtype == torch.float8_e8m0fnu)
 
 
 def mxfp4_block_exponents(torch, ckpt, module, device):
     """The E8M0 block exponents (byte - 127) as integers, [rows, cols/32]."""
-    scale = ckpt.get(reference_scale_name(ckpt, module))
+    scale = ckpt.get(fp8_scale_name(ckpt, module))
     return scale.view(torch.uint8).to(device).long() - 127
 
 
@@ -251,7 +188,7 @@ def dequantize_mxfp4(torch, ckpt, module, device):
     """e2m1(code) x 2^(e8m0 - 127), codes packed low nibble first; 0xff (NaN) stays NaN."""
     packed = ckpt.get(module + ".weight").view(torch.uint8)
     values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[unpack_fp4(torch, packed, device)]
-    scale = ckpt.get(reference_scale_name(ckpt, module)).to(device).float()
+    scale = ckpt.get(fp8_scale_name(ckpt, module)).to(device).float()
     return values * scale.repeat_interleave(MXFP4_BLOCK, dim=1)[:, : values.shape[1]]
 
 
@@ -282,14 +219,12 @@ def check_mxfp4(torch, reference, module, w, exact, gs, device):
 def dequantize_fp8(torch, ckpt, module, device):
     """FP8 E4M3 weight x its block scale (F32, or E8M0 exponents in original V4 releases)."""
     weight = ckpt.get(module + ".weight")
-    scale_name = reference_scale_name(ckpt, module)
+    scale_name = fp8_scale_name(ckpt, module)
     if weight.dtype != torch.float8_e4m3fn:
         return None, f"reference {module}.weight is {weight.dtype}, neither FP8 E4M3 nor MXFP4: not compared"
     if scale_name is None:
         return None, f"reference {module} has no block scale companion"
-    w = weight.to(device).float()
-    scale = ckpt.get(scale_name).to(device).float()
-    return w * expand_block_scale(scale, w.shape[0], w.shape[1], ckpt.fp8_block()), None
+    return decode_fp8(torch, weight, ckpt.get(scale_name), ckpt.fp8_block(), device), None
 
 
 def torch_fp4_crosscheck(torch, ckpt, fmt, module):
@@ -386,7 +321,7 @@ def check_kept(torch, ckpt, reference, fmt, modules, device):
         elif name.endswith(".weight_scale") and fmt == "compressed-tensors":
             # An FP8 weight kept as FP8 block: compressed-tensors' `weight_scale` is the source scale.
             module = name[: -len(".weight_scale")]
-            source = reference_scale_name(reference, module)
+            source = fp8_scale_name(reference, module)
             if source is None:
                 problems.append(f"{name}: no scale companion in the source for {module}")
                 continue
@@ -486,6 +421,11 @@ def markdown_report(report):
         err = "n/a" if fwd["relRmsError"] is None else f"{fwd['relRmsError']:.4f}"
         lines.append(f"Block forward (`{fwd['block']}`, {fwd['tokens']} tokens): output rel. RMS error {err}, "
                      f"finite: {fwd['finite']}")
+    mf = report["modelForward"]
+    if mf:
+        lines.append(f"Model-code forward ({mf['modelType']} in transformers {mf['transformers']}, {mf['layers']} "
+                     f"layers{', W4A4' if mf['w4a4'] else ''}): logit cosine {mf['cosineMean']:.4f}, top-1 agreement "
+                     f"{mf['top1Agreement']:.3f}, finite: {mf['finite']}")
     gen = report["generation"]
     lines.append(f"Generation: {gen.get('text')!r}" if gen["ran"] else f"Generation: {gen['reason']}")
     if report["problems"]:
@@ -505,8 +445,11 @@ def main():
     torch.manual_seed(args.seed)
     started = time.time()
 
-    ckpt = Checkpoint(args.checkpoint)
-    reference = Checkpoint(args.reference) if args.reference else None
+    try:
+        ckpt = Checkpoint(args.checkpoint)
+        reference = Checkpoint(args.reference) if args.reference else None
+    except CheckpointError as err:
+        fail(str(err), EXIT_USAGE)
     fmt = detect_format(ckpt)
     modules = quantized_modules(ckpt, fmt)
     log(f"{args.checkpoint}: {fmt} NVFP4, {len(modules)} quantized Linears, {len(ckpt.files)} tensors; device {device}; "
@@ -550,7 +493,9 @@ def main():
         finite = bool(torch.isfinite(w).all().item())
         error = None
         source = None
-        if reference is not None:
+        if reference is not None and module + ".weight" not in reference:
+            problems.append(f"{module}: the reference has no {module}.weight (a name the source does not have)")
+        elif reference is not None:
             exact, why_not = dequantize_reference(torch, reference, module, device)
             if exact is None:
                 log(why_not, "warning")
@@ -631,6 +576,22 @@ def main():
         log("no quantized MLP/expert block found for the forward check", "warning")
     metric(progress=0.85)
 
+    model_forward = None
+    if args.forward_layers != 0 and reference is not None:
+        if not has_package("transformers"):
+            log("transformers is not installed: skipping the model-code forward check", "warning")
+        else:
+            from forward_check import forward_check
+
+            try:
+                model_forward = forward_check(torch, args.checkpoint, args.reference, tokens=32, batch=1,
+                                              seed=args.seed, device=device,
+                                              max_layers=None if args.forward_layers < 0 else args.forward_layers)
+                problems += model_forward["problems"]
+            except CheckpointError as err:
+                problems.append(f"the model-code forward check cannot load it: {err}")
+    metric(progress=0.95)
+
     generation = try_vllm(args, torch)
     metric(progress=1.0)
 
@@ -651,6 +612,7 @@ def main():
         "maxRelRmsError": max(errors) if errors else None,
         "meanRelRmsError": sum(errors) / len(errors) if errors else None,
         "forward": forward,
+        "modelForward": model_forward,
         "generation": generation,
         "problems": problems,
         "passed": not problems,

@@ -77,8 +77,9 @@ Engines and formats:
                                 <m>.input_scale, plus hf_quant_config.json. On DeepSeek V4 this is
                                 NVIDIA's layout: routed experts NVFP4, everything else FP8 as in the
                                 source, moe_quant_algo NVFP4 (and quant_cfg.json for TensorRT-LLM).
-  W4A4 formats need activation input scales: --calibration-file (JSON, see
-  packages/quant/docs/output-formats.md) or --input-scale X (the same value everywhere: warned loudly).
+  W4A4 formats need activation input scales: --calibration-file (JSON, as \`fp4kit calibrate\`
+  writes it; packages/quant/docs/calibration.md) or --input-scale X (the same value everywhere:
+  warned loudly).
   Which engine version each output is proven against, and how: packages/quant/docs/engines.md.
   config.json's quantization_config is replaced to describe exactly what was written; every other
   non-tensor file is copied.
@@ -159,7 +160,7 @@ function defineConvertOptions(command: Command): Command {
     )
     .option(
       "--calibration-file <file>",
-      "W4A4 formats: JSON with each module's activation amax or input scale",
+      "W4A4 formats: JSON with each module's activation amax or input scale (fp4kit calibrate)",
     )
     .addOption(
       new Option("--kernel <kernel>", "NVFP4 kernel: auto = fastest usable")

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { ConvertError } from "../convert/errors.ts";
 import { CheckpointFormatError } from "../safetensors/errors.ts";
+import { registerCalibrateCommand } from "./calibrate-command.ts";
 import { registerConvertCommand } from "./convert-command.ts";
 import { CliUsageError } from "./errors.ts";
 import { registerInspectCommand } from "./inspect-command.ts";
@@ -18,6 +19,7 @@ type RegisterSubcommand = (program: Command, io: CliIo) => void;
 const SUBCOMMANDS: RegisterSubcommand[] = [
   registerInspectCommand,
   registerSynthCommand,
+  registerCalibrateCommand,
   registerConvertCommand,
   registerVerifyCommand,
   registerRemoteCommand,

@@ -41,7 +41,7 @@ export function flagInputScales(value: number): InputScales {
   const scale = Math.fround(value);
   const warning =
     `every quantized module gets the same activation input_scale ${scale} (--input-scale), not a ` +
-    "calibrated one: W4A4 accuracy depends on it; convert again with calibrated per-module scales (--calibration-file) before serving this checkpoint";
+    "calibrated one: W4A4 accuracy depends on it; before serving, measure them with `fp4kit calibrate --src <FP8 checkpoint> --out calibration.json` and convert with --calibration-file calibration.json";
   return { source: { kind: "flag", value: scale, warning }, scaleOf: () => scale };
 }
 

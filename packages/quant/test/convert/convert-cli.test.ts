@@ -87,12 +87,17 @@ describe("fp4kit convert", { timeout: 30_000 }, () => {
     );
   });
 
-  it("names the flag, not a command that does not exist, in the --input-scale warning", async () => {
+  it("names the real calibrate command and the flag that takes its file in the --input-scale warning", async () => {
     const io = memoryIo(root);
     const args = ["--src", "src", "--dst", "mo3", "--format", "modelopt", "--input-scale", "0.5"];
     expect(await cli(io, "convert", ...args)).toBe(0);
-    expect(io.err()).toContain("with calibrated per-module scales (--calibration-file) before serving");
-    expect(io.err()).not.toContain("fp4kit calibrate");
+    expect(io.err()).toContain(
+      "measure them with `fp4kit calibrate --src <FP8 checkpoint> --out calibration.json` and convert with --calibration-file calibration.json",
+    );
+    // The command it names exists.
+    const help = memoryIo(root);
+    expect(await cli(help, "calibrate", "--help")).toBe(0);
+    expect(help.out()).toMatch(/--src <dir>[\s\S]*--out <file>/);
   });
 
   it("refuses a memory budget of zero, from the CLI and the library", async () => {

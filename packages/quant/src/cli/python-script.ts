@@ -1,0 +1,77 @@
+/**
+ * Runs one of packages/quant/python's scripts for a CLI command: its JSON lines (fp4kit_jsonl.py)
+ * become readable stderr lines, its report's Markdown goes to stdout at the end (or the lines pass
+ * through as they are with `raw`). Resolves to the script's exit status.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import { pythonScriptEnv } from "../python/scripts.ts";
+import { CliUsageError } from "./errors.ts";
+import type { CliIo } from "./io.ts";
+
+/** The scripts' exit status when a Python package they need is missing (fp4kit_jsonl.py). */
+export const EXIT_MISSING_PACKAGES = 3;
+
+/** The JSON lines the scripts print (fp4kit_jsonl.py); anything else is passed through as text. */
+const ScriptLineSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("log"), level: z.string(), message: z.string() }),
+  z.object({ type: z.literal("metric"), values: z.record(z.string(), z.unknown()) }),
+  z.object({
+    type: z.literal("artifact"),
+    kind: z.string(),
+    json: z.unknown(),
+    markdown: z.string().nullable(),
+  }),
+  z.object({ type: z.literal("result"), summary: z.unknown() }).loose(),
+  z.object({ type: z.literal("error"), message: z.string() }),
+]);
+
+export interface PythonScriptRun {
+  python: string;
+  args: string[];
+  io: CliIo;
+  raw: boolean;
+  /** What the script needs, for the message when the interpreter is missing. */
+  needs: string;
+}
+
+export function runPythonScript({ python, args, io, raw, needs }: PythonScriptRun): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(python, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...pythonScriptEnv(), PYTHONUNBUFFERED: "1" },
+    });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "ENOENT"
+          ? new CliUsageError(`"${python}" not found: ${needs} (or pass --python)`)
+          : error,
+      );
+    });
+    createInterface({ input: child.stderr }).on("line", (line) => io.stderr(`${line}\n`));
+    let markdown: string | null = null;
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (raw) return io.stdout(`${line}\n`);
+      const parsed = parseLine(line);
+      if (parsed === undefined) return io.stderr(`${line}\n`);
+      if (parsed.type === "log")
+        io.stderr(`${parsed.level === "info" ? "" : `${parsed.level}: `}${parsed.message}\n`);
+      else if (parsed.type === "error") io.stderr(`error: ${parsed.message}\n`);
+      else if (parsed.type === "artifact") markdown = parsed.markdown;
+    });
+    child.on("close", (code) => {
+      if (!raw && markdown !== null) io.stdout(markdown);
+      resolvePromise(code ?? 1);
+    });
+  });
+}
+
+function parseLine(line: string): z.infer<typeof ScriptLineSchema> | undefined {
+  try {
+    const parsed = ScriptLineSchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
