@@ -46,7 +46,7 @@ describe("refusing path traversal and bad job payloads", () => {
       server: server.url,
       token: tenant.token,
       roots: [root],
-      scripts: { verify: MARKER, calibrate: PRINT_ARGS },
+      scripts: { verify: MARKER, calibrate: PRINT_ARGS, inputScales: PRINT_ARGS },
     });
   });
 
@@ -213,6 +213,27 @@ describe("refusing path traversal and bad job payloads", () => {
     expect(local.argv[local.argv.indexOf("--dataset") + 1]).toBe(
       join(realpathSync(root), "datasets", "chat"),
     );
+  });
+
+  it("runs an input-scales calibration with the file as --out, the method's sizes and a confined text", async () => {
+    const shipped = await calibrateArgs({ method: "input-scales" });
+    const arg = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+    expect(arg(shipped.argv, "--out")).toBe(join(realpathSync(root), "nvfp4"));
+    expect(arg(shipped.argv, "--seq-len")).toBe("512");
+    expect(arg(shipped.argv, "--max-tokens")).toBe(String(128 * 512));
+    // No --text: the script's default, the text shipped with fp4kit; no Path B arguments.
+    expect(shipped.argv).not.toContain("--text");
+    expect(shipped.argv).not.toContain("--dataset");
+    mkdirSync(join(root, "texts"), { recursive: true });
+    writeFileSync(join(root, "texts", "calibration.txt"), "text");
+    const own = await calibrateArgs({
+      method: "input-scales",
+      dataset: `${root}/texts/../texts/calibration.txt`,
+      numSamples: 4,
+      maxSeqLen: 256,
+    });
+    expect(arg(own.argv, "--text")).toBe(join(realpathSync(root), "texts", "calibration.txt"));
+    expect(arg(own.argv, "--max-tokens")).toBe("1024");
   });
 
   it("fails a run whose stored options break the protocol schema without handing it to an agent", async () => {

@@ -32,7 +32,7 @@ export const AgentConfigSchema = z
      * leaves this empty; tests use it for stand-ins (e.g. a script that spawns a process tree).
      */
     scripts: z
-      .object({ calibrate: z.string().min(1), verify: z.string().min(1) })
+      .object({ calibrate: z.string().min(1), inputScales: z.string().min(1), verify: z.string().min(1) })
       .partial()
       .strict()
       .default({}),

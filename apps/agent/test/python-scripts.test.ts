@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pythonScriptEnv } from "@fp4kit/quant/python";
 import { describe, expect, it } from "vitest";
-import { PYTHON_SCRIPTS } from "../src/jobs/python.ts";
+import { CALIBRATION_SCRIPTS, PYTHON_SCRIPTS } from "../src/jobs/python.ts";
 import { parsePythonLine } from "../src/jobs/python-output.ts";
 
 const hasTorch = spawnSync("python3", ["-c", "import torch, safetensors"]).status === 0;
@@ -33,8 +33,21 @@ describe("the Python job scripts without their packages", () => {
     expect(message?.type === "error" && message.message).toMatch(/llmcompressor/);
   });
 
-  it("both scripts explain their usage", () => {
-    for (const script of Object.values(PYTHON_SCRIPTS)) {
+  it.skipIf(hasTorch)("calibrate.py (input scales) names the missing packages and exits 3", () => {
+    const run = spawnSync(
+      "python3",
+      [CALIBRATION_SCRIPTS["input-scales"], "--src", "/nonexistent", "--out", "/nonexistent.json"],
+      { encoding: "utf8", env: pythonScriptEnv() },
+    );
+    expect(run.status).toBe(3);
+    const message = parsePythonLine(run.stdout.trim().split("\n").at(-1) ?? "");
+    expect(message?.type === "error" && message.message).toMatch(
+      /^calibration needs Python packages .*torch/,
+    );
+  });
+
+  it("every script explains its usage", () => {
+    for (const script of new Set([...Object.values(PYTHON_SCRIPTS), ...Object.values(CALIBRATION_SCRIPTS)])) {
       const run = spawnSync("python3", [script, "--help"], { encoding: "utf8", env: pythonScriptEnv() });
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/usage:/);

@@ -150,19 +150,76 @@ export type ConvertOptions = z.infer<typeof ConvertOptionsSchema>;
 /** Every convert option's default: what an empty options object becomes. */
 export const CONVERT_DEFAULTS: Readonly<ConvertOptions> = Object.freeze(ConvertOptionsSchema.parse({}));
 
+/**
+ * How a CALIBRATE run calibrates.
+ * - "input-scales": `fp4kit calibrate` measures every Linear's activation amax on the FP8 model,
+ *   layer by layer in transformers' model code, and writes the calibration file a W4A4 convert
+ *   takes (destPath is that JSON file). Minutes to an hour.
+ * - "llm-compressor": Path B, llm-compressor's oneshot writes a whole calibrated W4A4 checkpoint
+ *   (destPath is a folder). Hours to days. The default, so that runs and API calls that name no
+ *   method keep what they meant.
+ */
+export const CalibrationMethodSchema = z.enum(["input-scales", "llm-compressor"]);
+export type CalibrationMethod = z.infer<typeof CalibrationMethodSchema>;
+
+/** What an absent numSamples / maxSeqLen / dataset means, per method (dataset null: the text shipped with fp4kit). */
+export const CALIBRATION_METHOD_DEFAULTS: Readonly<
+  Record<CalibrationMethod, { numSamples: number; maxSeqLen: number; dataset: string | null }>
+> = Object.freeze({
+  "input-scales": { numSamples: 128, maxSeqLen: 512, dataset: null },
+  "llm-compressor": { numSamples: 256, maxSeqLen: 4096, dataset: "HuggingFaceH4/ultrachat_200k" },
+});
+
 export const CalibrateOptionsSchema = z
   .object({
-    numSamples: z.number().int().min(1).max(65_536).default(256),
-    maxSeqLen: z.number().int().min(16).max(262_144).default(4096),
-    dataset: DatasetSchema.default("HuggingFaceH4/ultrachat_200k"),
+    method: CalibrationMethodSchema.default("llm-compressor"),
+    /** Calibration sequences; absent = the method's default. */
+    numSamples: z.number().int().min(1).max(65_536).optional(),
+    /** Tokens per sequence; absent = the method's default. */
+    maxSeqLen: z.number().int().min(16).max(262_144).optional(),
+    /** input-scales: a UTF-8 text file on the agent's host; llm-compressor: a Hub dataset id or a path. */
+    dataset: DatasetSchema.optional(),
+    /** llm-compressor: Linears kept unquantized beyond the preset's (input-scales measures every Linear). */
     ignore: z.array(IgnoreRegexSchema).max(64).default([]),
     trustRemoteCode: TrustRemoteCodeSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.method !== "input-scales") return;
+    if (o.dataset !== undefined && !o.dataset.startsWith("/")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dataset"],
+        message:
+          "input scales are measured on a text file on the agent's host (an absolute path), or on the text shipped with fp4kit when none is given; Hub datasets are for llm-compressor",
+      });
+    }
+    if (o.ignore.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ignore"],
+        message: "input-scales measures every Linear; what is kept unquantized is chosen when converting",
+      });
+    }
+  });
 
 export type CalibrateOptions = z.infer<typeof CalibrateOptionsSchema>;
 
 export const CALIBRATE_DEFAULTS: Readonly<CalibrateOptions> = Object.freeze(CalibrateOptionsSchema.parse({}));
+
+/** A calibrate run's settings with the method's defaults filled in. */
+export function calibrateSettings(o: CalibrateOptions): {
+  numSamples: number;
+  maxSeqLen: number;
+  dataset: string | null;
+} {
+  const defaults = CALIBRATION_METHOD_DEFAULTS[o.method];
+  return {
+    numSamples: o.numSamples ?? defaults.numSamples,
+    maxSeqLen: o.maxSeqLen ?? defaults.maxSeqLen,
+    dataset: o.dataset ?? defaults.dataset,
+  };
+}
 
 export const VerifyOptionsSchema = z
   .object({

@@ -1,8 +1,8 @@
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import type { Job } from "@fp4kit/protocol";
-import { pythonScriptEnv, VERIFY_SCRIPT } from "@fp4kit/quant/python";
+import { type CalibrationMethod, calibrateSettings, type Job } from "@fp4kit/protocol";
+import { CALIBRATE_SCRIPT, pythonScriptEnv, VERIFY_SCRIPT } from "@fp4kit/quant/python";
 import { type Grace, JobProcesses } from "../process/job-processes.ts";
 import { writeCalibrationIgnoreFile } from "./calibration-ignore.ts";
 import {
@@ -17,13 +17,17 @@ import { parsePythonLine } from "./python-output.ts";
 type PythonKind = "CALIBRATE" | "VERIFY";
 
 /**
- * The scripts production runs: Path B is the agent's own; verify is the one `fp4kit verify` runs
- * too. Both import fp4kit_jsonl (the JSON-lines messages) from @fp4kit/quant, found through
- * PYTHONPATH (`pythonScriptEnv`).
+ * The scripts production runs: Path B is the agent's own; input-scales calibration and verify are
+ * the ones `fp4kit calibrate` and `fp4kit verify` run too. All import fp4kit_jsonl (the JSON-lines
+ * messages) from @fp4kit/quant, found through PYTHONPATH (`pythonScriptEnv`).
  */
 export const PYTHON_SCRIPTS: Record<PythonKind, string> = {
   CALIBRATE: fileURLToPath(new URL("../../python/quantize_llmcompressor.py", import.meta.url)),
   VERIFY: VERIFY_SCRIPT,
+};
+export const CALIBRATION_SCRIPTS: Record<CalibrationMethod, string> = {
+  "input-scales": CALIBRATE_SCRIPT,
+  "llm-compressor": PYTHON_SCRIPTS.CALIBRATE,
 };
 
 /** Leftovers of a script that exited (daemons it forked) get this long after SIGINT/SIGTERM. */
@@ -40,8 +44,25 @@ async function scriptArgs(
   ctx: JobContext,
   extraPaths: { reference: string | null; dataset: string | null },
 ): Promise<string[]> {
+  if (job.kind === "CALIBRATE" && job.options.method === "input-scales") {
+    const o = job.options;
+    const { numSamples, maxSeqLen } = calibrateSettings(o);
+    return [
+      "--src",
+      ctx.paths.source,
+      "--out",
+      ctx.paths.dest ?? "",
+      ...(extraPaths.dataset ? ["--text", extraPaths.dataset] : []),
+      "--seq-len",
+      String(maxSeqLen),
+      "--max-tokens",
+      String(numSamples * maxSeqLen),
+      ...(o.trustRemoteCode ? ["--trust-remote-code"] : []),
+    ];
+  }
   if (job.kind === "CALIBRATE") {
     const o = job.options;
+    const { numSamples, maxSeqLen } = calibrateSettings(o);
     const ignore = await writeCalibrationIgnoreFile(ctx.paths.source, o, ctx.spool.dir);
     ctx.system(`keeping ${ignore.modules} Linear modules unquantized, as Path A does (${ignore.path})`);
     return [
@@ -50,11 +71,11 @@ async function scriptArgs(
       "--dst",
       ctx.paths.dest ?? "",
       "--num-samples",
-      String(o.numSamples),
+      String(numSamples),
       "--max-seq-len",
-      String(o.maxSeqLen),
+      String(maxSeqLen),
       "--dataset",
-      extraPaths.dataset ?? o.dataset,
+      extraPaths.dataset ?? "",
       "--ignore-file",
       ignore.path,
       ...(o.trustRemoteCode ? ["--trust-remote-code"] : []),
@@ -69,12 +90,19 @@ async function scriptArgs(
   ];
 }
 
+function scriptFor(job: Job & { kind: PythonKind }, seams: PythonRunnerOptions["scripts"]): string {
+  if (job.kind === "VERIFY") return seams.verify ?? VERIFY_SCRIPT;
+  return job.options.method === "input-scales"
+    ? (seams.inputScales ?? CALIBRATION_SCRIPTS["input-scales"])
+    : (seams.calibrate ?? CALIBRATION_SCRIPTS["llm-compressor"]);
+}
+
 export interface PythonRunnerOptions {
   python: string;
   /** Put the job in a cgroup v2 of its own where the host allows it (config `jobCgroups`). */
   cgroups: boolean;
-  /** Test seam: replacement scripts per kind (config `scripts`). */
-  scripts: Partial<Record<"calibrate" | "verify", string>>;
+  /** Test seam: replacement scripts (config `scripts`; calibrate: Path B, inputScales: fp4kit calibrate). */
+  scripts: Partial<Record<"calibrate" | "inputScales" | "verify", string>>;
   grace: Grace;
   /** The verify job's FP8 reference, already confined (null when not given). */
   reference: string | null;
@@ -91,8 +119,7 @@ export interface PythonRunnerOptions {
 export function createPythonRunner(kind: PythonKind, options: PythonRunnerOptions): JobRunner {
   return async (ctx) => {
     const job = ctx.job as Job & { kind: PythonKind };
-    const script =
-      (kind === "CALIBRATE" ? options.scripts.calibrate : options.scripts.verify) ?? PYTHON_SCRIPTS[kind];
+    const script = scriptFor(job, options.scripts);
     const args = [script, ...(await scriptArgs(job, ctx, options))];
     ctx.system(`running ${options.python} ${args.join(" ")}`);
 

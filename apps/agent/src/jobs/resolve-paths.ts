@@ -1,4 +1,4 @@
-import type { Job } from "@fp4kit/protocol";
+import { calibrateSettings, type Job } from "@fp4kit/protocol";
 import { isInside, type PathGuard, PathRefusedError } from "../path-guard.ts";
 
 export interface JobPaths {
@@ -6,7 +6,10 @@ export interface JobPaths {
   dest: string | null;
   /** VERIFY: the FP8 reference; CONVERT: the calibration file. */
   reference: string | null;
-  /** CALIBRATE: the dataset when it is a local path (confined); a Hub dataset id stays as given. */
+  /**
+   * CALIBRATE: the dataset when it is a local path (confined); a Hub dataset id stays as given;
+   * null: the input-scales method's text shipped with fp4kit.
+   */
   dataset: string | null;
 }
 
@@ -33,8 +36,9 @@ export async function resolveJobPaths(job: Job, guard: PathGuard): Promise<JobPa
   }
   let dataset: string | null = null;
   if (job.kind === "CALIBRATE") {
-    const given = job.options.dataset;
-    dataset = given.startsWith("/") ? await guard.resolve("options.dataset", given) : given;
+    const given = calibrateSettings(job.options).dataset;
+    if (given !== null)
+      dataset = given.startsWith("/") ? await guard.resolve("options.dataset", given) : given;
   }
   return { source, dest, reference, dataset };
 }

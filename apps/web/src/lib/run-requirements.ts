@@ -17,6 +17,18 @@ export const REQUIRED_PYTHON_PACKAGES: Record<RunKind, readonly PythonPackage[]>
   VERIFY: ["torch", "safetensors"],
 };
 
+/**
+ * The reported packages a run imports: its kind's, except an input-scales calibration, which runs
+ * fp4kit calibrate (torch and safetensors; transformers too, which agents do not report: the script
+ * names it when it is missing).
+ */
+export function runPackages(kind: RunKind, options: unknown): readonly PythonPackage[] {
+  const method = (options as Record<string, unknown> | null)?.method;
+  return kind === "CALIBRATE" && method === "input-scales"
+    ? REQUIRED_PYTHON_PACKAGES.VERIFY
+    : REQUIRED_PYTHON_PACKAGES[kind];
+}
+
 /** What a run asks of its agent. */
 export interface RunNeeds {
   kind: RunKind;
@@ -24,6 +36,8 @@ export interface RunNeeds {
   paths: readonly { label: string; path: string }[];
   /** GPUs the job asks for (0: none). */
   gpus: number;
+  /** The reported Python packages the job imports (runPackages). */
+  packages: readonly PythonPackage[];
 }
 
 /** An agent as the checks see it. */
@@ -69,10 +83,10 @@ export function agentBlockers(agent: AgentForRun, needs: RunNeeds): string[] {
       );
     }
   }
-  if (REQUIRED_PYTHON_PACKAGES[needs.kind].length > 0 && capabilities.python.version === null) {
+  if (needs.packages.length > 0 && capabilities.python.version === null) {
     reasons.push(`it has no Python 3, which a ${needs.kind.toLowerCase()} job runs in`);
   } else {
-    const missing = missingPackages(capabilities, needs.kind);
+    const missing = needs.packages.filter((name) => capabilities.python.packages[name] === null);
     if (missing.length > 0) {
       reasons.push(
         `its Python lacks ${missing.join(" and ")}, which a ${needs.kind.toLowerCase()} job imports (install: ${installCommand(missing)})`,

@@ -120,6 +120,28 @@ describe("parseNewRunForm", () => {
     }
   });
 
+  it("offers input-scales calibration first, leaving its sizes and text to the method's defaults", () => {
+    const base = {
+      ...INITIAL_FORM,
+      kind: "CALIBRATE" as const,
+      sourcePath: "/d/fp8",
+      destPath: "/d/fp8.json",
+    };
+    expect(parseNewRunForm({ ...base, ignore: "lm_head" })).toHaveProperty(["spec", "options"], {
+      method: "input-scales",
+      ignore: [],
+      trustRemoteCode: false,
+    });
+    const hub = parseNewRunForm({ ...base, dataset: "HuggingFaceH4/ultrachat_200k" });
+    expect(hub).toHaveProperty(
+      ["errors", "options.dataset"],
+      expect.stringMatching(/Hub datasets are for llm-compressor/),
+    );
+    const pathB = parseNewRunForm({ ...base, calibrationMethod: "llm-compressor", ignore: "lm_head" });
+    expect(pathB).toHaveProperty(["spec", "options", "method"], "llm-compressor");
+    expect(pathB).toHaveProperty(["spec", "options", "ignore"], ["lm_head"]);
+  });
+
   it("says what is wrong with a path or a dataset in the form's terms", () => {
     const relative = parseNewRunForm({ ...INITIAL_FORM, sourcePath: "data/x" });
     expect(relative).toEqual({ errors: { sourcePath: "must be an absolute path (starting with /)" } });

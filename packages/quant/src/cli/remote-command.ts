@@ -99,7 +99,10 @@ export function registerRemoteCommand(program: Command, io: CliIo): void {
           .makeOptionMandatory(),
       )
       .requiredOption("--src <path>", "the checkpoint, as a path on the agent's host")
-      .option("--dst <path>", "the output folder (convert, calibrate)")
+      .option(
+        "--dst <path>",
+        "the output folder (convert; calibrate with llm-compressor) or calibration file (calibrate, method input-scales)",
+      )
       .option("--agent <id>", "pin to this agent (default: any agent of the team)")
       .option(
         "--options <json>",

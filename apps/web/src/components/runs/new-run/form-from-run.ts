@@ -61,6 +61,7 @@ export function formFromRun(run: StoredRunSpec): NewRunFormState {
     case "CALIBRATE":
       return {
         ...form,
+        calibrationMethod: options.method === "input-scales" ? "input-scales" : "llm-compressor",
         numSamples: text(options.numSamples, form.numSamples),
         maxSeqLen: text(options.maxSeqLen, form.maxSeqLen),
         dataset: text(options.dataset, form.dataset),

@@ -1,5 +1,6 @@
 import {
   CALIBRATE_DEFAULTS,
+  type CalibrationMethod,
   CONVERT_DEFAULTS,
   type Engine,
   engineFormat,
@@ -36,6 +37,8 @@ export interface NewRunFormState {
   inputScale: string;
   calibrationFile: string;
   // CALIBRATE
+  calibrationMethod: CalibrationMethod;
+  /** Empty: the method's default (CALIBRATION_METHOD_DEFAULTS), shown as the placeholder. */
   numSamples: string;
   maxSeqLen: string;
   dataset: string;
@@ -63,9 +66,12 @@ export const INITIAL_FORM: NewRunFormState = {
   quantizeAttention: quantizeAttentionChoice(CONVERT_DEFAULTS.quantizeAttention),
   inputScale: "",
   calibrationFile: "",
-  numSamples: String(CALIBRATE_DEFAULTS.numSamples),
-  maxSeqLen: String(CALIBRATE_DEFAULTS.maxSeqLen),
-  dataset: CALIBRATE_DEFAULTS.dataset,
+  // The form offers the fast method first; the schema's default stays Path B for runs and API
+  // calls that name none.
+  calibrationMethod: "input-scales",
+  numSamples: "",
+  maxSeqLen: "",
+  dataset: "",
   trustRemoteCode: CALIBRATE_DEFAULTS.trustRemoteCode,
   referencePath: "",
   generateTokens: String(VERIFY_DEFAULTS.generateTokens),
@@ -156,10 +162,12 @@ function optionsOf(form: NewRunFormState): Record<string, unknown> {
     }
     case "CALIBRATE":
       return {
+        method: form.calibrationMethod,
         numSamples: numberOrUndefined(form.numSamples),
         maxSeqLen: numberOrUndefined(form.maxSeqLen),
         dataset: textOrUndefined(form.dataset),
-        ignore: lines(form.ignore),
+        // input-scales measures every Linear: what stays unquantized is chosen when converting.
+        ignore: form.calibrationMethod === "llm-compressor" ? lines(form.ignore) : undefined,
         trustRemoteCode: form.trustRemoteCode,
       };
     case "VERIFY":

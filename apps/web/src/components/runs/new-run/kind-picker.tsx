@@ -16,8 +16,9 @@ const KINDS: { kind: RunKind; title: string; description: string }[] = [
   },
   {
     kind: "CALIBRATE",
-    title: "Calibrate · Path B",
-    description: "llm-compressor oneshot with activation calibration (W4A4). Hours to days.",
+    title: "Calibrate",
+    description:
+      "Activation input scales for a W4A4 conversion (minutes), or Path B: a calibrated checkpoint from llm-compressor (hours to days).",
   },
   {
     kind: "VERIFY",

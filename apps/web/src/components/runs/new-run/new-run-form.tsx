@@ -42,10 +42,14 @@ function initialForm(params: { get(name: string): string | null }): NewRunFormSt
   };
 }
 
-/** "/data/DeepSeek-V3-FP8" → "/data/DeepSeek-V3-NVFP4" (or "-NVFP4" appended). */
-function suggestDestination(source: string, kind: RunKind): string {
+/**
+ * "/data/DeepSeek-V3-FP8" → "/data/DeepSeek-V3-NVFP4" (or "-NVFP4" appended); an input-scales
+ * calibration writes a file beside the source: "/data/DeepSeek-V3-FP8.calibration.json".
+ */
+function suggestDestination(source: string, kind: RunKind, inputScales: boolean): string {
   const trimmed = source.trim().replace(/\/+$/, "");
   if (!trimmed) return "";
+  if (kind === "CALIBRATE" && inputScales) return `${trimmed}.calibration.json`;
   const suffix = kind === "CALIBRATE" ? "NVFP4-calibrated" : "NVFP4";
   return /fp8/i.test(trimmed.split("/").at(-1) ?? "")
     ? trimmed.replace(/fp8(?!.*fp8)/i, suffix)
@@ -117,7 +121,8 @@ function NewRunForm({ base }: { base?: RunDetail }) {
   const agent = agents.data?.find((a) => a.id === form.agentId);
   const roots = agent?.capabilities?.roots.map((r) => r.path) ?? [];
   const needsDestination = KINDS_WITH_DESTINATION.includes(form.kind);
-  const suggestedDestination = suggestDestination(form.sourcePath, form.kind);
+  const writesCalibrationFile = form.kind === "CALIBRATE" && form.calibrationMethod === "input-scales";
+  const suggestedDestination = suggestDestination(form.sourcePath, form.kind, writesCalibrationFile);
 
   /** The agent re-checks paths against its roots; checking here turns a failed run into a form error. */
   function rootErrors(): FieldErrors {
@@ -250,7 +255,7 @@ function NewRunForm({ base }: { base?: RunDetail }) {
           </Field>
           {needsDestination && (
             <Field
-              label="Destination"
+              label={writesCalibrationFile ? "Calibration file to write" : "Destination"}
               htmlFor="destPath"
               error={errors.destPath}
               hint={
@@ -262,6 +267,8 @@ function NewRunForm({ base }: { base?: RunDetail }) {
                   >
                     Use {suggestedDestination}
                   </button>
+                ) : writesCalibrationFile ? (
+                  "A JSON file, for a W4A4 conversion's calibration file."
                 ) : (
                   "A new folder; a retry resumes into it."
                 )
@@ -271,7 +278,9 @@ function NewRunForm({ base }: { base?: RunDetail }) {
                 id="destPath"
                 value={form.destPath}
                 onChange={(e) => set("destPath", e.target.value)}
-                placeholder="/data/DeepSeek-V3-NVFP4"
+                placeholder={
+                  writesCalibrationFile ? "/data/DeepSeek-V3-FP8.calibration.json" : "/data/DeepSeek-V3-NVFP4"
+                }
                 className="font-mono"
                 invalid={!!errors.destPath}
               />

@@ -1,6 +1,12 @@
 "use client";
 
-import { ENGINE_PROFILES, EngineSchema, OUTPUT_FORMAT_LABELS, OutputFormatSchema } from "@fp4kit/protocol";
+import {
+  CALIBRATION_METHOD_DEFAULTS,
+  ENGINE_PROFILES,
+  EngineSchema,
+  OUTPUT_FORMAT_LABELS,
+  OutputFormatSchema,
+} from "@fp4kit/protocol";
 import { Field, Input, Select, Textarea } from "../../ui/field";
 import {
   attentionRefusal,
@@ -222,39 +228,76 @@ function ConvertOptions({ form, errors, set }: Props) {
 }
 
 function CalibrateOptions({ form, errors, set }: Props) {
+  const inputScales = form.calibrationMethod === "input-scales";
+  const defaults = CALIBRATION_METHOD_DEFAULTS[form.calibrationMethod];
   return (
     <>
-      <Field label="Calibration samples" htmlFor="numSamples" error={errors["options.numSamples"]}>
+      <Field
+        label="Method"
+        htmlFor="calibrationMethod"
+        className="md:col-span-2"
+        error={errors["options.method"]}
+        hint={
+          inputScales
+            ? "Measures every Linear's activation range on the FP8 model, one layer at a time, and writes the calibration file a W4A4 conversion takes. Minutes to an hour."
+            : "llm-compressor oneshot writes a whole calibrated W4A4 checkpoint. Hours to days."
+        }
+      >
+        <Select
+          id="calibrationMethod"
+          value={form.calibrationMethod}
+          onChange={(e) => set("calibrationMethod", e.target.value as NewRunFormState["calibrationMethod"])}
+        >
+          <option value="input-scales">Input scales for a W4A4 conversion (fp4kit calibrate)</option>
+          <option value="llm-compressor">Path B: calibrated checkpoint (llm-compressor)</option>
+        </Select>
+      </Field>
+      <Field
+        label={inputScales ? "Sequences" : "Calibration samples"}
+        htmlFor="numSamples"
+        error={errors["options.numSamples"]}
+      >
         <Input
           id="numSamples"
           inputMode="numeric"
           value={form.numSamples}
+          placeholder={String(defaults.numSamples)}
           onChange={(e) => set("numSamples", e.target.value)}
         />
       </Field>
-      <Field label="Max sequence length" htmlFor="maxSeqLen" error={errors["options.maxSeqLen"]}>
+      <Field
+        label={inputScales ? "Tokens per sequence" : "Max sequence length"}
+        htmlFor="maxSeqLen"
+        error={errors["options.maxSeqLen"]}
+      >
         <Input
           id="maxSeqLen"
           inputMode="numeric"
           value={form.maxSeqLen}
+          placeholder={String(defaults.maxSeqLen)}
           onChange={(e) => set("maxSeqLen", e.target.value)}
         />
       </Field>
       <Field
-        label="Calibration dataset"
+        label={inputScales ? "Calibration text" : "Calibration dataset"}
         htmlFor="dataset"
         className="md:col-span-2"
         error={errors["options.dataset"]}
-        hint="A Hugging Face dataset id, or an absolute path inside the agent's data roots."
+        hint={
+          inputScales
+            ? "Optional: a UTF-8 text file inside the agent's data roots; empty uses the text shipped with fp4kit."
+            : "A Hugging Face dataset id, or an absolute path inside the agent's data roots."
+        }
       >
         <Input
           id="dataset"
           value={form.dataset}
+          placeholder={defaults.dataset ?? "the text shipped with fp4kit"}
           onChange={(e) => set("dataset", e.target.value)}
           className="font-mono"
         />
       </Field>
-      <IgnoreField form={form} errors={errors} set={set} />
+      {!inputScales && <IgnoreField form={form} errors={errors} set={set} />}
       <TrustRemoteCodeField form={form} errors={errors} set={set} />
     </>
   );

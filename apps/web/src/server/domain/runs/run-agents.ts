@@ -1,5 +1,5 @@
 import type { RunKind } from "@fp4kit/protocol";
-import { type AgentForRun, agentBlockers, type RunNeeds } from "../../../lib/run-requirements";
+import { type AgentForRun, agentBlockers, type RunNeeds, runPackages } from "../../../lib/run-requirements";
 import type { Db } from "../../db";
 import { parseCapabilities } from "../agents/agent-capabilities";
 
@@ -28,7 +28,12 @@ export function needsOf(run: RunShape): RunNeeds {
   const referencePath = run.kind === "VERIFY" ? stringOption(run.options, "referencePath") : null;
   if (referencePath) paths.push({ label: "Reference checkpoint", path: referencePath });
   const gpus = (run.options as Record<string, unknown> | null)?.gpus;
-  return { kind: run.kind, paths, gpus: typeof gpus === "number" ? gpus : 0 };
+  return {
+    kind: run.kind,
+    paths,
+    gpus: typeof gpus === "number" ? gpus : 0,
+    packages: runPackages(run.kind, run.options),
+  };
 }
 
 export interface AssessedAgent {
