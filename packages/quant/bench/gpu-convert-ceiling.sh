@@ -8,7 +8,10 @@
 # .device/node.xz and .device/pipeline (bundle + addons). Run from the repo root:
 #   bash packages/quant/bench/gpu-convert-ceiling.sh [SIZE=40GB] [GPUS=1]
 # Env: BASE=<older fp4kit-device.mjs> times that build beside this one (same addons);
-#      SHM=<tmpfs dir> (default /dev/shm/fp4kit, grown to 100G when possible).
+#      SHM=<tmpfs dir> (default /dev/shm/fp4kit, grown to 100G when possible);
+#      PROFILE=1 also writes a V8 CPU profile of the default GPU run's main thread into $OUT.
+# Each conversion's line splits the wall clock: the converter's timings (start-up of the process,
+# planning, the kernel's set-up, and the finishing part of its own timer).
 set -u
 SIZE=${1:-40GB}
 GPUS=${2:-1}
@@ -22,7 +25,7 @@ export FP4KIT_NATIVE_DIR=$PWD/.device/pipeline/native UV_THREADPOOL_SIZE=64
 F=("$S/node" .device/pipeline/fp4kit-device.mjs)
 now() { date +%s.%N; }
 gbps() { python3 -c "print(f'{$1 / ($3 - $2) / 1e9:.3f} GB/s ({$3 - $2:.2f} s)')"; }
-own() { python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['summary']; print(f\"{s['throughputBytesPerSec']/1e9:.3f} GB/s ({s['seconds']:.2f} s) by its own timer\")" "$1" 2>/dev/null; }
+own() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); s=r['summary']; t=r.get('timings'); print(f\"{s['throughputBytesPerSec']/1e9:.3f} GB/s ({s['seconds']:.2f} s) by its own timer\" + ('' if t is None else f\"; start-up {t['startup']:.2f} s, planning {t['planning']:.2f} s, kernel set-up {t['kernelSetup']:.2f} s, finishing {t['finishing']:.2f} s\"))" "$1" 2>/dev/null; }
 digest() { (cd "$1" && find . -type f | sort | xargs sha256sum); }
 SUMMARY=$OUT/summary.txt
 : > "$SUMMARY"
@@ -66,8 +69,9 @@ t0=$(now); ls "$S/src" | xargs -P 64 -I{} cp "$S/src/{}" "$S/copy/"; t1=$(now)
 say "parallel cp (one per file): $(gbps "$BYTES" "$t0" "$t1")"; rm -rf "$S/copy"
 run() {  # label, node script, convert flags...
   local label=$1 script=$2; shift 2
-  local t0 t1 rc; t0=$(now)
-  "$S/node" "$script" convert --src "$S/src" --dst "$S/$label" --json "$@" > "$L/$label.json" 2> "$L/$label.err"
+  local t0 t1 rc prof=(); t0=$(now)
+  [ "$label" = gpu ] && [ -n "${PROFILE:-}" ] && prof=(--cpu-prof --cpu-prof-dir "$OUT/profile")
+  "$S/node" "${prof[@]}" "$script" convert --src "$S/src" --dst "$S/$label" --json "$@" > "$L/$label.json" 2> "$L/$label.err"
   rc=$?; t1=$(now)
   say "convert $label ($*): rc $rc, $(gbps "$BYTES" "$t0" "$t1") wall, $(own "$L/$label.json"); $(grep -o 'peak RSS.*' "$L/$label.err")"
   if [ "$label" != gpu ]; then

@@ -90,9 +90,25 @@ export interface ConvertResult {
   throughputBytesPerSec: number;
   quality: QualityReport;
   qualityMarkdown: string;
+  timings: ConvertTimings;
   warnings: string[];
   /** A flat summary for logs and the agent's run record. */
   summary: Record<string, string | number | boolean | null>;
+}
+
+/**
+ * Where a run's time went, in seconds, beside the converter's own timer (`seconds`, from the first
+ * shard to the end): what a wall clock around the process sees on top of it.
+ */
+export interface ConvertTimings {
+  /** From the start of the process (or worker thread) to the call: the runtime and module loading. */
+  startup: number;
+  /** Reading the source's headers, planning, taking the destination and checking what to resume. */
+  planning: number;
+  /** Loading and initialising the kernel: for CUDA, the GPUs' contexts and pinned buffers. */
+  kernelSetup: number;
+  /** Part of `seconds`: after the last shard, the quality report, side files and final manifest. */
+  finishing: number;
 }
 
 /** A shard with the quality records of its tensors, written now or kept from an earlier run. */
@@ -115,6 +131,7 @@ export async function convertCheckpoint(
 
 async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): Promise<ConvertResult> {
   const log = hooks.onLog ?? (() => undefined);
+  const called = performance.now();
   const checkpoint = await Checkpoint.open(o.src);
   await checkDestinationOutsideSource(o.src, o.dst);
   const format = outputFormat(o.format);
@@ -137,7 +154,9 @@ async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): 
   );
   // Before the destination is touched: a kernel that cannot run (--kernel cuda without a GPU)
   // leaves nothing behind.
+  const kernelStart = performance.now();
   const selection = chooseKernel(o, layout.modules.quantized.length > 0);
+  const kernelSeconds = (performance.now() - kernelStart) / 1000;
   const kernel = selection.kernel;
   const source = await sourceIdentity(checkpoint);
   let lock: DestinationLock | undefined;
@@ -158,6 +177,8 @@ async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): 
       progress,
       selection,
       source,
+      called,
+      kernelSeconds,
     });
   } finally {
     kernel.dispose();
@@ -179,6 +200,9 @@ interface ConversionPlan {
   progress: ProgressTracker;
   selection: KernelSelection;
   source: SourceFile[];
+  /** performance.now() when the conversion was called, and the kernel's set-up time. */
+  called: number;
+  kernelSeconds: number;
 }
 
 async function convertLocked(
@@ -224,6 +248,7 @@ async function convertLocked(
 
   const todo = layout.shards.filter((s) => !done.has(s.file));
   progress.start();
+  const started = performance.now();
   const kernel = selection.kernel;
   const inFlight = Math.max(1, Math.min(todo.length, o.shardsInFlight ?? defaultShardsInFlight()));
   // A failed shard stops the others at their next unit; their partial files are removed.
@@ -281,6 +306,7 @@ async function convertLocked(
     await Promise.all([context.reader.close(), ...workers.map((w) => w.close())]);
   }
 
+  const shardsDone = performance.now();
   const shards = layout.shards.map((s) => done.get(s.file) as DoneShard);
   const quality = buildQualityReport(
     o.format,
@@ -312,6 +338,12 @@ async function convertLocked(
   const convertedBytes = todo.reduce((s, x) => s + x.sourceBytes, 0);
   const seconds = progress.elapsedSeconds;
   const throughput = seconds > 0 ? convertedBytes / seconds : 0;
+  const timings: ConvertTimings = {
+    startup: p.called / 1000,
+    planning: (started - p.called) / 1000 - p.kernelSeconds,
+    kernelSetup: p.kernelSeconds,
+    finishing: (performance.now() - shardsDone) / 1000,
+  };
   return {
     dst: o.dst,
     engine: o.engine,
@@ -326,6 +358,7 @@ async function convertLocked(
     throughputBytesPerSec: throughput,
     quality,
     qualityMarkdown,
+    timings,
     warnings: quality.warnings,
     summary: {
       engine: o.engine,

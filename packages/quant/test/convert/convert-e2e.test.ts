@@ -248,6 +248,22 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
   });
 });
 
+describe("timings", () => {
+  it("split the time around the call into start-up, planning, kernel set-up and the own timer", async () => {
+    const src = join(root, "v4");
+    const before = performance.now();
+    const result = await convertCheckpoint({ src, dst: join(root, "v4-timed"), shardSizeBytes: SHARD_SIZE });
+    const around = (performance.now() - before) / 1000;
+    const t = result.timings;
+    for (const seconds of [t.planning, t.kernelSetup, t.finishing]) expect(seconds).toBeGreaterThanOrEqual(0);
+    // The start-up is this thread's time before the call; the rest happened inside it.
+    expect(t.startup).toBeGreaterThanOrEqual(before / 1000 - 1e-6);
+    expect(t.startup).toBeLessThanOrEqual(before / 1000 + around);
+    expect(t.finishing).toBeLessThanOrEqual(result.seconds);
+    expect(t.planning + t.kernelSetup + result.seconds).toBeLessThanOrEqual(around + 1e-3);
+  });
+});
+
 describe("plan decisions in the output", () => {
   it("V3: attention, dense MLP and experts on NVFP4; kv_b_proj (input dim not a multiple of 16) stays FP8 block", () => {
     const out = fixture("v3").output;
