@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { RunEventStore } from "../../../lib/live/run-event-store";
+import type { LogEntry, RunEventStore } from "../../../lib/live/run-event-store";
 import type { StreamState } from "../../../lib/live/use-run-events";
 import { LogLines } from "./log-lines";
 import { LogToolbar } from "./log-toolbar";
