@@ -81,10 +81,8 @@ function CandidateRow({ candidate }: { candidate: Candidate }) {
           )}
         </span>
       )}
-      {candidate.pathsOutsideRoots.length > 0 && (
-        <span className="text-red-700">
-          would refuse it: {candidate.pathsOutsideRoots.join(", ")} outside its data roots
-        </span>
+      {candidate.blockers.length > 0 && (
+        <span className="text-red-700">cannot run it: {candidate.blockers.join("; ")}</span>
       )}
     </li>
   );

@@ -1,6 +1,8 @@
-import { isUnderSomeRoot } from "../../../lib/paths";
+import { agentBlockers } from "../../../lib/run-requirements";
 import type { Db } from "../../db";
+import { parseCapabilities } from "../agents/agent-capabilities";
 import { DomainError } from "../errors";
+import { needsOf } from "./run-agents";
 
 /** Where an agent that may take a queued run stands now. */
 export type CandidateState = "idle" | "busy" | "offline" | "revoked";
@@ -14,8 +16,8 @@ export interface QueueCandidate {
   ahead: number;
   /** The runs it is running now (busy). */
   running: { id: string; label: string }[];
-  /** The run's paths that lie outside the agent's data roots: it would refuse the run. */
-  pathsOutsideRoots: string[];
+  /** Why it cannot run the run (data roots, Python packages, GPUs, as it last reported them). */
+  blockers: string[];
 }
 
 /** What holds a queued run back, most decisive first. */
@@ -27,12 +29,6 @@ export type WaitReason =
   | "runs-ahead"
   | "all-busy"
   | "about-to-start";
-
-function rootsOf(capabilities: unknown): string[] | null {
-  const roots = (capabilities as { roots?: { path?: unknown }[] } | null)?.roots;
-  if (!Array.isArray(roots)) return null;
-  return roots.flatMap((r) => (typeof r.path === "string" ? [r.path] : []));
-}
 
 /**
  * Why a queued run is waiting: the agents that may take it (the pinned one, or every agent of the
@@ -48,8 +44,10 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
       status: true,
       agentId: true,
       cancelRequestedAt: true,
+      kind: true,
       sourcePath: true,
       destPath: true,
+      options: true,
     },
   });
   if (!run) throw new DomainError("NOT_FOUND", "No such run");
@@ -80,13 +78,14 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
       },
     },
   });
-  const paths = [run.sourcePath, run.destPath].filter((p): p is string => p !== null);
+  const needs = needsOf(run);
   const candidates: QueueCandidate[] = agents.map((agent) => {
-    const roots = rootsOf(agent.capabilities);
+    const revoked = agent.revokedAt !== null;
+    const capabilities = parseCapabilities(agent.capabilities);
     return {
       id: agent.id,
       name: agent.name,
-      state: agent.revokedAt
+      state: revoked
         ? "revoked"
         : agent.connectedAt === null
           ? "offline"
@@ -96,7 +95,7 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
       lastSeenAt: agent.lastSeenAt,
       ahead: aheadFor(agent.id),
       running: agent.runs.map((r) => ({ id: r.id, label: r.name ?? r.model })),
-      pathsOutsideRoots: roots === null ? [] : paths.filter((p) => !isUnderSomeRoot(p, roots)),
+      blockers: revoked ? [] : agentBlockers({ name: agent.name, revoked, capabilities }, needs),
     };
   });
 
