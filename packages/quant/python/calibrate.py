@@ -255,7 +255,7 @@ def main():
     prologue = [n for n in ckpt.names() if not LAYER.match(n) and not names.not_run(n)]
     params = dict(model.state_dict())
     sd, _, _ = state_dict(torch, params, ckpt, "fp8", names, dtype,
-                          names=[n for n in prologue if names.model_name(n) in params])
+                          names=[n for n in prologue if names.model_name(n) in params], device=device)
     model.load_state_dict(sd, strict=False)
     inputs = []
     with torch.no_grad():
@@ -275,7 +275,8 @@ def main():
             layer = layer_class(config, index).to(dtype).eval()
         prefix = f"model.layers.{index}."
         lparams = {prefix + k: v for k, v in layer.state_dict().items()}
-        sd, weights, _ = state_dict(torch, lparams, ckpt, "fp8", names, dtype, names=layer_names(ckpt, index))
+        sd, weights, _ = state_dict(torch, lparams, ckpt, "fp8", names, dtype, names=layer_names(ckpt, index),
+                                    device=device)
         layer.load_state_dict({k[len(prefix):]: v for k, v in sd.items()}, strict=True)
         weight_index = WeightIndex(torch, layer, weights, prefix=prefix)
         hooks = [m.register_forward_pre_hook(all_experts_hook(torch, amax))

@@ -98,8 +98,9 @@ class NameMap:
         return None
 
 
-class DecodedLinear:
-    """One Linear of a checkpoint as the engine will see it."""
+class CheckpointLinear:
+    """One Linear of a checkpoint as stored, decoded when placed (state_dict): NVFP4 packed codes,
+    group scales and the scalars; FP8 codes (weight) and their block scale (scales); or a plain weight."""
 
     def __init__(self, kind, weight=None, global_scale=None, input_scale=None, packed=None, scales=None):
         self.kind = kind  # "nvfp4" | "fp8" | "plain"
@@ -115,14 +116,13 @@ def scalar(tensor):
 
 
 def read_checkpoint(torch, ckpt, name_map, names=None):
-    """Every tensor the model run needs (of `names`, default all), decoded: {module: DecodedLinear}
-    for 2-D weights and {name: tensor} for the rest, plus the names left out and why."""
+    """Every tensor the model run needs (of `names`, default all): {module: CheckpointLinear} for
+    2-D weights and {name: tensor} for the rest, plus the names left out and why."""
     names = set(ckpt.names() if names is None else names)
     linears = {}
     others = {}
     skipped = {}
     used = set()
-    block = ckpt.fp8_block()
     for name in sorted(names):
         if name in used:
             continue
@@ -139,14 +139,14 @@ def read_checkpoint(torch, ckpt, name_map, names=None):
             if f"{m}.input_global_scale" in names:
                 parts.append(f"{m}.input_global_scale")
                 input_scale = 1.0 / scalar(ckpt.get(f"{m}.input_global_scale"))
-            linears[m] = DecodedLinear("nvfp4", global_scale=1.0 / inv, input_scale=input_scale,
+            linears[m] = CheckpointLinear("nvfp4", global_scale=1.0 / inv, input_scale=input_scale,
                                        packed=ckpt.get(parts[0]), scales=ckpt.get(parts[1]))
             used.update(parts)
         elif name.endswith(".weight_scale_2"):  # ModelOpt NVFP4
             m = name[: -len(".weight_scale_2")]
             parts = [f"{m}.weight", f"{m}.weight_scale", f"{m}.weight_scale_2", f"{m}.input_scale"]
             require(ckpt, m, parts, "ModelOpt NVFP4")
-            linears[m] = DecodedLinear("nvfp4", global_scale=scalar(ckpt.get(parts[2])),
+            linears[m] = CheckpointLinear("nvfp4", global_scale=scalar(ckpt.get(parts[2])),
                                        input_scale=scalar(ckpt.get(parts[3])),
                                        packed=ckpt.get(parts[0]), scales=ckpt.get(parts[1]))
             used.update(parts)
@@ -160,14 +160,14 @@ def read_checkpoint(torch, ckpt, name_map, names=None):
             if scale is None:
                 raise CheckpointError(f"{name} is FP8 E4M3 without a block scale "
                                       f"({m}.weight_scale_inv, {m}.scale or {m}.weight_scale)")
-            linears[m] = DecodedLinear("fp8", weight=decode_fp8(torch, weight, ckpt.get(scale), block, "cpu"))
+            linears[m] = CheckpointLinear("fp8", weight=weight, scales=ckpt.get(scale))
             used.update([name, scale])
         elif weight.dtype == torch.uint8:
             raise CheckpointError(f"{name} is packed FP4 without NVFP4 scales ({m}.weight_scale_2 or "
                                   f"{m}.weight_packed naming): not a format this check reads")
         elif weight.dim() == 2 and not m.endswith(("embed", "embed_tokens", "head", "lm_head")) and \
                 not m.endswith(".gate"):
-            linears[m] = DecodedLinear("plain", weight=weight.float())
+            linears[m] = CheckpointLinear("plain", weight=weight)
             used.add(name)
     for name in sorted(names - used):
         if name not in skipped:
@@ -209,51 +209,61 @@ def engine_group_scales(linears, fmt):
     return chosen
 
 
-def state_dict(torch, params, ckpt, fmt, name_map, dtype, names=None):
+def state_dict(torch, params, ckpt, fmt, name_map, dtype, names=None, device="cpu"):
     """The state dict of the model parameters `params` (name -> tensor, for shapes) from a checkpoint
-    (its tensors `names`, default all), and the checkpoint modules behind each weight."""
+    (its tensors `names`, default all), on `device` in `dtype`, and the checkpoint modules behind each
+    weight. Each weight is decoded on the device in float32 and stored in `dtype` as it is placed, so
+    one decoded float32 weight exists at a time (a V4-Pro layer's routed experts are 25 G parameters)."""
     linears, others, skipped = read_checkpoint(torch, ckpt, name_map, names)
     group = engine_group_scales(linears, fmt)
-    out = {}
-    inputs = {}
-    experts = {}
-    for module, linear in linears.items():
+    block = ckpt.fp8_block()
+
+    def decode(module, linear):
         if linear.kind == "nvfp4":
             gs, input_scale = group.get(module, (linear.global_scale, linear.input_scale))
-            weight = decode_nvfp4(torch, linear.packed, linear.scales, gs, "cpu")
-        else:
-            weight, input_scale = linear.weight, None
+            return decode_nvfp4(torch, linear.packed, linear.scales, gs, device), input_scale
+        if linear.kind == "fp8":
+            return decode_fp8(torch, linear.weight, linear.scales, block, device), None
+        return linear.weight.to(device), None
+
+    out = {}
+    inputs = {}
+    experts = []
+    for module, linear in linears.items():
         target = name_map.model_name(module + ".weight")
         m = EXPERT.match(name_map.model_name(module))
         if m and m.group("proj") not in EXPERT_PROJECTIONS[name_map.kind]:
             raise CheckpointError(f"{module}.weight: {name_map.kind} names its routed experts' projections "
                                   f"{', '.join(EXPERT_PROJECTIONS[name_map.kind])}, not {m.group('proj')}")
         if m:
-            experts[(m.group("experts"), int(m.group("index")), m.group("proj"))] = (module, weight, input_scale)
+            experts.append((m.group("experts"), int(m.group("index")), m.group("proj"), module, linear))
             continue
-        place(out, params, target, weight, module + ".weight")
+        weight, input_scale = decode(module, linear)
+        place(out, params, target, weight.to(dtype), module + ".weight")
         inputs[target] = [(module, input_scale)]
-    for (prefix, index, proj), (module, weight, input_scale) in sorted(experts.items()):
+    for prefix, index, proj, module, linear in sorted(experts, key=lambda e: e[:3]):
         stacked = f"{prefix}.down_proj" if proj in ("w2", "down_proj") else f"{prefix}.gate_up_proj"
         if stacked not in params:
             raise CheckpointError(f"{module}.weight: the model has no {stacked} for it")
         if stacked not in out:
-            out[stacked] = torch.zeros_like(params[stacked], device="cpu", dtype=torch.float32)
+            out[stacked] = torch.zeros(params[stacked].shape, dtype=dtype, device=device)
         rows = params[stacked].shape[1] // 2
         target = out[stacked][index] if stacked.endswith("down_proj") else \
             out[stacked][index, :rows] if proj in GATE else out[stacked][index, rows:]
+        weight, input_scale = decode(module, linear)
         if tuple(target.shape) != tuple(weight.shape):
             raise CheckpointError(f"{module}.weight: shape {list(weight.shape)}, the model's slot of "
                                   f"{stacked} is {list(target.shape)}")
         target.copy_(weight)
         inputs.setdefault((stacked, index), []).append((module, input_scale))
     for name, tensor in others.items():
-        place(out, params, name_map.model_name(name), tensor, name)
+        tensor = tensor.to(device)
+        place(out, params, name_map.model_name(name), tensor.to(dtype) if tensor.is_floating_point() else tensor, name)
     missing = sorted(set(params) - set(out))
     if missing:
         raise CheckpointError(f"the model's {missing[0]} has no tensor in {ckpt.folder}"
                               + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    return {k: v.to(dtype) if v.is_floating_point() else v for k, v in out.items()}, inputs, skipped
+    return out, inputs, skipped
 
 
 def place(out, params, target, tensor, source):
@@ -269,7 +279,7 @@ def place(out, params, target, tensor, source):
 
 def load_checkpoint(torch, model, ckpt, fmt, name_map, dtype, device):
     """Loads a checkpoint into the model; returns the input scales keyed by weight storage."""
-    sd, inputs, skipped = state_dict(torch, dict(model.state_dict()), ckpt, fmt, name_map, dtype)
+    sd, inputs, skipped = state_dict(torch, dict(model.state_dict()), ckpt, fmt, name_map, dtype, device=device)
     model.load_state_dict(sd, strict=True)
     model.to(device)
     return WeightIndex(torch, model, inputs), skipped
