@@ -5,18 +5,14 @@ import { type BrowserContext, chromium } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.FP4KIT_CHROMIUM ?? "/usr/bin/chromium";
 
-/**
- * Debian's Chromium, headless, with a fresh profile and no background network traffic; `proxy`
- * routes every connection, loopback included, through that proxy.
- */
-export async function launchChromium(options: { proxy?: string } = {}): Promise<BrowserContext> {
+/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
+export async function launchChromium(): Promise<BrowserContext> {
   const userDataDir = await mkdtemp(join(tmpdir(), "fp4kit-e2e-chromium-"));
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1440, height: 900 },
-    ...(options.proxy ? { proxy: { server: options.proxy } } : {}),
     args: [
       "--headless",
       "--no-sandbox",
