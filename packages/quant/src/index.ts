@@ -7,6 +7,7 @@
  * (the Python scripts). Report documents are @fp4kit/protocol's.
  */
 export { type ConvertHooks, type ConvertResult, convertCheckpoint } from "./convert/convert.ts";
+export { releaseDestinationLock } from "./convert/destination-lock.ts";
 export { ConvertError } from "./convert/errors.ts";
 export type { ConvertCheckpointOptions } from "./convert/options.ts";
 export type { ConvertProgressEvent } from "./convert/progress.ts";

@@ -9,6 +9,8 @@ export interface ConvertWorkerInput {
   dest: string;
   options: ConvertOptions;
   calibrationFile: string | null;
+  /** The token of the destination lock the conversion takes, so the job can free it after ending the thread. */
+  lockToken: string;
 }
 
 export type ConvertWorkerMessage =

@@ -44,7 +44,12 @@ try {
       dst: input.dest,
       calibrationFile: input.calibrationFile ?? undefined,
     },
-    { onProgress, onLog: (line) => post({ type: "log", line }), signal: abort.signal },
+    {
+      onProgress,
+      onLog: (line) => post({ type: "log", line }),
+      signal: abort.signal,
+      lockToken: input.lockToken,
+    },
   );
   post({
     type: "done",

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { engineFormat } from "@fp4kit/protocol";
+import { releaseDestinationLock } from "@fp4kit/quant";
 import { type JobContext, type JobResult, JobStoppedError, type StopReason } from "./context.ts";
 import type { ConvertControlMessage, ConvertWorkerInput, ConvertWorkerMessage } from "./convert-messages.ts";
 
@@ -9,7 +11,10 @@ import type { ConvertControlMessage, ConvertWorkerInput, ConvertWorkerMessage } 
  * shards, so a convert re-run into the same destination (after an agent restart or a retry on the
  * same host) resumes. A stop asks the worker to abort: the converter reports "stopped" once none
  * of its kernel calls is in flight, and the thread is ended. One that has not stopped after
- * `stopGraceMs` is terminated mid-call, which @fp4kit/quant's native kernels survive.
+ * `stopGraceMs` is terminated mid-call, which @fp4kit/quant's native kernels survive. A thread
+ * ended that way cannot release the destination's lock, and this process (the lock's holder) goes
+ * on, so the lock would refuse a re-run until it went stale: the job gives the conversion its lock
+ * token and, once the thread is gone, frees the lock carrying that token before the job ends.
  */
 export function runConvert(
   ctx: JobContext,
@@ -23,6 +28,7 @@ export function runConvert(
     dest: ctx.paths.dest,
     options: job.options,
     calibrationFile: options.calibrationFile,
+    lockToken: randomUUID(),
   };
   ctx.system(
     `converting ${input.source} → ${input.dest} (${engineFormat(job.options.engine, job.options.format)} for ${job.options.engine})`,
@@ -31,13 +37,18 @@ export function runConvert(
 
   return new Promise<JobResult>((resolve, reject) => {
     let settled = false;
+    // The job ends only once the thread is gone and the lock freed, so a re-run queued right
+    // after a cancel finds the destination free.
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(killTimer);
       ctx.signal.removeEventListener("abort", onAbort);
-      fn();
-      void worker.terminate();
+      void worker
+        .terminate()
+        .then(() => releaseDestinationLock(input.dest, input.lockToken))
+        .catch((err: Error) => ctx.system(`could not free the destination lock: ${err.message}`))
+        .finally(fn);
     };
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {

@@ -223,12 +223,17 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
   defineConvertOptions(program.command("convert"))
     .addHelpText("after", HELP_AFTER)
     .action(async (flags: ConvertFlags) => {
+      // Ctrl-C or a SIGTERM (a service manager, `kill`) stops after the tensor in flight, so the
+      // run ends through the converter's own stop: shards kept, its destination lock released.
       const abort = new AbortController();
-      const onSigint = () => {
+      let stoppedBy: NodeJS.Signals | undefined;
+      const onSignal = (signal: NodeJS.Signals) => {
+        stoppedBy = signal;
         io.stderr("\ninterrupted: finishing the tensor in flight; re-run the same command to resume\n");
         abort.abort();
       };
-      process.once("SIGINT", onSigint);
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
       const display = new ProgressDisplay(io);
       try {
         const result = await convertCheckpoint(convertOptionsFromFlags(flags, io.cwd), {
@@ -242,12 +247,14 @@ export function registerConvertCommand(program: Command, io: CliIo): void {
         display.stop();
         if (error instanceof ConvertError && error.code === "ABORTED") {
           io.stderr(`${error.message}\n`);
-          // runCli returns a CommanderError's exit code without printing it again.
-          throw new CommanderError(130, "fp4kit.interrupted", error.message);
+          // runCli returns a CommanderError's exit code without printing it again; 128 + the
+          // signal's number, as a shell reports a command a signal ended.
+          throw new CommanderError(stoppedBy === "SIGTERM" ? 143 : 130, "fp4kit.interrupted", error.message);
         }
         throw error;
       } finally {
-        process.removeListener("SIGINT", onSigint);
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
       }
     });
 }

@@ -70,6 +70,12 @@ export interface ConvertHooks {
   onLog?: (line: string) => void;
   /** Stops after the tensor in flight; complete shards are kept, so a re-run resumes. */
   signal?: AbortSignal;
+  /**
+   * The token of the destination lock this conversion takes (unique per conversion), for a caller
+   * that may end the conversion's thread from outside and then frees the lock with
+   * `releaseDestinationLock(dst, lockToken)`. Random when not given.
+   */
+  lockToken?: string;
 }
 
 export interface ConvertResult {
@@ -162,7 +168,7 @@ async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): 
   let lock: DestinationLock | undefined;
   try {
     await makeDirectory(o.dst);
-    lock = await lockDestination(o.dst);
+    lock = await lockDestination(o.dst, hooks.lockToken);
     if (lock.tookOver !== undefined) log(`destination lock: ${lock.tookOver}`);
     return await convertLocked(o, hooks, {
       checkpoint,

@@ -4,7 +4,9 @@
  * over a truncated shard. The lock names its holder (pid, host, start); the holder refreshes its
  * time while it runs. A lock is stale, and taken over, when its process is gone (same host) or
  * when it has not been refreshed for STALE_AFTER_MS (a crashed run elsewhere, or a converter thread
- * ended without its process).
+ * ended without its process). Whoever runs a conversion in a thread it may end from outside gives
+ * the lock's token beforehand and releases it with `releaseDestinationLock` once the thread is
+ * gone, so a stopped conversion leaves no lock behind in a process that goes on running.
  */
 import { randomUUID } from "node:crypto";
 import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
@@ -67,18 +69,24 @@ function staleReason(holder: LockHolder | undefined, ageMs: number): string | un
   return undefined;
 }
 
-/** Takes the destination's lock (the directory must exist), or refuses naming the holder. */
-export async function lockDestination(dst: string): Promise<DestinationLock> {
+/** The name a lock is written under before it is linked into place. */
+const temporaryName = (dst: string, token: string) => join(dst, `${LOCK_FILE}.${token}.new`);
+
+/**
+ * Takes the destination's lock (the directory must exist), or refuses naming the holder. `token`
+ * identifies this conversion's lock (unique per conversion; random unless given).
+ */
+export async function lockDestination(dst: string, token: string = randomUUID()): Promise<DestinationLock> {
   const path = join(dst, LOCK_FILE);
   const me: LockHolder = {
     pid: process.pid,
     host: hostname(),
     startedAt: new Date().toISOString(),
-    token: randomUUID(),
+    token,
   };
   // Written whole under a temporary name, then linked into place: link fails if the lock exists,
   // and a lock is never seen half-written.
-  const temporary = `${path}.${me.token}.new`;
+  const temporary = temporaryName(dst, token);
   await writeFile(temporary, `${JSON.stringify(me)}\n`);
   let tookOver: string | undefined;
   try {
@@ -126,8 +134,19 @@ export async function lockDestination(dst: string): Promise<DestinationLock> {
     tookOver,
     async release() {
       clearInterval(refresh);
-      const current = await readHolder(path).catch(() => undefined);
-      if (current?.holder?.token === me.token) await rm(path, { force: true });
+      await releaseDestinationLock(dst, token);
     },
   };
+}
+
+/**
+ * Removes the destination's lock if it is the one taken with `token`, and that conversion's
+ * half-taken lock file; never another conversion's lock. For a conversion whose thread was ended
+ * before it could release its lock itself.
+ */
+export async function releaseDestinationLock(dst: string, token: string): Promise<void> {
+  const path = join(dst, LOCK_FILE);
+  const current = await readHolder(path).catch(() => undefined);
+  if (current?.holder?.token === token) await rm(path, { force: true });
+  await rm(temporaryName(dst, token), { force: true });
 }

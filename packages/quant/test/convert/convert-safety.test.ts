@@ -14,7 +14,12 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { convertCheckpoint } from "../../src/convert/convert.ts";
-import { type DestinationLock, LOCK_FILE, lockDestination } from "../../src/convert/destination-lock.ts";
+import {
+  type DestinationLock,
+  LOCK_FILE,
+  lockDestination,
+  releaseDestinationLock,
+} from "../../src/convert/destination-lock.ts";
 import { loadCudaAddon } from "../../src/nvfp4/index.ts";
 import { Checkpoint } from "../../src/safetensors/checkpoint.ts";
 import { generateCheckpoint } from "../../src/synthetic/generate.ts";
@@ -182,6 +187,27 @@ describe("two runs into one destination", { timeout: 120_000 }, () => {
     expect(await digestDir(dst)).toEqual(largeReference);
   });
 
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "a run stopped by %s leaves no lock: the same command right after resumes to the bytes of a run alone",
+    async (signal, status) => {
+      const dst = join(root, `stopped-${signal}`);
+      const stopped = startConvert(args(dst));
+      await partialShardIn(dst, stopped);
+      stopped.kill(signal);
+      const end = await stopped.ended;
+      expect(end.code, end.err).toBe(status);
+      expect(end.err).toContain("re-run the same command to resume");
+      expect(await readdir(dst)).not.toContain(LOCK_FILE);
+      const again = await startConvert(args(dst)).ended;
+      expect(again.code, again.err).toBe(0);
+      expect(again.err).not.toMatch(/in use by another conversion|took over/);
+      expect(await digestDir(dst)).toEqual(largeReference);
+    },
+  );
+
   it("a lock of another host is honoured until it goes a minute without a refresh", async () => {
     const dst = join(root, "other-host");
     await mkdir(dst);
@@ -220,6 +246,25 @@ describe("taking a stale lock over", () => {
       await (taken[0] as PromiseFulfilledResult<DestinationLock>).value.release();
       expect(await readdir(dst)).toEqual([]);
     }
+  });
+});
+
+describe("freeing a lock by its token", () => {
+  it("removes the lock taken with that token, and never another conversion's", async () => {
+    const dst = join(root, "release-by-token");
+    await mkdir(dst);
+    const held = await lockDestination(dst, "conversion-a");
+    await releaseDestinationLock(dst, "conversion-b");
+    expect(await readdir(dst)).toEqual([LOCK_FILE]);
+    await expect(lockDestination(dst)).rejects.toThrow(/in use by another conversion/);
+    await releaseDestinationLock(dst, "conversion-a");
+    expect(await readdir(dst)).toEqual([]);
+    // The holder's own release after that finds nothing of its own, and takes nothing else.
+    const next = await lockDestination(dst, "conversion-c");
+    await held.release();
+    expect(await readdir(dst)).toEqual([LOCK_FILE]);
+    await next.release();
+    expect(await readdir(dst)).toEqual([]);
   });
 });
 
