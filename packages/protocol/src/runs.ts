@@ -16,8 +16,6 @@ export type RunKind = z.infer<typeof RunKindSchema>;
 export const RunStatusSchema = z.enum(["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "LOST"]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"];
-
 /** A regex the user adds to the preset's ignore list; must compile. */
 const IgnoreRegexSchema = z
   .string()

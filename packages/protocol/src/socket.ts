@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgentCapabilitiesSchema } from "./agent.ts";
 import { MetricValuesSchema } from "./metrics.ts";
+import { RUN_TRANSITIONS } from "./run-states.ts";
 import { RunSpecSchema, RunStatusSchema } from "./runs.ts";
 
 /**
@@ -111,7 +112,8 @@ export const RunArtifactSchema = z.object({
   json: z.json().refine((value) => value !== null, { message: "an artifact needs a JSON document" }),
   markdown: z.string().nullable(),
 });
-export const FinishStatusSchema = z.enum(["SUCCEEDED", "FAILED", "CANCELLED"]);
+/** The outcomes an agent may report: the targets of the finish transition. */
+export const FinishStatusSchema = z.enum(RUN_TRANSITIONS.finish.to);
 export type FinishStatus = z.infer<typeof FinishStatusSchema>;
 export const RunFinishSchema = z.object({
   runId: z.string().min(1),

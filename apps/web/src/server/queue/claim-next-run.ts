@@ -2,6 +2,7 @@ import { type Job, RunSpecSchema } from "@fp4kit/protocol";
 import { z } from "zod";
 import type { Db } from "../db";
 import { highestContiguousSeq } from "./run-events";
+import { canTake, targetOf } from "./run-status-sql";
 
 export interface ClaimingAgent {
   id: string;
@@ -23,8 +24,8 @@ export interface ClaimResult {
 }
 
 /**
- * Leases the oldest claimable run to `agent`: QUEUED, of the agent's team, pinned to this agent or
- * to none, and not cancelled while queued. `FOR UPDATE SKIP LOCKED` lets any number of agents and
+ * Leases the oldest claimable run to `agent`: QUEUED (the claim transition's from-state), of the
+ * agent's team, pinned to this agent or to none, and not cancelled while queued. `FOR UPDATE SKIP LOCKED` lets any number of agents and
  * web instances claim concurrently without handing one run out twice. On claim the run is pinned
  * to the agent (`agentId`), which is what lease renewal, event upload and finish check against.
  *
@@ -41,7 +42,7 @@ export async function claimNextRun(
     const outcome = await db.$transaction(async (tx) => {
       const candidates = await tx.$queryRaw<{ id: string }[]>`
         SELECT id FROM run
-        WHERE status = 'QUEUED' AND "teamId" = ${agent.teamId}
+        WHERE ${canTake("claim")} AND "teamId" = ${agent.teamId}
           AND ("agentId" IS NULL OR "agentId" = ${agent.id})
           AND "cancelRequestedAt" IS NULL
         ORDER BY "createdAt", id
@@ -55,15 +56,15 @@ export async function claimNextRun(
       if (!spec.success) {
         const error = `invalid run options for ${run.kind}: ${z.prettifyError(spec.error)}`;
         await tx.$executeRaw`
-          UPDATE run SET status = 'FAILED', "finishedAt" = now(), error = ${error}
-          WHERE id = ${run.id}`;
+          UPDATE run SET status = ${targetOf("reject", "FAILED")}, "finishedAt" = now(), error = ${error}
+          WHERE id = ${run.id} AND ${canTake("reject")}`;
         return { type: "rejected" as const, rejected: { runId: run.id, teamId: run.teamId, error } };
       }
 
       await tx.$executeRaw`
-        UPDATE run SET status = 'RUNNING', "agentId" = ${agent.id}, "startedAt" = now(),
+        UPDATE run SET status = ${targetOf("claim", "RUNNING")}, "agentId" = ${agent.id}, "startedAt" = now(),
           "leaseExpiresAt" = now() + ${options.leaseSeconds}::int * interval '1 second'
-        WHERE id = ${run.id}`;
+        WHERE id = ${run.id} AND ${canTake("claim")}`;
       const job: Job = {
         runId: run.id,
         attempt: run.attempt,

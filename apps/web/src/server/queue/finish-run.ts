@@ -1,5 +1,5 @@
 import type { Prisma } from "@fp4kit/db";
-import { type FinishStatus, runSummaryProblem } from "@fp4kit/protocol";
+import { type FinishStatus, RUN_TRANSITIONS, runSummaryProblem } from "@fp4kit/protocol";
 import type { Db } from "../db";
 import { notLeasedToAgent, QueueError } from "./errors";
 
@@ -21,8 +21,9 @@ export interface FinishedRun {
 }
 
 /**
- * Which runs an agent may still finish: those RUNNING on it, and those the sweeper marked LOST
- * while it held them, as long as no retry took the work over. The job's end and the end of its
+ * Which runs an agent may still finish (the finish transition's from-states): those RUNNING on it,
+ * and those the sweeper marked LOST while it held them, as long as no retry took the work over
+ * (only an ended run has retries, so the retry condition never excludes a RUNNING one). The job's end and the end of its
  * upload are apart (a long log drains after the job exited; a server outage delays both), so a
  * lapsed lease alone does not make an outcome the agent knows less true.
  */
@@ -30,10 +31,8 @@ export function finishableBy(runId: string, agentId: string): Prisma.RunWhereInp
   return {
     id: runId,
     agentId,
-    OR: [
-      { status: "RUNNING" },
-      { status: "LOST", retries: { none: { status: { in: ["RUNNING", "SUCCEEDED"] } } } },
-    ],
+    status: { in: [...RUN_TRANSITIONS.finish.from] },
+    retries: { none: { status: { in: ["RUNNING", "SUCCEEDED"] } } },
   };
 }
 

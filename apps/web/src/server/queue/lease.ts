@@ -1,4 +1,6 @@
+import { LEASED_RUN_STATUSES, type TransitionTarget } from "@fp4kit/protocol";
 import type { Db } from "../db";
+import { canTake, statusIn, targetOf } from "./run-status-sql";
 
 export interface LeaseRenewal {
   /** False when the run is no longer RUNNING on this agent (finished, lost, or never its). */
@@ -13,7 +15,7 @@ export async function renewLease(
 ): Promise<LeaseRenewal> {
   const rows = await db.$queryRaw<{ cancelRequestedAt: Date | null }[]>`
     UPDATE run SET "leaseExpiresAt" = now() + ${input.leaseSeconds}::int * interval '1 second'
-    WHERE id = ${input.runId} AND "agentId" = ${input.agentId} AND status = 'RUNNING'
+    WHERE id = ${input.runId} AND "agentId" = ${input.agentId} AND ${statusIn(LEASED_RUN_STATUSES)}
     RETURNING "cancelRequestedAt"`;
   const row = rows[0];
   return { held: row !== undefined, cancelRequested: row?.cancelRequestedAt != null };
@@ -22,7 +24,7 @@ export async function renewLease(
 export interface ExpiredRun {
   runId: string;
   teamId: string;
-  status: "LOST" | "CANCELLED";
+  status: TransitionTarget<"expire">;
   progress: number;
 }
 
@@ -33,15 +35,15 @@ export interface ExpiredRun {
  */
 export async function expireLeases(db: Db): Promise<ExpiredRun[]> {
   const rows = await db.$queryRaw<
-    { id: string; teamId: string; status: "LOST" | "CANCELLED"; progress: number }[]
+    { id: string; teamId: string; status: TransitionTarget<"expire">; progress: number }[]
   >`
     UPDATE run SET
-      status = CASE WHEN "cancelRequestedAt" IS NULL THEN 'LOST'::"RunStatus" ELSE 'CANCELLED'::"RunStatus" END,
+      status = CASE WHEN "cancelRequestedAt" IS NULL THEN ${targetOf("expire", "LOST")} ELSE ${targetOf("expire", "CANCELLED")} END,
       "finishedAt" = now(),
       error = CASE WHEN "cancelRequestedAt" IS NULL
         THEN 'lease expired: the agent stopped renewing it (crashed, stopped or cut off); retry the run'
         ELSE 'cancelled; the agent stopped renewing its lease before confirming' END
-    WHERE status = 'RUNNING' AND "leaseExpiresAt" < now()
+    WHERE ${canTake("expire")} AND "leaseExpiresAt" < now()
     RETURNING id, "teamId", status::text AS status, progress`;
   return rows.map((r) => ({ runId: r.id, teamId: r.teamId, status: r.status, progress: r.progress }));
 }

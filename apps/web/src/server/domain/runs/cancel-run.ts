@@ -1,4 +1,4 @@
-import { TERMINAL_RUN_STATUSES } from "@fp4kit/protocol";
+import { RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, type TransitionTarget } from "@fp4kit/protocol";
 import type { Db } from "../../db";
 import type { RealtimePort } from "../../realtime-port";
 import { DomainError } from "../errors";
@@ -17,16 +17,17 @@ export async function cancelRun(db: Db, realtime: RealtimePort, input: { teamId:
     throw new DomainError("CONFLICT", `The run already ended (${run.status.toLowerCase()})`);
   }
   const now = new Date();
+  const cancelled: TransitionTarget<"cancelQueued"> = "CANCELLED";
   // Conditional on QUEUED: an agent may claim the run between the read above and this update.
   const { count } = await db.run.updateMany({
-    where: { id: run.id, status: "QUEUED" },
-    data: { status: "CANCELLED", cancelRequestedAt: now, finishedAt: now },
+    where: { id: run.id, status: { in: [...RUN_TRANSITIONS.cancelQueued.from] } },
+    data: { status: cancelled, cancelRequestedAt: now, finishedAt: now },
   });
   if (count === 1) {
     realtime.publishRunStatus({
       id: run.id,
       teamId: run.teamId,
-      status: "CANCELLED",
+      status: cancelled,
       progress: run.progress,
     });
     return { cancelledImmediately: true };

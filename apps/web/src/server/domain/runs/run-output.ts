@@ -1,4 +1,4 @@
-import { type OutputFolderReply, TERMINAL_RUN_STATUSES } from "@fp4kit/protocol";
+import { ACTIVE_RUN_STATUSES, type OutputFolderReply, TERMINAL_RUN_STATUSES } from "@fp4kit/protocol";
 import type { Db } from "../../db";
 import type { RealtimePort } from "../../realtime-port";
 import { DomainError } from "../errors";
@@ -32,7 +32,7 @@ async function runWithOutput(db: Db, teamId: string, runId: string) {
     );
   }
   const writer = await db.run.findFirst({
-    where: { teamId, destPath: run.destPath, status: { in: ["QUEUED", "RUNNING"] } },
+    where: { teamId, destPath: run.destPath, status: { in: [...ACTIVE_RUN_STATUSES] } },
     select: { id: true, status: true },
   });
   if (writer) {
