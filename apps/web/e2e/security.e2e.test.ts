@@ -85,12 +85,18 @@ function ask<T = { ok: boolean; code?: string; error?: string }>(
   return socket.timeout(30_000).emitWithAck(event, payload);
 }
 
-/** An agent of the team, connected, with a run RUNNING on it (as after a claim). */
-async function runningRun(teamId: string, createdById: string) {
+/** An agent registered for the team (not connected yet, so nothing known of its host). */
+async function registerAgent(teamId: string, createdById: string) {
   const { token, tokenHash, tokenPrefix } = generateAgentToken();
   const agent = await database.prisma.agent.create({
     data: { teamId, name: `agent-${tokenPrefix}`, tokenHash, tokenPrefix, createdById },
   });
+  return { agent, token };
+}
+
+/** An agent of the team, connected, with a run RUNNING on it (as after a claim). */
+async function runningRun(teamId: string, createdById: string) {
+  const { agent, token } = await registerAgent(teamId, createdById);
   const run = await database.prisma.run.create({
     data: {
       teamId,
@@ -273,6 +279,8 @@ describe("the HTTP API", () => {
   it("acts with a token's holder's current role, and not at all once they left the team", async () => {
     const owner = await signUp("Tess", "127.0.0.32");
     const holder = await signUp("Theo", "127.0.0.33");
+    // Runs are queued only for teams with an agent that may run them.
+    await registerAgent(owner.teamId, owner.id);
     await database.prisma.membership.create({
       data: { teamId: owner.teamId, userId: holder.id, role: "MEMBER" },
     });
@@ -380,6 +388,11 @@ describe("the browser", () => {
   });
 
   it("lets a run trust the checkpoint's own code only when its box is ticked, with a warning", async () => {
+    const bea = await database.prisma.user.findUniqueOrThrow({
+      where: { email: "bea@example.com" },
+      include: { memberships: true },
+    });
+    await registerAgent(bea.memberships[0]?.teamId as string, bea.id);
     /** Queues a calibration through the form; the stored run's options. */
     const queueCalibration = async (tick: boolean) => {
       await page.goto(`${web.url}${teamPath}/runs/new?kind=CALIBRATE`);
