@@ -79,6 +79,21 @@ describe("runs.update", () => {
   });
 });
 
+describe("text with a NUL character", () => {
+  it("is refused as a bad request naming the field, in notes, tags and search alike", async () => {
+    const run = await finishedRun({ model: "Nul-Guard" });
+    const caller = w.as(w.memberA);
+    const attempt = caller.runs.update({ teamId: w.teamA.id, runId: run.id, patch: { notes: "a\0b" } });
+    await expect(attempt).rejects.toThrow("The field patch.notes contains a NUL character");
+    await expectTrpcError(
+      caller.runs.update({ teamId: w.teamA.id, runId: run.id, patch: { tags: ["ok", "x\0"] } }),
+      "BAD_REQUEST",
+    );
+    await expectTrpcError(caller.runs.list({ teamId: w.teamA.id, q: "v3\0", limit: 10 }), "BAD_REQUEST");
+    expect((await caller.runs.get({ teamId: w.teamA.id, runId: run.id })).notes).toBe("");
+  });
+});
+
 describe("runs.archive and runs.delete", () => {
   it("hides archived runs unless asked for, and restores them", async () => {
     const run = await finishedRun({ model: "Archive-Me" });

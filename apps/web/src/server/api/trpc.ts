@@ -56,7 +56,31 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+/** Where in the input a string holds a NUL character ("" for the input itself), or null. */
+function nulCharacterAt(value: unknown, path = ""): string | null {
+  if (typeof value === "string") return value.includes("\0") ? path : null;
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulCharacterAt(item, path ? `${path}.${key}` : key);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** PostgreSQL text cannot hold NUL: such input is the client's mistake, refused before any query fails on it. */
+const refuseNulCharacters = t.middleware(async ({ getRawInput, next }) => {
+  const at = nulCharacterAt(await getRawInput());
+  if (at !== null) {
+    const where = at === "" ? "The input" : `The field ${at}`;
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${where} contains a NUL character (\\0); remove it`,
+    });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(refuseNulCharacters);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
