@@ -1,14 +1,15 @@
 /**
  * Runs that cannot succeed are refused when they are queued, with the reason, judged on what the
  * real agent reported (its data roots, its GPUs, the Python packages it found, whether it is
- * revoked); an offline agent is judged on what it last reported. Through the web app's queueing.
+ * revoked) and on whether an agent that could run it is online. Through the web app's queueing.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateAgentToken } from "@fp4kit/db";
 import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { AgentCapabilitiesSchema, type NewRunInput } from "@fp4kit/protocol";
-import { createRun } from "@fp4kit/web/server/runs";
+import { createRun, RECONNECT_GRACE_MS } from "@fp4kit/web/server/runs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { createTenant, type Tenant } from "./support/fixtures.ts";
@@ -110,7 +111,7 @@ describe("capability-aware queueing", () => {
     );
   });
 
-  it("refuses runs for a team without agents and for a revoked agent; an offline agent's runs wait if it can do them", async () => {
+  it("refuses runs for a team without agents, for agents that are offline or never connected, and for a revoked agent", async () => {
     const lonely = await createTenant(db.prisma, "lonely");
     await db.prisma.agent.delete({ where: { id: lonely.agentId } });
     expect(await submit(inspect("/data/model"), lonely)).toBe(
@@ -122,14 +123,41 @@ describe("capability-aware queueing", () => {
       const { connectedAt } = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
       return connectedAt === null;
     });
-    // Judged on what it reported when it was last connected; it may come back for what it can do.
+    // What it can never do is said first, judged on what it reported when it was last connected.
     expect(await submit(inspect("/etc", tenant.agentId))).toBe(
       `Agent alice-b200 cannot run it: source /etc is not under its data roots (${root}).`,
     );
-    expect(await submit(inspect(join(root, "model"), tenant.agentId))).toBeNull();
+
+    // A run it could do would only wait for it: refused once the reconnect grace has passed.
+    const { lastSeenAt } = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
+    if (!lastSeenAt) throw new Error("the agent was never seen");
+    await new Promise((resolve) =>
+      setTimeout(resolve, lastSeenAt.getTime() + RECONNECT_GRACE_MS - Date.now()),
+    );
+    const since = `${lastSeenAt.toISOString().slice(11, 16)} UTC`;
+    const model = join(root, "model");
+    const runsBefore = await db.prisma.run.count();
+    expect(await submit(inspect(model, tenant.agentId))).toBe(
+      `Agent alice-b200 is offline since ${since} — start it, or choose another agent.`,
+    );
+    expect(await submit(inspect(model))).toBe(
+      `No agent of this team that can run it is online: agent alice-b200 is offline since ${since}. Start it, or add an agent on the Agents page.`,
+    );
+
+    const { tokenHash, tokenPrefix } = generateAgentToken();
+    const spare = await db.prisma.agent.create({
+      data: { teamId: tenant.teamId, name: "spare-host", tokenHash, tokenPrefix, createdById: tenant.userId },
+    });
+    expect(await submit(inspect(model, spare.id))).toBe(
+      "Agent spare-host has never connected — start it, or choose another agent.",
+    );
+    expect(await submit(inspect(model))).toBe(
+      `No agent of this team that can run it is online: agent alice-b200 is offline since ${since}; agent spare-host has never connected. Start one of them.`,
+    );
+    expect(await db.prisma.run.count()).toBe(runsBefore);
 
     await db.prisma.agent.update({ where: { id: tenant.agentId }, data: { revokedAt: new Date() } });
-    expect(await submit(inspect(join(root, "model"), tenant.agentId))).toBe(
+    expect(await submit(inspect(model, tenant.agentId))).toBe(
       "Agent alice-b200 cannot run it: its token was revoked.",
     );
   });

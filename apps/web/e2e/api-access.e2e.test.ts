@@ -16,6 +16,7 @@ import { type AppServer, ECHO, REPO_ROOT, startAppServer } from "./support/app-s
 import { launchChromium } from "./support/browser";
 import { type ManagedProcess, startProcess } from "./support/processes";
 import { scenario, signUpFirstUser } from "./support/scenario";
+import { seedAgent } from "./support/seeded-agent";
 
 const FP4KIT = join(REPO_ROOT, "packages", "quant", "bin", "fp4kit.js");
 
@@ -140,21 +141,13 @@ it("queues, follows, lists and cancels runs with an API token from a terminal", 
   });
 
   await step("cancel a queued run", async () => {
-    // An agent that reported the same host as gpu-host and counts as online, but whose process is
-    // not running: a run queued for it is accepted and stays queued.
-    const { capabilities } = await db.agent.findFirstOrThrow({ where: { name: "gpu-host" } });
-    const parkedToken = generateAgentToken();
-    const parked = await db.agent.create({
-      data: {
-        teamId: team.id,
-        name: "parked-host",
-        createdById: user.id,
-        tokenHash: parkedToken.tokenHash,
-        tokenPrefix: parkedToken.tokenPrefix,
-        capabilities: capabilities ?? undefined,
-        connectedAt: new Date(),
-        lastSeenAt: new Date(),
-      },
+    // An agent online with the same data root as gpu-host that takes no run: a run queued for it
+    // is accepted and stays queued.
+    const parked = await seedAgent(app, {
+      teamId: team.id,
+      createdById: user.id,
+      name: "parked-host",
+      roots: [root],
     });
     const queued = await remote(token, "queue", "--kind", "inspect", "--src", source, "--agent", parked.id);
     expect(queued.code, queued.stderr).toBe(0);
@@ -165,6 +158,7 @@ it("queues, follows, lists and cancels runs with an API token from a terminal", 
     const again = await remote(token, "cancel", id);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("409 The run already ended (cancelled)");
+    parked.disconnect();
   });
 
   await step("bad input and missing tokens get clear JSON errors", async () => {

@@ -13,6 +13,7 @@ import { scenario, signUpFirstUser } from "./support/scenario";
 import { seedAgent } from "./support/seeded-agent";
 
 let app: AppServer;
+let seeded: Awaited<ReturnType<typeof seedAgent>> | undefined;
 let browser: BrowserContext;
 let page: Page;
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  seeded?.disconnect();
   await browser?.close();
   await app?.stop();
 });
@@ -47,7 +49,7 @@ it("chains inspect, convert, calibrate and verify, and shows the chain", async (
   const db = app.database.prisma;
   const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
   const user = await db.user.findUniqueOrThrow({ where: { email: "lise@example.com" } });
-  await seedAgent(app, {
+  seeded = await seedAgent(app, {
     teamId: team.id,
     createdById: user.id,
     name: "models-host",

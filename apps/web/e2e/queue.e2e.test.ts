@@ -1,7 +1,8 @@
 /**
- * Queue visibility in Chromium against the real server, database and a real agent: a queued run's
- * page says where it stands in the queue, which agents could take it and why it waits, and follows
- * the queue live as an agent connects and takes the runs.
+ * Queue visibility in Chromium against the real server, database and a real agent: a run that no
+ * online agent could take is refused with the agent to start; a run queued before its agent froze
+ * says on its page where it stands in the queue, which agents could take it and why it waits, and
+ * follows the queue live as the agent comes back and takes the runs.
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -29,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  agent?.child.kill("SIGCONT"); // if a failure left it frozen
   await agent?.stop();
   await app?.stop();
 });
@@ -49,12 +51,16 @@ it("shows a queued run's position, the agents that could take it and why it wait
   await mkdir(root, { recursive: true });
   await generateCheckpoint({ family: "deepseek-v3", dir: source });
 
+  /** Fills the New run form on `form` for an inspect of the checkpoint, on `agentName` or any agent. */
+  async function fillInspect(form: Page, agentName: string | null): Promise<void> {
+    await form.goto(`${base}${teamPath}/runs/new`);
+    if (agentName) await form.locator("label", { hasText: agentName }).click();
+    await form.locator("label", { hasText: "Inspect" }).first().click();
+    await form.fill("#sourcePath", source);
+  }
   /** Queues an inspect of the checkpoint from the New run form, on `agentName` or any agent. */
   async function queueInspect(agentName: string | null): Promise<string> {
-    await page.goto(`${base}${teamPath}/runs/new`);
-    if (agentName) await page.locator("label", { hasText: agentName }).click();
-    await page.locator("label", { hasText: "Inspect" }).first().click();
-    await page.fill("#sourcePath", source);
+    await fillInspect(page, agentName);
     await page.getByRole("button", { name: "Queue run" }).click();
     await page.waitForURL((url) => /\/runs\/(?!new$)[^/]+$/.test(url.pathname));
     return new URL(page.url()).pathname.split("/").at(-1) ?? "";
@@ -81,8 +87,8 @@ it("shows a queued run's position, the agents that could take it and why it wait
   });
 
   // Two agents as the Agents page creates them; only gpu-host's token is ever used.
-  const { token: realToken, first } = await step(
-    "agents that are offline are listed, with the runs each would take first",
+  const realToken = await step(
+    "while no agent that could run it is online, queueing is refused and says which to start",
     async () => {
       const [real, spare] = [generateAgentToken(), generateAgentToken()];
       for (const [name, generated] of [
@@ -99,38 +105,27 @@ it("shows a queued run's position, the agents that could take it and why it wait
           },
         });
       }
-      const id = await queueInspect(null);
-      await expectQueue(id, 1, "all-offline", /All 2 agents that can take it are offline/);
-      for (const name of ["gpu-host", "spare-host"]) {
-        const row = queueCard().locator(`[data-candidate="${name}"]`);
-        await row.getByText("offline").waitFor();
-        await row.getByText("takes it next").waitFor();
-      }
-      return { token: real.token, first: id };
+      await fillInspect(page, null);
+      await page.getByRole("button", { name: "Queue run" }).click();
+      await page
+        .getByRole("alert")
+        .getByText(
+          "No agent of this team that can run it is online: agent gpu-host has never connected; agent spare-host has never connected. Start one of them.",
+        )
+        .waitFor();
+      await screenshot("all-offline-refused");
+      await fillInspect(page, "spare-host");
+      await page.getByRole("button", { name: "Queue run" }).click();
+      await page
+        .getByRole("alert")
+        .getByText("Agent spare-host has never connected — start it, or choose another agent.")
+        .waitFor();
+      expect(await db.run.count()).toBe(0);
+      return real.token;
     },
   );
 
-  const pinned = await step("a run pinned to an agent waits for that agent only", async () => {
-    const id = await queueInspect("spare-host");
-    // spare-host would take the older, unpinned run first.
-    await expectQueue(id, 2, "all-offline", /The only agent that can take it is offline/);
-    expect(await queueCard().locator("[data-candidate]").count()).toBe(1);
-    await queueCard().locator('[data-candidate="spare-host"]').getByText("1 queued run before it").waitFor();
-    await queueCard().locator('[data-candidate="spare-host"]').getByText("never connected").waitFor();
-    return id;
-  });
-
-  const second = await step("a later run counts the older runs before it", async () => {
-    const id = await queueInspect(null);
-    // gpu-host takes the first run before it; spare-host the first and the pinned one.
-    await expectQueue(id, 2, "all-offline", /All 2 agents that can take it are offline/);
-    await queueCard().locator('[data-candidate="gpu-host"]').getByText("1 queued run before it").waitFor();
-    await queueCard().locator('[data-candidate="spare-host"]').getByText("2 queued runs before it").waitFor();
-    await screenshot("second-in-queue");
-    return id;
-  });
-
-  await step("a real agent connects and takes the runs it may; the pinned run still waits", async () => {
+  await step("a real agent connects and takes a run at once", async () => {
     agent = startProcess(
       "agent",
       process.execPath,
@@ -141,19 +136,67 @@ it("shows a queued run's position, the agents that could take it and why it wait
         env: { ...process.env, FP4KIT_TOKEN: realToken, FP4KIT_SPOOL_DIR: join(app.work, "spool") },
       },
     );
-    // Still on the second run's page: the card goes live from the queue to the run's progress.
+    await agent.waitFor(/connected to .* as agent "gpu-host"/, 90_000);
+    await queueInspect(null);
+    await page
+      .getByTestId("run-status")
+      .and(page.locator('[data-status="SUCCEEDED"]'))
+      .waitFor({ timeout: 120_000 });
+  });
+
+  const { first, pinned } = await step(
+    "runs queued just before their agent froze wait for it, and their pages say why",
+    async () => {
+      const gpuHost = await db.agent.findFirstOrThrow({ where: { name: "gpu-host" } });
+      // Both forms ready first: the runs are queued while the frozen agent still counts as online.
+      const second = await browser.newPage();
+      await fillInspect(page, null);
+      await fillInspect(second, "gpu-host");
+      // Right after a heartbeat: the whole silence before it is marked offline is left to queue in.
+      const beat = gpuHost.lastSeenAt?.getTime() ?? 0;
+      await expect
+        .poll(
+          async () => (await db.agent.findUniqueOrThrow({ where: { id: gpuHost.id } })).lastSeenAt?.getTime(),
+          {
+            timeout: 30_000,
+          },
+        )
+        .toBeGreaterThan(beat);
+      agent?.child.kill("SIGSTOP");
+      const ids: string[] = [];
+      for (const form of [page, second]) {
+        await form.getByRole("button", { name: "Queue run" }).click();
+        await form.waitForURL((url) => /\/runs\/(?!new$)[^/]+$/.test(url.pathname));
+        ids.push(new URL(form.url()).pathname.split("/").at(-1) ?? "");
+      }
+      await second.close();
+      const [anyId = "", pinnedId = ""] = ids;
+      await expectQueue(anyId, 1, "all-offline", /All 2 agents that can take it are offline/);
+      for (const name of ["gpu-host", "spare-host"]) {
+        const row = queueCard().locator(`[data-candidate="${name}"]`);
+        await row.getByText("offline").waitFor();
+        await row.getByText("takes it next").waitFor();
+      }
+      await queueCard().locator('[data-candidate="spare-host"]').getByText("never connected").waitFor();
+      await expectQueue(pinnedId, 2, "all-offline", /The only agent that can take it is offline/);
+      expect(await queueCard().locator("[data-candidate]").count()).toBe(1);
+      await queueCard().locator('[data-candidate="gpu-host"]').getByText("1 queued run before it").waitFor();
+      await screenshot("pinned-waits");
+      return { first: anyId, pinned: pinnedId };
+    },
+  );
+
+  await step("the agent comes back and takes the runs that waited for it", async () => {
+    agent?.child.kill("SIGCONT");
+    // Still on the pinned run's page: the card goes live from the queue to the run's progress.
     await page
       .getByTestId("run-status")
       .and(page.locator('[data-status="SUCCEEDED"]'))
       .waitFor({ timeout: 120_000 });
     expect(await queueCard().count()).toBe(0);
-    for (const id of [first, second]) {
+    for (const id of [first, pinned]) {
       expect((await db.run.findUniqueOrThrow({ where: { id } })).status).toBe("SUCCEEDED");
     }
-    // The unpinned run it waited behind is done: it is next for spare-host, which stays away.
-    await expectQueue(pinned, 1, "all-offline", /The only agent that can take it is offline/);
-    await queueCard().locator('[data-candidate="spare-host"]').getByText("takes it next").waitFor();
-    await screenshot("pinned-waits");
   });
 
   expect(cspViolations).toEqual([]);

@@ -19,6 +19,7 @@ import { scenario, signUpFirstUser } from "./support/scenario";
 import { seedAgent } from "./support/seeded-agent";
 
 let app: AppServer;
+let seeded: Awaited<ReturnType<typeof seedAgent>> | undefined;
 let browser: BrowserContext;
 let page: Page;
 let agent: ManagedProcess | undefined;
@@ -34,6 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  seeded?.disconnect();
   await browser?.close();
   await agent?.stop();
   await app?.stop();
@@ -284,7 +286,7 @@ it("queues a run again with changes, showing the changes first", async () => {
     await screenshot("run-again-changes");
     const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
     const user = await db.user.findUniqueOrThrow({ where: { email: EMAIL } });
-    await seedAgent(app, {
+    seeded = await seedAgent(app, {
       teamId: team.id,
       createdById: user.id,
       name: "models-host",

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAppBuilt } from "./support/app-build";
 import { launchChromium } from "./support/browser";
 import { authPost, cookieOf, type HttpResponse, httpRequest, trpcMutation } from "./support/http-client";
+import { seedAgent } from "./support/seeded-agent";
 import { APP_DIR, residentBytes, startWebServer, type WebServer } from "./support/web-server";
 
 const PASSWORD = "correct horse battery";
@@ -310,7 +311,15 @@ describe("the HTTP API", () => {
     const roleNow = async () => (JSON.parse((await api("/me")).body) as { role?: string }).role;
 
     expect(await roleNow()).toBe("MEMBER");
-    expect((await queue()).status).toBe(201);
+    const agent = await seedAgent(
+      { baseUrl: web.url, database },
+      { teamId: owner.teamId, createdById: owner.id, name: "data-host", roots: ["/data"] },
+    );
+    try {
+      expect((await queue()).status).toBe(201);
+    } finally {
+      agent.disconnect();
+    }
 
     const demoted = await trpcMutation(
       web.url,
@@ -410,8 +419,25 @@ describe("the browser", () => {
       const run = await database.prisma.run.findUniqueOrThrow({ where: { id: runId } });
       return run.options as { trustRemoteCode?: boolean };
     };
-    expect((await queueCalibration(false)).trustRemoteCode).toBe(false);
-    expect((await queueCalibration(true)).trustRemoteCode).toBe(true);
+    const bea = await database.prisma.user.findUniqueOrThrow({
+      where: { email: "bea@example.com" },
+      include: { memberships: true },
+    });
+    const agent = await seedAgent(
+      { baseUrl: web.url, database },
+      {
+        teamId: bea.memberships[0]?.teamId as string,
+        createdById: bea.id,
+        name: "data-host",
+        roots: ["/data"],
+      },
+    );
+    try {
+      expect((await queueCalibration(false)).trustRemoteCode).toBe(false);
+      expect((await queueCalibration(true)).trustRemoteCode).toBe(true);
+    } finally {
+      agent.disconnect();
+    }
     expect(cspViolations).toEqual([]);
   });
 });

@@ -66,9 +66,9 @@ export function missingForAnyKind(capabilities: AgentCapabilities): PythonPackag
 
 /**
  * Why `agent` can never run a run with these needs, in words for the user; empty when it can or
- * may. Judged on what it reported when it last connected: an agent that is offline now may come
- * back (the run waits for it, and its page says so); one that never connected is judged when it
- * claims the run (the agent confines paths to its roots itself).
+ * may. Judged on what it reported when it last connected (whether it is online now is the
+ * caller's concern); one that never connected is judged when it claims the run (the agent confines
+ * paths to its roots itself).
  */
 export function agentBlockers(agent: AgentForRun, needs: RunNeeds): string[] {
   if (agent.revoked) return ["its token was revoked"];

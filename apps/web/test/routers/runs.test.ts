@@ -217,6 +217,33 @@ describe("runs.create", () => {
       "BAD_REQUEST",
     );
   });
+
+  it("refuses a run for an agent that went offline, saying since when and what to do", async () => {
+    const db = database.current.prisma;
+    const lastSeenAt = new Date(Date.now() - 60_000);
+    await db.agent.update({ where: { id: w.agentA.id }, data: { connectedAt: null, lastSeenAt } });
+    try {
+      const since = `${lastSeenAt.toISOString().slice(11, 16)} UTC`;
+      await expect(
+        w.as(w.memberA).runs.create({ teamId: w.teamA.id, spec: inspectSpec(w.agentA.id) }),
+      ).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: `Agent gpu-a is offline since ${since} — start it, or choose another agent.`,
+      });
+      await expect(
+        w.as(w.memberA).runs.create({ teamId: w.teamA.id, spec: inspectSpec(null) }),
+      ).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: `No agent of this team that can run it is online: agent gpu-a is offline since ${since}. Start it, or add an agent on the Agents page.`,
+      });
+    } finally {
+      // Back online for the tests after this one.
+      await db.agent.update({
+        where: { id: w.agentA.id },
+        data: { connectedAt: new Date(), lastSeenAt: new Date() },
+      });
+    }
+  });
 });
 
 describe("runs.cancel", () => {

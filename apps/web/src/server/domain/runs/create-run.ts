@@ -6,10 +6,11 @@ import { DomainError } from "../errors";
 import { assessAgents, refusalOf } from "./run-agents";
 
 /**
- * Refuses, with the reason, a run that no agent it may go to can run: the pinned one, or any agent
- * of the team (data roots, Python packages, GPUs, as each last reported them; revoked agents). An
- * offline agent may come back, so a run for it waits, and its page says so. The agent checks again
- * when it runs it; this gives the error at once instead of a run that waits for ever or fails late.
+ * Refuses, with the reason, a run that no agent it may go to can run now: the pinned one, or any
+ * agent of the team (data roots, Python packages, GPUs, as each last reported them; revoked agents;
+ * whether one that could run it is online). A run already queued whose agent goes offline later
+ * waits for it, and its page says so. The agent checks again when it runs it; this gives the error
+ * at once instead of a run that waits for ever or fails late.
  */
 async function refuseUnrunnable(db: Db, teamId: string, spec: NewRunInput) {
   if (spec.agentId !== null) {
