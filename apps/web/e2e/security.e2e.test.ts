@@ -280,8 +280,6 @@ describe("the HTTP API", () => {
   it("acts with a token's holder's current role, and not at all once they left the team", async () => {
     const owner = await signUp("Tess", "127.0.0.32");
     const holder = await signUp("Theo", "127.0.0.33");
-    // Runs are queued only for teams with an agent that may run them.
-    await registerAgent(owner.teamId, owner.id);
     await database.prisma.membership.create({
       data: { teamId: owner.teamId, userId: holder.id, role: "MEMBER" },
     });
@@ -311,6 +309,7 @@ describe("the HTTP API", () => {
     const roleNow = async () => (JSON.parse((await api("/me")).body) as { role?: string }).role;
 
     expect(await roleNow()).toBe("MEMBER");
+    // Runs are queued only while an agent that may run them is online.
     const agent = await seedAgent(
       { baseUrl: web.url, database },
       { teamId: owner.teamId, createdById: owner.id, name: "data-host", roots: ["/data"] },
@@ -397,11 +396,6 @@ describe("the browser", () => {
   });
 
   it("lets a run trust the checkpoint's own code only when its box is ticked, with a warning", async () => {
-    const bea = await database.prisma.user.findUniqueOrThrow({
-      where: { email: "bea@example.com" },
-      include: { memberships: true },
-    });
-    await registerAgent(bea.memberships[0]?.teamId as string, bea.id);
     /** Queues a calibration through the form; the stored run's options. */
     const queueCalibration = async (tick: boolean) => {
       await page.goto(`${web.url}${teamPath}/runs/new?kind=CALIBRATE`);
