@@ -80,11 +80,11 @@ describe("runs.update", () => {
 });
 
 describe("text with a NUL character", () => {
-  it("is refused as a bad request naming the field, in notes, tags and search alike", async () => {
+  it("is refused as invalid input naming the field, in notes, tags and search alike", async () => {
     const run = await finishedRun({ model: "Nul-Guard" });
     const caller = w.as(w.memberA);
     const attempt = caller.runs.update({ teamId: w.teamA.id, runId: run.id, patch: { notes: "a\0b" } });
-    await expect(attempt).rejects.toThrow("The field patch.notes contains a NUL character");
+    await expect(attempt).rejects.toThrow(/"notes"[\s\S]*must not contain a NUL byte/);
     await expectTrpcError(
       caller.runs.update({ teamId: w.teamA.id, runId: run.id, patch: { tags: ["ok", "x\0"] } }),
       "BAD_REQUEST",

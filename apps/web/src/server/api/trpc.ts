@@ -56,26 +56,26 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Where in the input a string holds a NUL character ("" for the input itself), or null. */
-function nulCharacterAt(value: unknown, path = ""): string | null {
+/** The path to the first string in the input that holds a NUL character, or null. */
+function nulCharacterAt(value: unknown, path: PropertyKey[] = []): PropertyKey[] | null {
   if (typeof value === "string") return value.includes("\0") ? path : null;
   if (value === null || typeof value !== "object") return null;
   for (const [key, item] of Object.entries(value)) {
-    const found = nulCharacterAt(item, path ? `${path}.${key}` : key);
-    if (found !== null) return found;
+    const found = nulCharacterAt(item, [...path, key]);
+    if (found) return found;
   }
   return null;
 }
 
-/** PostgreSQL text cannot hold NUL: such input is the client's mistake, refused before any query fails on it. */
+/**
+ * PostgreSQL text cannot hold NUL: any such input is refused as invalid input (as the procedure's own
+ * schema refuses it in path fields, with the same error shape), before a query could fail on it.
+ */
 const refuseNulCharacters = t.middleware(async ({ getRawInput, next }) => {
-  const at = nulCharacterAt(await getRawInput());
-  if (at !== null) {
-    const where = at === "" ? "The input" : `The field ${at}`;
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message: `${where} contains a NUL character (\\0); remove it`,
-    });
+  const path = nulCharacterAt(await getRawInput());
+  if (path) {
+    const issue = { code: "custom" as const, path, message: "must not contain a NUL byte", input: undefined };
+    throw new TRPCError({ code: "BAD_REQUEST", cause: new ZodError([issue]) });
   }
   return next();
 });
