@@ -5,17 +5,14 @@
  * when the conversion won the race), and the agent must never exit: a kernel call still in flight
  * when a cancelled conversion's thread ends once aborted the whole process.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { hasCudaPipeline, loadCpuAddon, loadCudaAddon } from "@fp4kit/quant/nvfp4";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
-import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import type { AgentProcess } from "./support/agent-process.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 
 const CANCELS = 100;
 const SHARD_BYTES = 1 << 20;
@@ -39,19 +36,13 @@ const KERNELS = {
 } as const;
 
 describe("random cancels of conversions", () => {
-  let db: TestDatabase;
-  let tenant: Tenant;
-  let tmp: string;
+  let stack: AgentTestStack;
   let root: string;
-  let server: InProcessServer;
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tenant = await createTenant(db.prisma);
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-cancel-stress-"));
-    root = join(tmp, "data");
-    mkdirSync(root, { recursive: true });
+    stack = await startAgentTestStack("fp4kit-cancel-stress-");
+    root = stack.root;
     // Small enough to convert in about a second, with enough units and shards that a random
     // moment finds reads, kernel calls or a shard being finished under way.
     await generateCheckpoint({
@@ -61,11 +52,7 @@ describe("random cancels of conversions", () => {
       routedExperts: 8,
       shards: 2,
     });
-    server = await startInProcessServer(db.prisma, db.connectionString);
-    agent = startAgentProcess(join(tmp, "agent"), {
-      server: server.url,
-      token: tenant.token,
-      roots: [root],
+    agent = stack.startAgent({
       maxConcurrentJobs: LANES,
       // A converter that did not stop by then would have its thread terminated mid-call: allowed,
       // and must be survived too, but the normal path is the converter stopping by itself.
@@ -73,12 +60,7 @@ describe("random cancels of conversions", () => {
     });
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   /** Polls every 20 ms until `probe` gives a value; fails at once, with its log, if the agent exits. */
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -99,7 +81,7 @@ describe("random cancels of conversions", () => {
     return Promise.race([poll(), exit]);
   }
 
-  const runOf = (runId: string) => db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+  const runOf = (runId: string) => stack.db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
 
   /** The run, once its status is one of `statuses`. */
   const runIn = (runId: string, statuses: readonly string[]) =>
@@ -109,20 +91,17 @@ describe("random cancels of conversions", () => {
     });
 
   async function countLogged(runId: string, line: RegExp): Promise<number> {
-    const lines = await db.prisma.runLogLine.findMany({ where: { runId }, select: { line: true } });
+    const lines = await stack.db.prisma.runLogLine.findMany({ where: { runId }, select: { line: true } });
     return lines.filter((l) => line.test(l.line)).length;
   }
 
-  async function convert(kernel: keyof typeof KERNELS, dest: string) {
-    const run = await queueRun(db.prisma, tenant, {
+  const convert = (kernel: keyof typeof KERNELS, dest: string) =>
+    stack.queue({
       kind: "CONVERT",
       sourcePath: join(root, "src"),
       destPath: join(root, dest),
       options: { shardSizeBytes: SHARD_BYTES, gpus: KERNELS[kernel].gpus },
     });
-    await server.realtime.notifyRunQueued(run);
-    return run;
-  }
 
   const ENDED = ["SUCCEEDED", "FAILED", "CANCELLED", "LOST"] as const;
   const WRITTEN = /: written$/;
@@ -159,8 +138,7 @@ describe("random cancels of conversions", () => {
           (await reached(run.id)) || (await runOf(run.id)).status !== "RUNNING" ? true : undefined,
         );
         await sleep(Math.random() * 200);
-        await db.prisma.run.update({ where: { id: run.id }, data: { cancelRequestedAt: new Date() } });
-        await server.realtime.requestCancel(run.id);
+        await stack.cancel(run.id);
         const ended = await runIn(run.id, ENDED);
         if (ended.status !== "CANCELLED" && ended.status !== "SUCCEEDED")
           throw new Error(`cancel ${i}: the run ended ${ended.status}: ${ended.error}\n${agent.output()}`);

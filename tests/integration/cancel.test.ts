@@ -1,12 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
-import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 import { waitFor } from "./support/wait.ts";
 
 const STUBBORN_TREE = fileURLToPath(new URL("./fixtures/stubborn_tree.py", import.meta.url));
@@ -23,45 +19,21 @@ function isAlive(pid: number): boolean {
 }
 
 describe("cancelling a long subprocess job", () => {
-  let db: TestDatabase;
-  let tenant: Tenant;
-  let tmp: string;
-  let server: InProcessServer;
-  let agent: AgentProcess | undefined;
+  let stack: AgentTestStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tenant = await createTenant(db.prisma);
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-cancel-"));
-    server = await startInProcessServer(db.prisma, db.connectionString);
+    stack = await startAgentTestStack("fp4kit-cancel-");
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   it("ends the whole process tree within the grace periods and keeps the last log lines", async () => {
-    const root = join(tmp, "data");
-    mkdirSync(join(root, "model"), { recursive: true });
-    agent = startAgentProcess(join(tmp, "agent"), {
-      server: server.url,
-      token: tenant.token,
-      roots: [root],
-      scripts: { verify: STUBBORN_TREE },
-      cancelGrace: GRACE,
-    });
-    const run = await queueRun(db.prisma, tenant, {
-      kind: "VERIFY",
-      sourcePath: join(root, "model"),
-      options: {},
-    });
-    await server.realtime.notifyRunQueued(run);
+    mkdirSync(join(stack.root, "model"));
+    stack.startAgent({ scripts: { verify: STUBBORN_TREE }, cancelGrace: GRACE });
+    const run = await stack.queue({ kind: "VERIFY", sourcePath: join(stack.root, "model"), options: {} });
 
     const pidsLine = await waitFor("the script to report its process tree", () =>
-      db.prisma.runLogLine
+      stack.db.prisma.runLogLine
         .findFirst({ where: { runId: run.id, line: { startsWith: "pids " } } })
         .then((l) => l ?? undefined),
     );
@@ -71,26 +43,26 @@ describe("cancelling a long subprocess job", () => {
     await waitFor(
       "some output after the tree started",
       async () =>
-        (await db.prisma.runLogLine.count({ where: { runId: run.id, line: { startsWith: "working" } } })) >=
-        5,
+        (await stack.db.prisma.runLogLine.count({
+          where: { runId: run.id, line: { startsWith: "working" } },
+        })) >= 5,
     );
 
-    // What the web app's cancel does: mark the run, then tell the realtime layer.
     const cancelledAt = Date.now();
-    await db.prisma.run.update({ where: { id: run.id }, data: { cancelRequestedAt: new Date() } });
-    await server.realtime.requestCancel(run.id);
+    await stack.cancel(run.id);
 
     // The leader ignores SIGINT and SIGTERM, so only SIGKILL ends it: both grace periods pass.
     await waitFor("the whole tree to be gone", () => pids.every((pid) => !isAlive(pid)), 10_000);
     const elapsed = Date.now() - cancelledAt;
     expect(elapsed).toBeLessThan(GRACE.interruptMs + GRACE.terminateMs + 2_000);
 
-    const finished = await waitFor("the run to end cancelled", async () => {
-      const r = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
-      return r.status === "CANCELLED" ? r : undefined;
-    });
+    const finished = await stack.waitForEnd(run.id, 30_000);
+    expect(finished.status).toBe("CANCELLED");
     expect(finished.error).toMatch(/cancelled/);
-    const logs = await db.prisma.runLogLine.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    const logs = await stack.db.prisma.runLogLine.findMany({
+      where: { runId: run.id },
+      orderBy: { seq: "asc" },
+    });
     const lines = logs.map((l) => l.line);
     expect(lines.some((l) => l.startsWith("working"))).toBe(true);
     expect(lines).toContain("cancelled at the user's request");

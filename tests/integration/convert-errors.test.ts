@@ -5,61 +5,35 @@
  * conversion holds, a source that changed since the destination's shards were made, a NaN in an
  * FP8 weight kept as it is.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { Checkpoint } from "@fp4kit/quant";
 import { runCli } from "@fp4kit/quant/cli";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
-import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
-import { waitFor } from "./support/wait.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 
 describe("a refused conversion's run says what fp4kit convert says", () => {
-  let db: TestDatabase;
-  let tenant: Tenant;
-  let tmp: string;
+  let stack: AgentTestStack;
   let root: string;
   let src: string;
-  let server: InProcessServer;
-  let agent: AgentProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tenant = await createTenant(db.prisma);
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-convert-errors-"));
-    root = join(tmp, "data");
+    stack = await startAgentTestStack("fp4kit-convert-errors-");
+    root = stack.root;
     src = join(root, "DeepSeek-V3-FP8");
     await generateCheckpoint({ family: "deepseek-v3", dir: src, shards: 2 });
-    server = await startInProcessServer(db.prisma, db.connectionString);
-    agent = startAgentProcess(join(tmp, "agent"), { server: server.url, token: tenant.token, roots: [root] });
+    stack.startAgent();
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   /** Queues a CONVERT run and returns its ending. */
   async function convertRun(sourcePath: string, destPath: string) {
-    const run = await queueRun(db.prisma, tenant, { kind: "CONVERT", sourcePath, destPath, options: {} });
-    await server.realtime.notifyRunQueued(run);
-    return waitFor(
-      `run ${run.id} to end`,
-      async () => {
-        const r = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
-        return r.status === "QUEUED" || r.status === "RUNNING" ? undefined : r;
-      },
-      60_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\nagent log:\n${agent.output()}`);
-    });
+    const run = await stack.queue({ kind: "CONVERT", sourcePath, destPath, options: {} });
+    return stack.waitForEnd(run.id);
   }
 
   /** The error line of `fp4kit convert --src --dst`, without "error: ". */
@@ -71,7 +45,7 @@ describe("a refused conversion's run says what fp4kit convert says", () => {
         err += t;
       },
       stderrIsTTY: false,
-      cwd: tmp,
+      cwd: stack.tmp,
     };
     expect(await runCli(["node", "fp4kit", "convert", "--src", source, "--dst", dest], io)).toBe(1);
     const line = err.trimEnd().split("\n").at(-1) ?? "";

@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import {
   AgentCapabilitiesSchema,
   BROWSER_EVENTS,
@@ -15,54 +13,28 @@ import {
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
+import type { AgentProcess } from "./support/agent-process.ts";
 import { readStoredEvents } from "./support/events.ts";
-import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 import { waitFor } from "./support/wait.ts";
 
 describe("an agent registers, claims and runs inspect and convert", () => {
-  let db: TestDatabase;
-  let tenant: Tenant;
-  let tmp: string;
+  let stack: AgentTestStack;
   let root: string;
-  let server: InProcessServer;
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tenant = await createTenant(db.prisma);
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-e2e-"));
-    root = join(tmp, "data");
-    mkdirSync(root, { recursive: true });
+    stack = await startAgentTestStack("fp4kit-e2e-");
+    root = stack.root;
     await generateCheckpoint({ family: "deepseek-v3", dir: join(root, "DeepSeek-V3-FP8"), shards: 2 });
-    server = await startInProcessServer(db.prisma, db.connectionString);
-    agent = startAgentProcess(join(tmp, "agent"), { server: server.url, token: tenant.token, roots: [root] });
+    agent = stack.startAgent();
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function finished(runId: string) {
-    return waitFor(
-      `run ${runId} to finish`,
-      async () => {
-        const r = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
-        return r.status === "QUEUED" || r.status === "RUNNING" ? undefined : r;
-      },
-      60_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\nagent log:\n${agent.output()}`);
-    });
-  }
+  afterAll(() => stack?.close());
 
   it("reports its capabilities on connect", async () => {
     const row = await waitFor("the agent's hello", async () => {
-      const a = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
+      const a = await stack.db.prisma.agent.findUniqueOrThrow({ where: { id: stack.tenant.agentId } });
       return a.capabilities ? a : undefined;
     });
     expect(row.connectedAt).not.toBeNull();
@@ -74,35 +46,33 @@ describe("an agent registers, claims and runs inspect and convert", () => {
   });
 
   it("inspects: the INSPECT_REPORT artifact and the logs land in Postgres", async () => {
-    const run = await queueRun(db.prisma, tenant, {
-      kind: "INSPECT",
-      sourcePath: join(root, "DeepSeek-V3-FP8"),
-    });
-    await server.realtime.notifyRunQueued(run);
-    const result = await finished(run.id);
+    const run = await stack.queue({ kind: "INSPECT", sourcePath: join(root, "DeepSeek-V3-FP8") });
+    const result = await stack.waitForEnd(run.id);
     expect(result.status).toBe("SUCCEEDED");
-    expect(result.agentId).toBe(tenant.agentId);
-    const artifact = await db.prisma.artifact.findUniqueOrThrow({
+    expect(result.agentId).toBe(stack.tenant.agentId);
+    const artifact = await stack.db.prisma.artifact.findUniqueOrThrow({
       where: { runId_kind: { runId: run.id, kind: "INSPECT_REPORT" } },
     });
     const report = InspectReportSchema.parse(artifact.json);
     expect(report.model.family).toBe("deepseek-v3");
     expect(artifact.markdown).toContain("#");
-    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    const lines = await stack.db.prisma.runLogLine.findMany({
+      where: { runId: run.id },
+      orderBy: { seq: "asc" },
+    });
     expect(lines[0]?.line).toMatch(/^claimed INSPECT run/);
     expect(lines.at(-1)?.line).toBe("inspect succeeded");
   });
 
   it("converts: output on disk, QUALITY_REPORT and SHARD_LIST artifacts, metrics, and a replay for browsers", async () => {
     const dest = join(root, "DeepSeek-V3-NVFP4");
-    const run = await queueRun(db.prisma, tenant, {
+    const run = await stack.queue({
       kind: "CONVERT",
       sourcePath: join(root, "DeepSeek-V3-FP8"),
       destPath: dest,
       options: { shardSizeBytes: 1 << 20 },
     });
-    await server.realtime.notifyRunQueued(run);
-    const result = await finished(run.id);
+    const result = await stack.waitForEnd(run.id);
     expect(result.error).toBeNull();
     expect(result.status).toBe("SUCCEEDED");
     expect(result.progress).toBe(1);
@@ -110,7 +80,7 @@ describe("an agent registers, claims and runs inspect and convert", () => {
     expect(existsSync(join(dest, "config.json"))).toBe(true);
     expect(readdirSync(dest).some((f) => f.endsWith(".safetensors"))).toBe(true);
 
-    const artifacts = await db.prisma.artifact.findMany({
+    const artifacts = await stack.db.prisma.artifact.findMany({
       where: { runId: run.id },
       orderBy: { kind: "asc" },
     });
@@ -118,7 +88,7 @@ describe("an agent registers, claims and runs inspect and convert", () => {
     // Stored as the pages read them: the protocol's schemas parse what the server kept.
     expect(QualityReportSchema.parse(artifacts[0]?.json).outputFormat).toBe("compressed-tensors");
     expect(ShardListSchema.parse(artifacts[1]?.json).length).toBeGreaterThan(0);
-    const metrics = await db.prisma.metricSample.findMany({
+    const metrics = await stack.db.prisma.metricSample.findMany({
       where: { runId: run.id },
       orderBy: { seq: "asc" },
     });
@@ -128,10 +98,10 @@ describe("an agent registers, claims and runs inspect and convert", () => {
     expect(last.tensorsDone).toBe(last.tensorsTotal);
 
     // A browser opening the run afterwards gets the whole history, in order, once.
-    const stored = await readStoredEvents(db.prisma, run.id);
-    const browser = io(`${server.url}/browser`, {
+    const stored = await readStoredEvents(stack.db.prisma, run.id);
+    const browser = io(`${stack.server.url}/browser`, {
       transports: ["websocket"],
-      extraHeaders: { "x-test-user": tenant.userId },
+      extraHeaders: { "x-test-user": stack.tenant.userId },
     });
     try {
       const replayed: RunEvent[] = [];
@@ -147,13 +117,16 @@ describe("an agent registers, claims and runs inspect and convert", () => {
   });
 
   it("is disconnected at once when its token is revoked, and exits instead of retrying", async () => {
-    await db.prisma.agent.update({ where: { id: tenant.agentId }, data: { revokedAt: new Date() } });
+    await stack.db.prisma.agent.update({
+      where: { id: stack.tenant.agentId },
+      data: { revokedAt: new Date() },
+    });
     const revokedAt = Date.now();
-    await server.realtime.revokeAgent(tenant.agentId);
+    await stack.server.realtime.revokeAgent(stack.tenant.agentId);
     expect(await agent.exited).toBe(3);
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     expect(agent.output()).toMatch(/revoked/);
-    const row = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
+    const row = await stack.db.prisma.agent.findUniqueOrThrow({ where: { id: stack.tenant.agentId } });
     expect(row.connectedAt).toBeNull();
   });
 });

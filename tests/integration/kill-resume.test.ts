@@ -1,96 +1,51 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { readSpooledEvents, readStoredEvents } from "./support/events.ts";
-import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import { type AgentTestStack, digestFolder, startAgentTestStack } from "./support/stack.ts";
 import { waitFor } from "./support/wait.ts";
-
-/** Every file of a folder (recursively) with its sha256, to compare two outputs byte for byte. */
-function digestFolder(dir: string, prefix = ""): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) Object.assign(out, digestFolder(path, `${prefix}${entry.name}/`));
-    else out[prefix + entry.name] = createHash("sha256").update(readFileSync(path)).digest("hex");
-  }
-  return out;
-}
 
 const SHARD_BYTES = 1 << 20;
 
 describe("kill -9 of the agent in the middle of a convert", () => {
-  let db: TestDatabase;
-  let tenant: Tenant;
-  let tmp: string;
-  let root: string;
-  let server: InProcessServer;
-  let agent: AgentProcess | undefined;
+  let stack: AgentTestStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tenant = await createTenant(db.prisma);
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-kill-"));
-    root = join(tmp, "data");
-    mkdirSync(root, { recursive: true });
+    stack = await startAgentTestStack("fp4kit-kill-");
     await generateCheckpoint({
       family: "deepseek-v3",
-      dir: join(root, "src"),
+      dir: join(stack.root, "src"),
       layers: 20,
       routedExperts: 32,
       shards: 3,
     });
-    server = await startInProcessServer(db.prisma, db.connectionString);
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
-  const startAgent = () =>
-    startAgentProcess(join(tmp, "agent"), { server: server.url, token: tenant.token, roots: [root] });
-
-  async function convert(dest: string) {
-    const run = await queueRun(db.prisma, tenant, {
+  const convert = (dest: string) =>
+    stack.queue({
       kind: "CONVERT",
-      sourcePath: join(root, "src"),
-      destPath: join(root, dest),
+      sourcePath: join(stack.root, "src"),
+      destPath: join(stack.root, dest),
       options: { shardSizeBytes: SHARD_BYTES },
     });
-    await server.realtime.notifyRunQueued(run);
+
+  async function succeeded(runId: string) {
+    const run = await stack.waitForEnd(runId, 90_000);
+    expect(run.status, `${run.error}\nagent log:\n${stack.agent?.output()}`).toBe("SUCCEEDED");
     return run;
   }
 
-  async function succeeded(runId: string) {
-    return waitFor(
-      `run ${runId} to succeed`,
-      async () => {
-        const r = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
-        if (r.status === "FAILED" || r.status === "LOST") throw new Error(`run ${r.status}: ${r.error}`);
-        return r.status === "SUCCEEDED" ? r : undefined;
-      },
-      90_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\nagent log:\n${agent?.output()}`);
-    });
-  }
-
   it("resumes the run after a restart and produces byte-identical output", async () => {
-    agent = startAgent();
+    const first = stack.startAgent();
     const reference = await convert("reference");
     await succeeded(reference.id);
 
     const run = await convert("resumed");
     // The converter's own record of complete shards: kill once it holds some, but not all.
-    const manifest = join(root, "resumed", "fp4kit-manifest.json");
+    const manifest = join(stack.root, "resumed", "fp4kit-manifest.json");
     const completeShards = () => {
       try {
         const m = JSON.parse(readFileSync(manifest, "utf8")) as { complete: boolean; shards: object };
@@ -100,15 +55,15 @@ describe("kill -9 of the agent in the middle of a convert", () => {
       }
     };
     await waitFor("the first complete output shard", () => completeShards() >= 1, 60_000);
-    await agent.kill("SIGKILL");
+    await first.kill("SIGKILL");
     const shardsAtKill = completeShards();
-    const before = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    const before = await stack.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
     expect(before.status).toBe("RUNNING");
 
-    agent = startAgent();
+    stack.startAgent();
     const after = await succeeded(run.id);
     expect(after.attempt).toBe(1); // the same run continued, no retry needed
-    const lines = (await db.prisma.runLogLine.findMany({ where: { runId: run.id } })).map((l) => l.line);
+    const lines = await stack.logLines(run.id);
     expect(lines).toContain(
       "──────── agent restarted: start 2 of this run, the conversion resumes from the shards already complete; the lines above are from start 1 ────────",
     );
@@ -119,10 +74,10 @@ describe("kill -9 of the agent in the middle of a convert", () => {
     expect(resumedShards).toBeGreaterThanOrEqual(shardsAtKill);
     expect(shardsAtKill).toBeGreaterThan(0); // killed mid-run: some shards complete, not all
 
-    expect(digestFolder(join(root, "resumed"))).toEqual(digestFolder(join(root, "reference")));
+    expect(digestFolder(join(stack.root, "resumed"))).toEqual(digestFolder(join(stack.root, "reference")));
     // Nothing spooled before the kill was lost or stored twice.
-    expect(await readStoredEvents(db.prisma, run.id)).toEqual(
-      readSpooledEvents(join(tmp, "agent", "spool"), run.id),
+    expect(await readStoredEvents(stack.db.prisma, run.id)).toEqual(
+      readSpooledEvents(join(stack.tmp, "agent", "spool"), run.id),
     );
   });
 });

@@ -3,66 +3,39 @@
  * (NUL, bytes that are not UTF-8, long lines cut between characters), and the server stores an
  * event it still cannot take as a visible note in its place, with the rest of the batch.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { AGENT_EVENTS, AGENT_NAMESPACE, MAX_LOG_LINE_CHARS } from "@fp4kit/protocol";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { createTenant, queueRun } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
-import { waitFor } from "./support/wait.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 
 const ODD_OUTPUT = fileURLToPath(new URL("./fixtures/odd_output.py", import.meta.url));
 
 describe("output that PostgreSQL cannot store as it is", () => {
-  let db: TestDatabase;
-  let tmp: string;
-  let server: InProcessServer;
-  let agent: AgentProcess | undefined;
+  let stack: AgentTestStack;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-output-"));
-    server = await startInProcessServer(db.prisma, db.connectionString);
+    stack = await startAgentTestStack("fp4kit-output-");
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   const stdoutOf = async (runId: string) =>
     (
-      await db.prisma.runLogLine.findMany({ where: { runId, stream: "STDOUT" }, orderBy: { seq: "asc" } })
+      await stack.db.prisma.runLogLine.findMany({
+        where: { runId, stream: "STDOUT" },
+        orderBy: { seq: "asc" },
+      })
     ).map((l) => l.line);
 
   it("is made storable by the agent: NUL shown as ␀, bad bytes as U+FFFD, an emoji on a cut kept whole", async () => {
-    const tenant = await createTenant(db.prisma);
-    const root = join(tmp, "data");
-    mkdirSync(join(root, "model"), { recursive: true });
-    agent = startAgentProcess(join(tmp, "agent"), {
-      server: server.url,
-      token: tenant.token,
-      roots: [root],
-      scripts: { verify: ODD_OUTPUT },
-    });
-    const run = await queueRun(db.prisma, tenant, { kind: "VERIFY", sourcePath: join(root, "model") });
-    await server.realtime.notifyRunQueued(run);
-
-    const finished = await waitFor(
-      "the run to end",
-      async () => {
-        const r = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
-        return r.finishedAt ? r : undefined;
-      },
-      60_000,
-    );
+    mkdirSync(join(stack.root, "model"));
+    const agent = stack.startAgent({ scripts: { verify: ODD_OUTPUT } });
+    const run = await stack.queue({ kind: "VERIFY", sourcePath: join(stack.root, "model") });
+    const finished = await stack.waitForEnd(run.id);
     expect(finished.status, agent.output()).toBe("SUCCEEDED");
     const lines = await stdoutOf(run.id);
     const long = `${"x".repeat(65_535)}\u{1F600} tail`;
@@ -79,14 +52,14 @@ describe("output that PostgreSQL cannot store as it is", () => {
   });
 
   it("is quarantined by the server, one event at a time, with the rest of the batch stored", async () => {
-    const tenant = await createTenant(db.prisma, "raw");
-    const run = await queueRun(db.prisma, tenant, { kind: "VERIFY", sourcePath: "/data/model" });
-    await db.prisma.run.update({
+    const tenant = await createTenant(stack.db.prisma, "raw");
+    const run = await queueRun(stack.db.prisma, tenant, { kind: "VERIFY", sourcePath: "/data/model" });
+    await stack.db.prisma.run.update({
       where: { id: run.id },
       data: { status: "RUNNING", agentId: tenant.agentId, leaseExpiresAt: new Date(Date.now() + 60_000) },
     });
     // An agent that does not clean its output (an older version, another client of the protocol).
-    const socket = io(new URL(AGENT_NAMESPACE, server.url).href, {
+    const socket = io(new URL(AGENT_NAMESPACE, stack.server.url).href, {
       auth: { token: tenant.token },
       transports: ["websocket"],
     });
@@ -102,7 +75,7 @@ describe("output that PostgreSQL cannot store as it is", () => {
       const ack = await socket.timeout(10_000).emitWithAck(AGENT_EVENTS.events, { runId: run.id, events });
       expect(ack).toEqual({ ok: true, ackedSeq: 5 });
 
-      const stored = await db.prisma.runLogLine.findMany({
+      const stored = await stack.db.prisma.runLogLine.findMany({
         where: { runId: run.id },
         orderBy: { seq: "asc" },
       });
@@ -122,7 +95,7 @@ describe("output that PostgreSQL cannot store as it is", () => {
       );
       expect(stored[3]?.line).toMatch(/^event 4 could not be stored as sent \(.*stream.*\); it was: .*LOUD/s);
       expect(stored[4]?.line).toBe("fine 5");
-      expect(await db.prisma.metricSample.count({ where: { runId: run.id } })).toBe(0);
+      expect(await stack.db.prisma.metricSample.count({ where: { runId: run.id } })).toBe(0);
     } finally {
       socket.close();
     }
