@@ -14,7 +14,8 @@ const error = z.number().nonnegative();
 const category = z.enum(TENSOR_CATEGORIES);
 const shape = z.array(z.number().int().nonnegative());
 
-export const TensorQualitySchema = z.object({
+/** What both weight lists say of a weight: which it is, where, and the engine-fused group it is in. */
+const WeightSchema = z.object({
   /** Source weight name, e.g. layers.3.ffn.experts.7.w1.weight */
   name: z.string(),
   /** "layers.3", "mtp.0", "model.layers.3", or "model" for tensors outside layers. */
@@ -23,25 +24,26 @@ export const TensorQualitySchema = z.object({
   shape,
   /** Key shared by the members of an engine-fused group (they share globalScale). */
   fusedGroup: z.string().nullable(),
+});
+
+/** Largest absolute error and the sums a relative RMS error over several weights is made from. */
+const errorSums = { maxAbsError: error, sumSqError: error, sumSqRef: error };
+
+export const TensorQualitySchema = WeightSchema.extend({
   /** NVFP4 global scale gs = amax / (6 · 448) of the tensor or of its fused group. */
   globalScale: z.number(),
   /** sqrt(Σ(nvfp4 − fp8)² / Σ fp8²). */
   relRmsError: error,
-  maxAbsError: error,
-  sumSqError: error,
-  sumSqRef: error,
+  ...errorSums,
   elements: count,
 });
 export type TensorQuality = z.infer<typeof TensorQualitySchema>;
 
-/** An MXFP4 weight re-expressed as NVFP4 (packages/quant/docs/nvfp4-math.md, "MXFP4 sources"). */
-export const Mxfp4TensorQualitySchema = z.object({
-  name: z.string(),
-  layer: z.string(),
-  category,
-  /** [out, in] in elements. */
-  shape,
-  fusedGroup: z.string().nullable(),
+/**
+ * An MXFP4 weight re-expressed as NVFP4 (packages/quant/docs/nvfp4-math.md, "MXFP4 sources"); its
+ * shape is [out, in] in elements.
+ */
+export const Mxfp4TensorQualitySchema = WeightSchema.extend({
   /** gs = 2^G, shared by the fused group: the group's largest block scale becomes E4M3 2^8. */
   globalScale: z.number(),
   /** Smallest and largest E8M0 block exponent of the weight; null for an empty weight. */
@@ -58,9 +60,7 @@ export const Mxfp4TensorQualitySchema = z.object({
   firstRoundedGroups: z.array(z.tuple([count, count])),
   /** Over the rounded groups only: sqrt(Σ err² / Σ ref²), max |err|, and the sums. 0 when none. */
   roundedRelRmsError: error,
-  maxAbsError: error,
-  sumSqError: error,
-  sumSqRef: error,
+  ...errorSums,
 });
 export type Mxfp4TensorQuality = z.infer<typeof Mxfp4TensorQualitySchema>;
 
