@@ -7,10 +7,9 @@ import { resolve } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
 import { defaultPython } from "../python/python-env.ts";
 import { CALIBRATE_SCRIPT, DEFAULT_CALIBRATION_TEXT } from "../python/scripts.ts";
-import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { parsePositiveInt } from "./options.ts";
-import { EXIT_MISSING_PACKAGES, runPythonScript } from "./python-script.ts";
+import { runPythonScript } from "./python-script.ts";
 
 interface CalibrateFlags {
   src: string;
@@ -104,12 +103,8 @@ export function registerCalibrateCommand(program: Command, io: CliIo): void {
         io,
         raw: flags.json === true,
         needs: "calibration needs Python 3 with torch, transformers and safetensors",
+        packages: { neededBy: "calibration", remedy: "run `npm run python-env --workspace @fp4kit/quant`" },
       });
-      if (status === EXIT_MISSING_PACKAGES) {
-        throw new CliUsageError(
-          `${flags.python} lacks packages calibration needs (see the message above): run \`npm run python-env --workspace @fp4kit/quant\`, or pass --python`,
-        );
-      }
       // runCli returns a CommanderError's exit code; the script has already said why.
       if (status !== 0) throw new CommanderError(status, "fp4kit.calibrateFailed", "calibration failed");
     });

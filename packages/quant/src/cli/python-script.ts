@@ -1,7 +1,8 @@
 /**
  * Runs one of packages/quant/python's scripts for a CLI command: its JSON lines (fp4kit_jsonl.py)
  * become readable stderr lines, its report's Markdown goes to stdout at the end (or the lines pass
- * through as they are with `raw`). Resolves to the script's exit status.
+ * through as they are with `raw`). Resolves to the script's exit status, or fails with a usage error
+ * when the interpreter or a package the script needs is missing.
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -11,7 +12,7 @@ import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 
 /** The scripts' exit status when a Python package they need is missing (fp4kit_jsonl.py). */
-export const EXIT_MISSING_PACKAGES = 3;
+const EXIT_MISSING_PACKAGES = 3;
 
 /** The JSON lines the scripts print (fp4kit_jsonl.py); anything else is passed through as text. */
 const ScriptLineSchema = z.discriminatedUnion("type", [
@@ -34,9 +35,18 @@ export interface PythonScriptRun {
   raw: boolean;
   /** What the script needs, for the message when the interpreter is missing. */
   needs: string;
+  /** Who needs the packages and how to get them, for the message when the script lacks one. */
+  packages: { neededBy: string; remedy: string };
 }
 
-export function runPythonScript({ python, args, io, raw, needs }: PythonScriptRun): Promise<number> {
+export function runPythonScript({
+  python,
+  args,
+  io,
+  raw,
+  needs,
+  packages,
+}: PythonScriptRun): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(python, args, {
       stdio: ["ignore", "pipe", "pipe"],
@@ -62,7 +72,13 @@ export function runPythonScript({ python, args, io, raw, needs }: PythonScriptRu
     });
     child.on("close", (code) => {
       if (!raw && markdown !== null) io.stdout(markdown);
-      resolvePromise(code ?? 1);
+      if (code === EXIT_MISSING_PACKAGES) {
+        reject(
+          new CliUsageError(
+            `${python} lacks packages ${packages.neededBy} needs (see the message above): ${packages.remedy}, or pass --python`,
+          ),
+        );
+      } else resolvePromise(code ?? 1);
     });
   });
 }

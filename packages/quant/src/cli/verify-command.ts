@@ -9,7 +9,7 @@ import { VERIFY_SCRIPT } from "../python/scripts.ts";
 import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { parsePositiveInt } from "./options.ts";
-import { EXIT_MISSING_PACKAGES, runPythonScript } from "./python-script.ts";
+import { runPythonScript } from "./python-script.ts";
 
 interface VerifyFlags {
   reference?: string;
@@ -86,12 +86,8 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
         io,
         raw: flags.json === true,
         needs: "verification needs Python 3 with torch and safetensors",
+        packages: { neededBy: "verification", remedy: "install torch and safetensors there" },
       });
-      if (status === EXIT_MISSING_PACKAGES) {
-        throw new CliUsageError(
-          `${flags.python} lacks packages verification needs (see the message above): install torch and safetensors there, or pass --python`,
-        );
-      }
       // runCli returns a CommanderError's exit code; the script has already said why.
       if (status !== 0) throw new CommanderError(1, "fp4kit.verifyFailed", "verification failed");
     });
