@@ -11,8 +11,8 @@ import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
-import { APP_DIR, type AppServer, ECHO, REPO_ROOT, startAppServer } from "./support/app-server";
-import { launchChromium } from "./support/browser";
+import { startAppInBrowser } from "./support/app-in-browser";
+import { APP_DIR, type AppServer, ECHO, REPO_ROOT } from "./support/app-server";
 import { type ManagedProcess, startProcess } from "./support/processes";
 
 const ARTIFACTS = join(APP_DIR, "test-artifacts", "e2e", "dashboard");
@@ -30,11 +30,8 @@ const cspViolations: string[] = [];
 beforeAll(async () => {
   await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
-  app = await startAppServer();
+  ({ app, browser, page } = await startAppInBrowser());
   ({ work, server, baseUrl } = app);
-  browser = await launchChromium();
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(30_000);
   page.on("console", (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });

@@ -12,8 +12,8 @@ import { generateAgentToken } from "@fp4kit/db/agent-tokens";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
-import { type AppServer, ECHO, REPO_ROOT, startAppServer } from "./support/app-server";
-import { launchChromium } from "./support/browser";
+import { startAppInBrowser } from "./support/app-in-browser";
+import { type AppServer, ECHO, REPO_ROOT } from "./support/app-server";
 import { type ManagedProcess, startProcess } from "./support/processes";
 import { scenario, signUpFirstUser } from "./support/scenario";
 import { seedAgent } from "./support/seeded-agent";
@@ -27,10 +27,7 @@ let teamPath: string;
 const EMAIL = "grace@example.com";
 
 beforeAll(async () => {
-  app = await startAppServer();
-  browser = await launchChromium();
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(30_000);
+  ({ app, browser, page } = await startAppInBrowser());
   teamPath = await signUpFirstUser(page, app.baseUrl, "Grace Hopper", EMAIL);
 });
 

@@ -8,8 +8,8 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
-import { type AppServer, startAppServer } from "./support/app-server";
-import { launchChromium } from "./support/browser";
+import { startAppInBrowser } from "./support/app-in-browser";
+import type { AppServer } from "./support/app-server";
 import { scenario, signUpFirstUser } from "./support/scenario";
 
 let app: AppServer;
@@ -17,10 +17,7 @@ let browser: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  app = await startAppServer();
-  browser = await launchChromium();
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(30_000);
+  ({ app, browser, page } = await startAppInBrowser());
 });
 
 afterAll(async () => {
