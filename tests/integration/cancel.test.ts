@@ -1,22 +1,13 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "./support/processes.ts";
 import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 import { waitFor } from "./support/wait.ts";
 
 const STUBBORN_TREE = fileURLToPath(new URL("./fixtures/stubborn_tree.py", import.meta.url));
 const GRACE = { interruptMs: 800, terminateMs: 800 };
-
-/** Alive = has a /proc entry that is not a zombie (a killed orphan may wait a moment for its reaper). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 describe("cancelling a long subprocess job", () => {
   let stack: AgentTestStack;

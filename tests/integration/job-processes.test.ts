@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
 import { createTenant, queueRun } from "./support/fixtures.ts";
+import { isAlive } from "./support/processes.ts";
 import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -20,16 +21,6 @@ const ESCAPING_TREE = fileURLToPath(new URL("./fixtures/escaping_tree.py", impor
 const GRACE = { interruptMs: 800, terminateMs: 800 };
 /** The agent's grace for what a script leaves behind (SIGINT, SIGTERM: 2 s each) and its output drain. */
 const LEFTOVER_BOUND_MS = 2_000 + 2_000 + 2_000;
-
-/** Alive = has a /proc entry that is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 const MODES = [
   { name: "environment marker", jobCgroups: false, source: "model", available: true },
