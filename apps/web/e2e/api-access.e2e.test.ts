@@ -11,11 +11,10 @@ import { ApiLogResponseSchema } from "@fp4kit/protocol";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { startAppInBrowser } from "./support/app-in-browser";
 import { type AppServer, ECHO, REPO_ROOT } from "./support/app-server";
 import { type ManagedProcess, startProcess } from "./support/processes";
-import { scenario, signUpFirstUser } from "./support/scenario";
+import { scenario, signUpOwner } from "./support/scenario";
 import { seedAgent } from "./support/seeded-agent";
 
 const FP4KIT = join(REPO_ROOT, "packages", "quant", "bin", "fp4kit.js");
@@ -55,10 +54,8 @@ it("queues, follows, lists and cancels runs with an API token from a terminal", 
     () => page,
     () => `${app.server.output().slice(-3000)}\n--- agent ---\n${agent?.output().slice(-3000) ?? ""}`,
   );
-  const teamPath = await signUpFirstUser(page, app.baseUrl, "Alan Turing", "alan@example.com");
+  const { teamPath, team, user } = await signUpOwner(app, page, "Alan Turing", "alan@example.com");
   const db = app.database.prisma;
-  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: "alan@example.com" } });
 
   const token = await step("create a personal API token in the browser", async () => {
     await page.getByRole("link", { name: "API tokens" }).click();

@@ -6,10 +6,9 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { startAppInBrowser } from "./support/app-in-browser";
 import type { AppServer } from "./support/app-server";
-import { scenario, signUpFirstUser } from "./support/scenario";
+import { scenario, signUpOwner } from "./support/scenario";
 import { seedAgent } from "./support/seeded-agent";
 
 let app: AppServer;
@@ -42,10 +41,8 @@ it("chains inspect, convert, calibrate and verify, and shows the chain", async (
     () => app.server.output(),
   );
   const base = app.baseUrl;
-  const teamPath = await signUpFirstUser(page, base, "Lise Meitner", "lise@example.com");
+  const { teamPath, team, user } = await signUpOwner(app, page, "Lise Meitner", "lise@example.com");
   const db = app.database.prisma;
-  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: "lise@example.com" } });
   seeded = await seedAgent(app, {
     teamId: team.id,
     createdById: user.id,

@@ -10,11 +10,10 @@ import { generateAgentToken } from "@fp4kit/db/agent-tokens";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { startAppInBrowser } from "./support/app-in-browser";
 import { type AppServer, ECHO, REPO_ROOT } from "./support/app-server";
 import { type ManagedProcess, startProcess } from "./support/processes";
-import { scenario, signUpFirstUser } from "./support/scenario";
+import { scenario, signUpOwner } from "./support/scenario";
 
 const EMAIL = "marie@example.com";
 
@@ -45,10 +44,8 @@ it("picks a checkpoint, explains mistakes in place, confirms an overwrite, hides
     () => `${app.server.output().slice(-3000)}\n--- agent ---\n${agent?.output().slice(-3000) ?? ""}`,
   );
   const base = app.baseUrl;
-  const teamPath = await signUpFirstUser(page, base, "Marie Curie", EMAIL);
+  const { teamPath, team, user } = await signUpOwner(app, page, "Marie Curie", EMAIL);
   const db = app.database.prisma;
-  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: EMAIL } });
   const root = join(app.work, "models");
   const source = join(root, "DeepSeek-V3-FP8");
   const dest = join(root, "DeepSeek-V3-NVFP4");

@@ -10,10 +10,9 @@ import type { AddressInfo } from "node:net";
 import { generateAgentToken } from "@fp4kit/db/agent-tokens";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { type AppServer, startAppServer } from "./support/app-server";
 import { launchChromium } from "./support/browser";
-import { scenario, signUpFirstUser } from "./support/scenario";
+import { scenario, signUpOwner } from "./support/scenario";
 
 interface Received {
   path: string;
@@ -76,10 +75,8 @@ it("sends signed, retried webhooks and a browser notification when runs end", as
     () => page,
     () => app.server.output(),
   );
-  const teamPath = await signUpFirstUser(page, app.baseUrl, "Ada Byron", "ada.byron@example.com");
+  const { teamPath, team, user } = await signUpOwner(app, page, "Ada Byron", "ada.byron@example.com");
   const db = app.database.prisma;
-  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: "ada.byron@example.com" } });
   const offline = generateAgentToken();
   const parked = await db.agent.create({
     data: {

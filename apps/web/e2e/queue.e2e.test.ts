@@ -10,11 +10,10 @@ import { generateAgentToken } from "@fp4kit/db/agent-tokens";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { startAppInBrowser } from "./support/app-in-browser";
 import { type AppServer, ECHO, REPO_ROOT } from "./support/app-server";
 import { type ManagedProcess, startProcess } from "./support/processes";
-import { scenario, signUpFirstUser } from "./support/scenario";
+import { scenario, signUpOwner } from "./support/scenario";
 
 let app: AppServer;
 let browser: BrowserContext;
@@ -39,10 +38,8 @@ it("shows a queued run's position, the agents that could take it and why it wait
     () => `${app.server.output()}\n--- agent ---\n${agent?.output() ?? "(not started)"}`,
   );
   const base = app.baseUrl;
-  const teamPath = await signUpFirstUser(page, base, "Edsger Dijkstra", "edsger@example.com");
+  const { teamPath, team, user } = await signUpOwner(app, page, "Edsger Dijkstra", "edsger@example.com");
   const db = app.database.prisma;
-  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: "edsger@example.com" } });
   const root = join(app.work, "models");
   const source = join(root, "DeepSeek-V3-FP8");
   await mkdir(root, { recursive: true });

@@ -7,10 +7,9 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LOCAL_TEAM_SLUG } from "../src/server/domain/teams/local-team";
 import { startAppInBrowser } from "./support/app-in-browser";
 import type { AppServer } from "./support/app-server";
-import { scenario, signUpFirstUser } from "./support/scenario";
+import { scenario, signUpOwner } from "./support/scenario";
 
 let app: AppServer;
 let browser: BrowserContext;
@@ -67,10 +66,8 @@ it("links, times, wraps and searches the log, charts and exports metrics, and fi
     () => app.server.output(),
   );
   const base = app.baseUrl;
-  const teamPath = await signUpFirstUser(page, base, "Grace Hopper", "grace@example.com");
+  const { teamPath, team, user } = await signUpOwner(app, page, "Grace Hopper", "grace@example.com");
   const db = app.database.prisma;
-  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: "grace@example.com" } });
   const startedAt = new Date(LOG_START);
   const run = await db.run.create({
     data: {

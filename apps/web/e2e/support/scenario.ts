@@ -1,7 +1,8 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { APP_DIR } from "./app-server";
+import { LOCAL_TEAM_SLUG } from "../../src/server/domain/teams/local-team";
+import { APP_DIR, type AppServer } from "./app-server";
 
 /**
  * Numbered screenshots into test-artifacts/e2e/<name>/, named steps whose failure says which step
@@ -51,4 +52,13 @@ export async function signUpFirstUser(page: Page, baseUrl: string, name: string,
   await page.click("button[type=submit]");
   await page.waitForURL(/\/t\/[^/]+\/runs$/);
   return new URL(page.url()).pathname.replace(/\/runs$/, "");
+}
+
+/** signUpFirstUser, then the rows it made: the Local team it owns and the user, for seeding. */
+export async function signUpOwner(app: AppServer, page: Page, name: string, email: string) {
+  const teamPath = await signUpFirstUser(page, app.baseUrl, name, email);
+  const db = app.database.prisma;
+  const team = await db.team.findUniqueOrThrow({ where: { slug: LOCAL_TEAM_SLUG } });
+  const user = await db.user.findUniqueOrThrow({ where: { email } });
+  return { teamPath, team, user };
 }
