@@ -3,54 +3,46 @@
  * real agent reported (its data roots, its GPUs, the Python packages it found, whether it is
  * revoked) and on whether an agent that could run it is online. Through the web app's queueing.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { generateAgentToken } from "@fp4kit/db";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { AgentCapabilitiesSchema, type NewRunInput } from "@fp4kit/protocol";
 import { createRun, RECONNECT_GRACE_MS } from "@fp4kit/web/server/runs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
-import { createTenant, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
+import type { AgentProcess } from "./support/agent-process.ts";
+import { createTenant } from "./support/fixtures.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 import { waitFor } from "./support/wait.ts";
 
 describe("capability-aware queueing", () => {
-  let db: TestDatabase;
-  let tmp: string;
+  let stack: AgentTestStack;
   let root: string;
-  let server: InProcessServer;
-  let tenant: Tenant;
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-queueing-"));
-    root = join(tmp, "data");
-    mkdirSync(join(root, "model"), { recursive: true });
-    server = await startInProcessServer(db.prisma, db.connectionString);
-    tenant = await createTenant(db.prisma);
-    agent = startAgentProcess(join(tmp, "agent"), { server: server.url, token: tenant.token, roots: [root] });
+    stack = await startAgentTestStack("fp4kit-queueing-");
+    root = stack.root;
+    mkdirSync(join(root, "model"));
+    agent = stack.startAgent();
     await waitFor(
       "the agent's capabilities",
       async () =>
-        (await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } })).hostname ?? undefined,
+        (await stack.db.prisma.agent.findUniqueOrThrow({ where: { id: stack.tenant.agentId } })).hostname ??
+        undefined,
       60_000,
     );
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   /** Queues as the tenant's user; the refusal's message, or null when the run was queued. */
-  async function submit(spec: NewRunInput, who = tenant): Promise<string | null> {
+  async function submit(spec: NewRunInput, who = stack.tenant): Promise<string | null> {
     try {
-      await createRun(db.prisma, server.realtime, { teamId: who.teamId, createdById: who.userId, spec });
+      await createRun(stack.db.prisma, stack.server.realtime, {
+        teamId: who.teamId,
+        createdById: who.userId,
+        spec,
+      });
       return null;
     } catch (err) {
       expect(err).toMatchObject({ name: "DomainError", code: "BAD_REQUEST" });
@@ -75,14 +67,14 @@ describe("capability-aware queueing", () => {
 
   it("refuses more GPUs than the agent has", async () => {
     const spec: NewRunInput = {
-      agentId: tenant.agentId,
+      agentId: stack.tenant.agentId,
       kind: "CONVERT",
       sourcePath: join(root, "model"),
       destPath: join(root, "out"),
       options: { gpus: 8 },
     } as NewRunInput;
     const gpus = AgentCapabilitiesSchema.parse(
-      (await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } })).capabilities,
+      (await stack.db.prisma.agent.findUniqueOrThrow({ where: { id: stack.tenant.agentId } })).capabilities,
     ).gpus.length;
     expect(gpus).toBeLessThan(8); // this machine has no 8 GPUs
     expect(await submit(spec)).toBe(
@@ -92,7 +84,7 @@ describe("capability-aware queueing", () => {
 
   it("refuses a job whose Python packages the agent reported missing, with the install command", async () => {
     const capabilities = AgentCapabilitiesSchema.parse(
-      (await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } })).capabilities,
+      (await stack.db.prisma.agent.findUniqueOrThrow({ where: { id: stack.tenant.agentId } })).capabilities,
     );
     // llm-compressor cannot be installed on the machines this runs on; the agent found it missing.
     expect(capabilities.python.packages.llmcompressor).toBeNull();
@@ -112,32 +104,36 @@ describe("capability-aware queueing", () => {
   });
 
   it("refuses runs for a team without agents, for agents that are offline or never connected, and for a revoked agent", async () => {
-    const lonely = await createTenant(db.prisma, "lonely");
-    await db.prisma.agent.delete({ where: { id: lonely.agentId } });
+    const lonely = await createTenant(stack.db.prisma, "lonely");
+    await stack.db.prisma.agent.delete({ where: { id: lonely.agentId } });
     expect(await submit(inspect("/data/model"), lonely)).toBe(
       "This team has no agent to run it: add one on the Agents page and start it on the host that has the checkpoint.",
     );
 
     await agent.kill("SIGKILL");
     await waitFor("the agent to be offline", async () => {
-      const { connectedAt } = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
+      const { connectedAt } = await stack.db.prisma.agent.findUniqueOrThrow({
+        where: { id: stack.tenant.agentId },
+      });
       return connectedAt === null;
     });
     // What it can never do is said first, judged on what it reported when it was last connected.
-    expect(await submit(inspect("/etc", tenant.agentId))).toBe(
+    expect(await submit(inspect("/etc", stack.tenant.agentId))).toBe(
       `Agent alice-b200 cannot run it: source /etc is not under its data roots (${root}).`,
     );
 
     // A run it could do would only wait for it: refused once the reconnect grace has passed.
-    const { lastSeenAt } = await db.prisma.agent.findUniqueOrThrow({ where: { id: tenant.agentId } });
+    const { lastSeenAt } = await stack.db.prisma.agent.findUniqueOrThrow({
+      where: { id: stack.tenant.agentId },
+    });
     if (!lastSeenAt) throw new Error("the agent was never seen");
     await new Promise((resolve) =>
       setTimeout(resolve, lastSeenAt.getTime() + RECONNECT_GRACE_MS - Date.now()),
     );
     const since = `${lastSeenAt.toISOString().slice(11, 16)} UTC`;
     const model = join(root, "model");
-    const runsBefore = await db.prisma.run.count();
-    expect(await submit(inspect(model, tenant.agentId))).toBe(
+    const runsBefore = await stack.db.prisma.run.count();
+    expect(await submit(inspect(model, stack.tenant.agentId))).toBe(
       `Agent alice-b200 is offline since ${since} — start it, or choose another agent.`,
     );
     expect(await submit(inspect(model))).toBe(
@@ -145,8 +141,14 @@ describe("capability-aware queueing", () => {
     );
 
     const { tokenHash, tokenPrefix } = generateAgentToken();
-    const spare = await db.prisma.agent.create({
-      data: { teamId: tenant.teamId, name: "spare-host", tokenHash, tokenPrefix, createdById: tenant.userId },
+    const spare = await stack.db.prisma.agent.create({
+      data: {
+        teamId: stack.tenant.teamId,
+        name: "spare-host",
+        tokenHash,
+        tokenPrefix,
+        createdById: stack.tenant.userId,
+      },
     });
     expect(await submit(inspect(model, spare.id))).toBe(
       "Agent spare-host has never connected — start it, or choose another agent.",
@@ -154,10 +156,13 @@ describe("capability-aware queueing", () => {
     expect(await submit(inspect(model))).toBe(
       `No agent of this team that can run it is online: agent alice-b200 is offline since ${since}; agent spare-host has never connected. Start one of them.`,
     );
-    expect(await db.prisma.run.count()).toBe(runsBefore);
+    expect(await stack.db.prisma.run.count()).toBe(runsBefore);
 
-    await db.prisma.agent.update({ where: { id: tenant.agentId }, data: { revokedAt: new Date() } });
-    expect(await submit(inspect(model, tenant.agentId))).toBe(
+    await stack.db.prisma.agent.update({
+      where: { id: stack.tenant.agentId },
+      data: { revokedAt: new Date() },
+    });
+    expect(await submit(inspect(model, stack.tenant.agentId))).toBe(
       "Agent alice-b200 cannot run it: its token was revoked.",
     );
   });

@@ -1,68 +1,32 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, type TestDatabase } from "@fp4kit/db/testing";
 import { generateCheckpoint } from "@fp4kit/quant/synthetic";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, startAgentProcess } from "./support/agent-process.ts";
-import { createTenant, queueRun, type Tenant } from "./support/fixtures.ts";
-import { type InProcessServer, startInProcessServer } from "./support/servers.ts";
-import { waitFor } from "./support/wait.ts";
+import { queueRun } from "./support/fixtures.ts";
+import { type AgentTestStack, startAgentTestStack } from "./support/stack.ts";
 
 const MARKER = fileURLToPath(new URL("./fixtures/marker.py", import.meta.url));
 const PRINT_ARGS = fileURLToPath(new URL("./fixtures/print_args.py", import.meta.url));
 
 describe("refusing path traversal and bad job payloads", () => {
-  let db: TestDatabase;
-  let tenant: Tenant;
-  let tmp: string;
+  let stack: AgentTestStack;
   let root: string;
   let outside: string;
-  let server: InProcessServer;
-  let agent: AgentProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    tenant = await createTenant(db.prisma);
-    tmp = mkdtempSync(join(tmpdir(), "fp4kit-refusals-"));
-    root = join(tmp, "data");
-    outside = join(tmp, "elsewhere");
-    mkdirSync(join(root, "model"), { recursive: true });
+    stack = await startAgentTestStack("fp4kit-refusals-");
+    root = stack.root;
+    outside = join(stack.tmp, "elsewhere");
+    mkdirSync(join(root, "model"));
     mkdirSync(join(outside, "secret-model"), { recursive: true });
     symlinkSync(outside, join(root, "escape"));
     await generateCheckpoint({ family: "deepseek-v3", dir: join(root, "fp8"), layers: 2, routedExperts: 4 });
-    server = await startInProcessServer(db.prisma, db.connectionString);
     // The marker script proves a job ran by creating <source>/RAN: refused jobs must never get there.
-    agent = startAgentProcess(join(tmp, "agent"), {
-      server: server.url,
-      token: tenant.token,
-      roots: [root],
-      scripts: { verify: MARKER, calibrate: PRINT_ARGS, inputScales: PRINT_ARGS },
-    });
+    stack.startAgent({ scripts: { verify: MARKER, calibrate: PRINT_ARGS, inputScales: PRINT_ARGS } });
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await server?.close();
-    await db?.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function ended(runId: string) {
-    return waitFor(`run ${runId} to end`, async () => {
-      const r = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
-      return r.status === "QUEUED" || r.status === "RUNNING" ? undefined : r;
-    });
-  }
+  afterAll(() => stack?.close());
 
   it.each([
     [
@@ -77,35 +41,36 @@ describe("refusing path traversal and bad job payloads", () => {
     ],
     ["a relative path", () => "data/model", /must be an absolute path/],
   ])("refuses a source reached through %s", async (_label, source, message) => {
-    const run = await queueRun(db.prisma, tenant, { kind: "VERIFY", sourcePath: source(), options: {} });
-    await server.realtime.notifyRunQueued(run);
-    const result = await ended(run.id);
+    const run = await stack.queue({ kind: "VERIFY", sourcePath: source(), options: {} });
+    const result = await stack.waitForEnd(run.id);
     expect(result.status).toBe("FAILED");
     expect(result.error).toMatch(/^refused: sourcePath /);
     expect(result.error).toMatch(message);
     expect(existsSync(join(outside, "secret-model", "RAN"))).toBe(false);
-    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    const lines = await stack.db.prisma.runLogLine.findMany({
+      where: { runId: run.id },
+      orderBy: { seq: "asc" },
+    });
     expect(lines.map((l) => l.stream)).toEqual(["SYSTEM", "SYSTEM"]); // "claimed ...", "refused: ..."
   });
 
   it("refuses a destination outside the roots, or inside the source, before creating anything", async () => {
-    const escaping = await queueRun(db.prisma, tenant, {
+    const escaping = await stack.queue({
       kind: "CALIBRATE",
       sourcePath: join(root, "model"),
       destPath: join(root, "escape", "out"),
       options: {},
     });
-    const nested = await queueRun(db.prisma, tenant, {
+    const nested = await queueRun(stack.db.prisma, stack.tenant, {
       kind: "CALIBRATE",
       sourcePath: join(root, "model"),
       destPath: join(root, "model", "nvfp4"),
       options: {},
     });
-    await server.realtime.notifyRunQueued(escaping);
-    expect((await ended(escaping.id)).error).toMatch(
+    expect((await stack.waitForEnd(escaping.id)).error).toMatch(
       /^refused: destPath .* is outside the allowed data roots/,
     );
-    expect((await ended(nested.id)).error).toMatch(/^refused: destPath .* overlaps sourcePath/);
+    expect((await stack.waitForEnd(nested.id)).error).toMatch(/^refused: destPath .* overlaps sourcePath/);
     expect(existsSync(join(outside, "out"))).toBe(false);
     expect(existsSync(join(root, "model", "nvfp4"))).toBe(false);
     expect(existsSync(join(root, "model", "RAN"))).toBe(false);
@@ -116,17 +81,16 @@ describe("refusing path traversal and bad job payloads", () => {
     ["reached through a symlink", () => join(root, "escape", "secret-model")],
     ["reached through ..", () => `${root}/../elsewhere/secret-model`],
   ])("refuses a calibration dataset %s before running anything", async (_label, dataset) => {
-    const run = await queueRun(db.prisma, tenant, {
+    const run = await stack.queue({
       kind: "CALIBRATE",
       sourcePath: join(root, "fp8"),
       destPath: join(root, "nvfp4"),
       options: { dataset: dataset() },
     });
-    await server.realtime.notifyRunQueued(run);
-    const result = await ended(run.id);
+    const result = await stack.waitForEnd(run.id);
     expect(result.status).toBe("FAILED");
     expect(result.error).toMatch(/^refused: options\.dataset .*is outside the allowed data roots/);
-    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id } });
+    const lines = await stack.db.prisma.runLogLine.findMany({ where: { runId: run.id } });
     expect(lines.some((l) => l.line.startsWith("argv "))).toBe(false);
     expect(existsSync(join(root, "nvfp4"))).toBe(false);
   });
@@ -153,16 +117,15 @@ describe("refusing path traversal and bad job payloads", () => {
     ],
   ])("refuses %s outside the roots before running anything", async (_label, field, spec) => {
     writeFileSync(join(outside, "scales.json"), "{}");
-    const run = await queueRun(db.prisma, tenant, spec());
-    await server.realtime.notifyRunQueued(run);
-    const result = await ended(run.id);
+    const run = await stack.queue(spec());
+    const result = await stack.waitForEnd(run.id);
     expect(result.status).toBe("FAILED");
     expect(result.error).toMatch(
       new RegExp(
         `^refused: ${field.replace(".", "\\.")} .*resolves to ".*elsewhere/.*"\\) is outside the allowed data roots`,
       ),
     );
-    const lines = await db.prisma.runLogLine.findMany({ where: { runId: run.id } });
+    const lines = await stack.db.prisma.runLogLine.findMany({ where: { runId: run.id } });
     expect(lines.map((l) => l.stream)).toEqual(["SYSTEM", "SYSTEM"]); // "claimed ...", "refused: ..."
     expect(existsSync(join(root, "nvfp4-w4a4"))).toBe(false);
     expect(existsSync(join(root, "model", "RAN"))).toBe(false);
@@ -174,11 +137,12 @@ describe("refusing path traversal and bad job payloads", () => {
     run: { kind: "CALIBRATE" | "VERIFY"; sourcePath: string; destPath?: string },
     options: object,
   ): Promise<{ argv: string[]; cwd: string }> {
-    const queued = await queueRun(db.prisma, tenant, { ...run, options });
-    await server.realtime.notifyRunQueued(queued);
-    const result = await ended(queued.id);
+    const queued = await stack.queue({ ...run, options });
+    const result = await stack.waitForEnd(queued.id);
     expect(result.status, result.error ?? "").toBe("SUCCEEDED");
-    const lines = (await db.prisma.runLogLine.findMany({ where: { runId: queued.id } })).map((l) => l.line);
+    const lines = (await stack.db.prisma.runLogLine.findMany({ where: { runId: queued.id } })).map(
+      (l) => l.line,
+    );
     const argv = lines.find((l) => l.startsWith("argv "))?.slice(5) ?? "null";
     const cwd = lines.find((l) => l.startsWith("cwd "))?.slice(4) ?? "";
     return { argv: JSON.parse(argv) as string[], cwd };
@@ -207,7 +171,7 @@ describe("refusing path traversal and bad job payloads", () => {
     const hub = await calibrateArgs({ dataset: "HuggingFaceH4/ultrachat_200k" });
     expect(hub.argv[hub.argv.indexOf("--dataset") + 1]).toBe("HuggingFaceH4/ultrachat_200k");
     // A relative Hub id must not resolve to a folder where the script runs: its own spool folder.
-    expect(hub.cwd.startsWith(join(tmp, "agent"))).toBe(true);
+    expect(hub.cwd.startsWith(join(stack.tmp, "agent"))).toBe(true);
     mkdirSync(join(root, "datasets", "chat"), { recursive: true });
     const local = await calibrateArgs({ dataset: `${root}/datasets/../datasets/chat` });
     expect(local.argv[local.argv.indexOf("--dataset") + 1]).toBe(
@@ -237,31 +201,29 @@ describe("refusing path traversal and bad job payloads", () => {
   });
 
   it("fails a run whose stored options break the protocol schema without handing it to an agent", async () => {
-    const run = await queueRun(db.prisma, tenant, {
+    const run = await stack.queue({
       kind: "CONVERT",
       sourcePath: join(root, "model"),
       destPath: join(root, "out"),
       options: { format: "gguf", workers: "many" },
     });
-    await server.realtime.notifyRunQueued(run);
-    const result = await ended(run.id);
+    const result = await stack.waitForEnd(run.id);
     expect(result.status).toBe("FAILED");
     expect(result.error).toMatch(/^invalid run options for CONVERT/);
     expect(result.error).toMatch(/format/);
     expect(result.error).toMatch(/workers/);
     expect(result.startedAt).toBeNull();
-    expect(await db.prisma.runLogLine.count({ where: { runId: run.id } })).toBe(0);
+    expect(await stack.db.prisma.runLogLine.count({ where: { runId: run.id } })).toBe(0);
     expect(existsSync(join(root, "out"))).toBe(false);
   });
 
   it("still runs a well-formed job inside the root afterwards", async () => {
-    const run = await queueRun(db.prisma, tenant, {
+    const run = await stack.queue({
       kind: "VERIFY",
       sourcePath: join(root, "model"),
       options: {},
     });
-    await server.realtime.notifyRunQueued(run);
-    expect((await ended(run.id)).status).toBe("SUCCEEDED");
+    expect((await stack.waitForEnd(run.id)).status).toBe("SUCCEEDED");
     expect(existsSync(join(root, "model", "RAN"))).toBe(true);
   });
 });
