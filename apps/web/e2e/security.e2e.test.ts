@@ -146,6 +146,16 @@ function recorder(socket: Socket) {
   return got;
 }
 
+/** A signed-in browser's socket subscribed to a team and one of its runs, with what it receives. */
+async function watchTeamAndRun(user: User, teamId: string, runId: string) {
+  const socket = browserSocket(user.cookie);
+  await connected(socket);
+  const got = recorder(socket);
+  expect((await ask(socket, BROWSER_EVENTS.subscribeTeam, { teamId })).ok).toBe(true);
+  expect((await ask(socket, BROWSER_EVENTS.subscribeRun, { runId, afterSeq: 0 })).ok).toBe(true);
+  return { socket, got };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
@@ -495,16 +505,8 @@ describe("socket.io", () => {
     });
     const { run, emitEvents } = await runningRun(owner.teamId, owner.id);
 
-    const watch = async (user: User) => {
-      const socket = browserSocket(user.cookie);
-      await connected(socket);
-      const got = recorder(socket);
-      expect((await ask(socket, BROWSER_EVENTS.subscribeTeam, { teamId: owner.teamId })).ok).toBe(true);
-      expect((await ask(socket, BROWSER_EVENTS.subscribeRun, { runId: run.id, afterSeq: 0 })).ok).toBe(true);
-      return got;
-    };
-    const ownerGot = await watch(owner);
-    const memberGot = await watch(member);
+    const { got: ownerGot } = await watchTeamAndRun(owner, owner.teamId, run.id);
+    const { got: memberGot } = await watchTeamAndRun(member, owner.teamId, run.id);
 
     await emitEvents(5);
     await expect.poll(() => memberGot.events).toBe(6);
@@ -559,16 +561,8 @@ describe("socket.io", () => {
       data: { teamId: owner.teamId, userId: member.id, role: "MEMBER" },
     });
     const { run, emitEvents } = await runningRun(owner.teamId, owner.id);
-    const watch = async (user: User) => {
-      const socket = browserSocket(user.cookie);
-      await connected(socket);
-      const got = recorder(socket);
-      expect((await ask(socket, BROWSER_EVENTS.subscribeTeam, { teamId: owner.teamId })).ok).toBe(true);
-      expect((await ask(socket, BROWSER_EVENTS.subscribeRun, { runId: run.id, afterSeq: 0 })).ok).toBe(true);
-      return { socket, got };
-    };
-    const ownerView = await watch(owner);
-    const memberView = await watch(member);
+    const ownerView = await watchTeamAndRun(owner, owner.teamId, run.id);
+    const memberView = await watchTeamAndRun(member, owner.teamId, run.id);
     const expiringSocket = browserSocket(expiring.cookie);
     await connected(expiringSocket);
 
