@@ -4,8 +4,10 @@
  * (hf_quant_config.json, quant_cfg.json), a fresh safetensors index, and every other file of the
  * source (tokenizer, generation_config, *.py, subfolders) copied byte for byte.
  */
+
 import { cp, readdir, readFile, rm } from "node:fs/promises";
 import { basename, join, resolve, sep } from "node:path";
+import { applyEdits, modify } from "jsonc-parser";
 import { HF_QUANT_CONFIG_FILE, QUANT_CFG_FILE } from "../formats/modelopt.ts";
 import type { QuantizationConfigs } from "../formats/types.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
@@ -42,22 +44,22 @@ export async function readConfigText(checkpoint: Checkpoint): Promise<string> {
 
 /**
  * config.json with `quantization_config` replaced in place (or removed when nothing is quantized)
- * and the format's top-level fields set (in place when present, else appended).
+ * and the format's top-level fields set (in place when present, else appended). The source's text
+ * is edited, not re-serialised: every other value keeps its exact spelling, since a float written
+ * as `10.0` that came back as `10` fails transformers' typed config classes (e.g. DeepSeek-V4's
+ * `swiglu_limit`).
  */
 export function rewriteConfig(configText: string, configs: QuantizationConfigs): string {
   const config = JSON.parse(configText) as Record<string, unknown>;
+  const formattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
+  const set = (text: string, key: string, value: unknown) =>
+    applyEdits(text, modify(text, [key], value, { formattingOptions }));
+  let text = configText;
   const next = configs.quantizationConfig;
-  const rewritten: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key === "quantization_config") {
-      if (next !== undefined) rewritten[key] = next;
-    } else rewritten[key] = Object.hasOwn(configs.configFields, key) ? configs.configFields[key] : value;
-  }
-  if (next !== undefined && !Object.hasOwn(config, "quantization_config"))
-    rewritten.quantization_config = next;
-  for (const [key, value] of Object.entries(configs.configFields))
-    if (!Object.hasOwn(rewritten, key)) rewritten[key] = value;
-  return `${JSON.stringify(rewritten, null, 2)}\n`;
+  if (next !== undefined || Object.hasOwn(config, "quantization_config"))
+    text = set(text, "quantization_config", next);
+  for (const [key, value] of Object.entries(configs.configFields)) text = set(text, key, value);
+  return text.endsWith("\n") ? text : `${text}\n`;
 }
 
 export function buildIndex(layout: OutputLayout): string {

@@ -17,12 +17,22 @@ const FP8_QUANTIZATION_CONFIG = {
 const BOS = "<｜begin▁of▁sentence｜>";
 const EOS = "<｜end▁of▁sentence｜>";
 
-export function modelConfig(
-  family: ModelFamily,
-  dims: SyntheticDims,
-  variant: V4Variant,
-): Record<string, unknown> {
+function modelConfig(family: ModelFamily, dims: SyntheticDims, variant: V4Variant): Record<string, unknown> {
   return family === "deepseek-v4" ? v4Config(dims, variant) : hfConfig(family, dims);
+}
+
+/** Fields transformers' config classes type as float, which the models' own config.json spell as such. */
+const FLOAT_FIELDS = ["swiglu_limit", "rope_theta", "compress_rope_theta", "routed_scaling_factor"];
+
+/**
+ * config.json's text: JSON, with float fields keeping a decimal point (`10.0`, not `10`) as the
+ * released configs have them, since transformers' typed config classes refuse an int there.
+ */
+export function modelConfigText(family: ModelFamily, dims: SyntheticDims, variant: V4Variant): string {
+  let text = `${JSON.stringify(modelConfig(family, dims, variant), null, 2)}\n`;
+  for (const field of FLOAT_FIELDS)
+    text = text.replace(new RegExp(`^(  "${field}": -?\\d+)(,?)$`, "m"), "$1.0$2");
+  return text;
 }
 
 function hfConfig(family: "deepseek-v3" | "deepseek-v3.2", dims: SyntheticDims): Record<string, unknown> {

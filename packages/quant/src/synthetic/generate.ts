@@ -9,7 +9,7 @@ import type { ModelFamily } from "../rules/types.ts";
 import { tensorByteLength } from "../safetensors/dtypes.ts";
 import { INDEX_FILE, SINGLE_FILE } from "../safetensors/json-files.ts";
 import { SafetensorsWriter } from "../safetensors/writer.ts";
-import { generationConfig, modelConfig, tokenizerConfig, tokenizerJson } from "./config-files.ts";
+import { generationConfig, modelConfigText, tokenizerConfig, tokenizerJson } from "./config-files.ts";
 import { dimsForTargetBytes, profileDims, type SyntheticDims, type SyntheticProfile } from "./dims.ts";
 import { streamTensor } from "./fill.ts";
 import { hfDeepseekTensors } from "./layout-hf.ts";
@@ -125,7 +125,7 @@ export async function generateCheckpoint(options: GenerateOptions): Promise<Gene
       weight_map: Object.fromEntries(weightMap),
     });
   }
-  await writeJson(join(options.dir, "config.json"), modelConfig(options.family, dims, variant));
+  await writeFile(join(options.dir, "config.json"), modelConfigText(options.family, dims, variant));
   await writeJson(join(options.dir, "generation_config.json"), generationConfig());
   await writeJson(join(options.dir, "tokenizer.json"), tokenizerJson());
   await writeJson(join(options.dir, "tokenizer_config.json"), tokenizerConfig());

@@ -241,6 +241,13 @@ describe.each(CASES.map(([name]) => name))("%s → compressed-tensors NVFP4A16",
       "expert_dtype" in restBefore ? { ...restBefore, expert_dtype: "fp8" } : restBefore,
     );
     expect(Object.keys(after)).toEqual(Object.keys(before));
+    // Numbers keep their spelling: transformers' typed configs refuse `10` where the model wrote `10.0`.
+    const sourceText = await readFile(join(f.src, "config.json"), "utf8");
+    const outputText = await readFile(join(f.dst, "config.json"), "utf8");
+    const numberLines = sourceText.split("\n").filter((line) => /^ {2}"\w+": -?[\d.e+-]+,?$/.test(line));
+    expect(numberLines.length).toBeGreaterThan(5);
+    for (const line of numberLines) expect(outputText.split("\n")).toContain(line);
+    if ("swiglu_limit" in before) expect(outputText).toContain('"swiglu_limit": 10.0');
     expect(newQ).toMatchSnapshot();
     for (const file of ["generation_config.json", "tokenizer.json", "tokenizer_config.json"]) {
       expect(await readFile(join(f.dst, file))).toEqual(await readFile(join(f.src, file)));
