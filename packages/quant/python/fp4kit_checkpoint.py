@@ -13,6 +13,8 @@ fp4kit's TypeScript:
   `<m>.weight_scale` as F32.
 - ModelOpt NVFP4: `<m>.weight` (U8 codes), `<m>.weight_scale` (E4M3), `<m>.weight_scale_2` (gs),
   `<m>.input_scale`.
+- MXFP4 source (the original DeepSeek V4 releases' routed experts): `<m>.weight` packed E2M1 (U8 or
+  I8, element 2k in the low nibble) with `<m>.scale` F8_E8M0, one per 32 inputs.
 """
 
 import json
@@ -20,6 +22,7 @@ import os
 
 E2M1_VALUES = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0]
 GROUP = 16
+MXFP4_BLOCK = 32
 # E2M1's largest magnitude times E4M3's: a global scale maps a tensor's amax onto this.
 NVFP4_RANGE = 6.0 * 448.0
 
@@ -91,6 +94,13 @@ def decode_nvfp4(torch, packed, scales, global_scale, device):
     values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[codes]
     group_scale = scales.to(device).float().repeat_interleave(GROUP, dim=1)[:, : values.shape[1]]
     return values * group_scale * global_scale
+
+
+def decode_mxfp4(torch, packed, scale, device):
+    """e2m1(code) x 2^(e8m0 - 127), float32 [rows, cols]; an E8M0 0xff (NaN) stays NaN."""
+    values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[
+        unpack_fp4(torch, packed.view(torch.uint8), device)]
+    return values * scale.to(device).float().repeat_interleave(MXFP4_BLOCK, dim=1)[:, : values.shape[1]]
 
 
 def expand_block_scale(scale, rows, cols, block):

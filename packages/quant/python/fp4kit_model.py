@@ -21,7 +21,7 @@ import contextlib
 import re
 from collections import defaultdict
 
-from fp4kit_checkpoint import CheckpointError, decode_fp8, decode_nvfp4, fp8_scale_name
+from fp4kit_checkpoint import CheckpointError, decode_fp8, decode_mxfp4, decode_nvfp4, fp8_scale_name
 from fp4kit_fused_groups import fused_group_key
 
 FAMILIES = {"deepseek_v3": "deepseek-v3", "deepseek_v4": "deepseek-v4"}
@@ -100,10 +100,11 @@ class NameMap:
 
 class CheckpointLinear:
     """One Linear of a checkpoint as stored, decoded when placed (state_dict): NVFP4 packed codes,
-    group scales and the scalars; FP8 codes (weight) and their block scale (scales); or a plain weight."""
+    group scales and the scalars; FP8 or MXFP4 codes (weight) and their block scale (scales); or a plain
+    weight."""
 
     def __init__(self, kind, weight=None, global_scale=None, input_scale=None, packed=None, scales=None):
-        self.kind = kind  # "nvfp4" | "fp8" | "plain"
+        self.kind = kind  # "nvfp4" | "fp8" | "mxfp4" | "plain"
         self.weight = weight
         self.global_scale = global_scale
         self.input_scale = input_scale
@@ -161,6 +162,10 @@ def read_checkpoint(torch, ckpt, name_map, names=None):
                 raise CheckpointError(f"{name} is FP8 E4M3 without a block scale "
                                       f"({m}.weight_scale_inv, {m}.scale or {m}.weight_scale)")
             linears[m] = CheckpointLinear("fp8", weight=weight, scales=ckpt.get(scale))
+            used.update([name, scale])
+        elif weight.dtype in (torch.uint8, torch.int8) and (scale := fp8_scale_name(ckpt, m)) is not None \
+                and ckpt.get(scale).dtype == torch.float8_e8m0fnu:  # MXFP4 (the original V4 releases' experts)
+            linears[m] = CheckpointLinear("mxfp4", weight=weight, scales=ckpt.get(scale))
             used.update([name, scale])
         elif weight.dtype == torch.uint8:
             raise CheckpointError(f"{name} is packed FP4 without NVFP4 scales ({m}.weight_scale_2 or "
@@ -224,6 +229,8 @@ def state_dict(torch, params, ckpt, fmt, name_map, dtype, names=None, device="cp
             return decode_nvfp4(torch, linear.packed, linear.scales, gs, device), input_scale
         if linear.kind == "fp8":
             return decode_fp8(torch, linear.weight, linear.scales, block, device), None
+        if linear.kind == "mxfp4":
+            return decode_mxfp4(torch, linear.weight, linear.scales, device), None
         return linear.weight.to(device), None
 
     out = {}

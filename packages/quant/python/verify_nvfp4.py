@@ -44,9 +44,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fp4kit_checkpoint import (  # noqa: E402
     E2M1_VALUES,
+    MXFP4_BLOCK,
     Checkpoint,
     CheckpointError,
     decode_fp8,
+    decode_mxfp4,
     decode_nvfp4,
     fp8_scale_name,
     unpack_fp4,
@@ -167,8 +169,6 @@ def dequantize_nvfp4(torch, ckpt, fmt, module, device):
     return decode_nvfp4(torch, packed, ckpt.get(module + ".weight_scale"), global_scale(ckpt, fmt, module), device)
 
 
-MXFP4_BLOCK = 32
-
 
 def is_mxfp4(torch, ckpt, module):
     """Packed E2M1 (U8/I8) with an E8M0 scale per 32 elements: the original V4 releases' experts."""
@@ -185,11 +185,7 @@ def mxfp4_block_exponents(torch, ckpt, module, device):
 
 
 def dequantize_mxfp4(torch, ckpt, module, device):
-    """e2m1(code) x 2^(e8m0 - 127), codes packed low nibble first; 0xff (NaN) stays NaN."""
-    packed = ckpt.get(module + ".weight").view(torch.uint8)
-    values = torch.tensor(E2M1_VALUES, dtype=torch.float32, device=device)[unpack_fp4(torch, packed, device)]
-    scale = ckpt.get(fp8_scale_name(ckpt, module)).to(device).float()
-    return values * scale.repeat_interleave(MXFP4_BLOCK, dim=1)[:, : values.shape[1]]
+    return decode_mxfp4(torch, ckpt.get(module + ".weight"), ckpt.get(fp8_scale_name(ckpt, module)), device)
 
 
 def dequantize_reference(torch, ckpt, module, device):
