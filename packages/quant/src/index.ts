@@ -1,6 +1,7 @@
 /**
  * `@fp4kit/quant`: FP8 → NVFP4 checkpoint conversion. The package root is what an application
- * needs: convert, inspect, plan, open a checkpoint. The rest has subpaths of its own:
+ * needs: convert (and free the destination lock of a conversion it stopped), inspect, plan, open a
+ * checkpoint. The rest has subpaths of its own:
  * `/cli` (the fp4kit command line), `/synthetic` (generated checkpoints for tests and demos),
  * `/nvfp4` (the NVFP4 reference math, its native kernels and their selection), `/safetensors`
  * (the safetensors reader and writer), `/codecs` (FP4/FP8/BF16 number codecs) and `/python`

@@ -15,6 +15,7 @@ describe("@fp4kit/quant's exports", () => {
       "convertCheckpoint",
       "inspectCheckpoint",
       "planCheckpoint",
+      "releaseDestinationLock",
       "renderInspectMarkdown",
     ]);
   });
