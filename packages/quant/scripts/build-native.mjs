@@ -6,6 +6,11 @@
  * and writes build/native-build.json saying what was built and why not. It never fails: without a
  * compiler the package falls back to the TypeScript kernel and selectKernel() reports the reason.
  *
+ * With --bench (`npm run build:bench`) it builds only the kernels' benchmark harness,
+ *   fp4kit_cuda_bench.node  (nvcc; scripts/gpu-check.ts times the kernels with it)
+ * and fails when it cannot: the harness is asked for, and nothing falls back to it. The default
+ * build (`npm run build`) never compiles it.
+ *
  * Env: FP4KIT_SKIP_NATIVE=1 (build nothing), FP4KIT_SKIP_CUDA=1, NVCC=/path/to/nvcc,
  *      FP4KIT_NATIVE_FORCE=1 (rebuild even if up to date).
  */
@@ -23,6 +28,7 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findNvcc } from "./find-nvcc.mjs";
 
 const pkgDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const nativeDir = join(pkgDir, "native");
@@ -110,17 +116,23 @@ function buildCpu() {
   return { ok: true, reason: "built" };
 }
 
-function findNvcc() {
-  if (process.env.NVCC && existsSync(process.env.NVCC)) return process.env.NVCC;
-  const which = run("sh", ["-c", "command -v nvcc"]);
-  if (which.ok && which.output.trim()) return which.output.trim();
-  for (const p of ["/usr/local/cuda/bin/nvcc", "/opt/cuda/bin/nvcc"]) if (existsSync(p)) return p;
-  return undefined;
-}
+const cudaSources = (...names) => names.map((name) => join(nativeDir, "cuda", name));
 
-function buildCuda() {
-  const output = join(buildDir, "fp4kit_cuda.node");
-  // A skipped build removes an older addon too: it may not match the current sources.
+/** The addon conversions load: the kernels' host API and the multi-GPU pipeline. */
+const CUDA_ADDON = {
+  file: "fp4kit_cuda.node",
+  sources: cudaSources("launch.cu", "host_api.cu", "addon.cc", "pipeline.cc", "pipeline_bindings.cc"),
+};
+
+/** The benchmark harness, on its own copy of the launch layer (the same kernels, the same flags). */
+const CUDA_BENCH_ADDON = {
+  file: "fp4kit_cuda_bench.node",
+  sources: cudaSources("launch.cu", "bench.cu", "bench_addon.cc"),
+};
+
+/** Compiles `addon` with nvcc; a failed or skipped build removes an older one (it may not match). */
+function buildCuda(addon) {
+  const output = join(buildDir, addon.file);
   const skip = (reason) => {
     rmSync(output, { force: true });
     return { ok: false, reason };
@@ -178,16 +190,11 @@ function buildCuda() {
     // PTX for newer GPUs (JIT-compiled by the driver).
     "-gencode",
     "arch=compute_100,code=compute_100",
-    join(nativeDir, "cuda", "launch.cu"),
-    join(nativeDir, "cuda", "host_api.cu"),
-    join(nativeDir, "cuda", "bench.cu"),
-    join(nativeDir, "cuda", "addon.cc"),
-    join(nativeDir, "cuda", "pipeline.cc"),
-    join(nativeDir, "cuda", "pipeline_bindings.cc"),
+    ...addon.sources,
     "-o",
     temporary,
   ];
-  log(`compiling fp4kit_cuda.node (${nvcc})`);
+  log(`compiling ${addon.file} (${nvcc})`);
   try {
     const r = run(nvcc, args);
     if (!r.ok) {
@@ -209,22 +216,35 @@ function attempt(fn) {
   }
 }
 
-const report =
-  process.env.FP4KIT_SKIP_NATIVE === "1"
-    ? {
-        cpu: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
-        cuda: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
-      }
-    : { cpu: attempt(buildCpu), cuda: attempt(buildCuda) };
-// Renamed into place like the addons: a process loading them reads a whole report.
-const reportFile = join(buildDir, "native-build.json");
-writeFileSync(
-  temporaryFor(reportFile),
-  `${JSON.stringify({ ...report, at: new Date().toISOString() }, null, 2)}\n`,
-);
-renameSync(temporaryFor(reportFile), reportFile);
-for (const [name, r] of Object.entries(report)) {
-  log(
-    `${name}: ${r.ok ? "ok" : "NOT BUILT"} — ${r.reason}${r.ok ? "" : " (falls back; see selectKernel())"}`,
+function writeReport(report) {
+  // Renamed into place like the addons: a process loading them reads a whole report.
+  const reportFile = join(buildDir, "native-build.json");
+  writeFileSync(
+    temporaryFor(reportFile),
+    `${JSON.stringify({ ...report, at: new Date().toISOString() }, null, 2)}\n`,
+  );
+  renameSync(temporaryFor(reportFile), reportFile);
+  for (const [name, r] of Object.entries(report)) {
+    log(
+      `${name}: ${r.ok ? "ok" : "NOT BUILT"} — ${r.reason}${r.ok ? "" : " (falls back; see selectKernel())"}`,
+    );
+  }
+}
+
+if (process.argv.includes("--bench")) {
+  const bench =
+    process.env.FP4KIT_SKIP_NATIVE === "1"
+      ? { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" }
+      : attempt(() => buildCuda(CUDA_BENCH_ADDON));
+  log(`cuda-bench: ${bench.ok ? "ok" : "NOT BUILT"} — ${bench.reason}`);
+  if (!bench.ok) process.exitCode = 1;
+} else {
+  writeReport(
+    process.env.FP4KIT_SKIP_NATIVE === "1"
+      ? {
+          cpu: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
+          cuda: { ok: false, reason: "skipped (FP4KIT_SKIP_NATIVE=1)" },
+        }
+      : { cpu: attempt(buildCpu), cuda: attempt(() => buildCuda(CUDA_ADDON)) },
   );
 }

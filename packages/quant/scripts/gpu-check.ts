@@ -1,14 +1,17 @@
 /**
  * GPU check, run on the device machine (which has no Node toolchain): bundle it first with
  *   npm run gpu-check:bundle -w @fp4kit/quant      (→ build/gpu-check.mjs, self-contained)
- * then run  node build/gpu-check.mjs --native-dir build --work /tmp/w --out $OUT
+ * which also builds the kernels' benchmark harness, build/fp4kit_cuda_bench.node (`build:bench`;
+ * the default build leaves it out of fp4kit_cuda.node), then run
+ *   node build/gpu-check.mjs --native-dir build --work /tmp/w --out $OUT
  * Through the `device` tool (the GPU machine has no Node): `xz -6 -c /usr/bin/node > .device/node.xz`
  * at the repo root, carry [".device/node.xz", "packages/quant/build"], and run from the repo root:
  *   T=$(mktemp -d); xz -dc .device/node.xz > $T/node; chmod +x $T/node; cd packages/quant &&
  *   $T/node build/gpu-check.mjs --native-dir build --work $T/w --out $OUT &&
  *   python3 scripts/gpu-bench-torch.py --work $T/w --out $OUT
  * --compare-native-dirs before=build/baseline,...: other builds of the CUDA addon (the previous
- * kernel, say, built from git HEAD into that folder), checked and timed in the same run.
+ * kernel, say, built from git HEAD into that folder with `npm run build && npm run build:bench`, so
+ * that it holds fp4kit_cuda.node and fp4kit_cuda_bench.node), checked and timed in the same run.
  * --time-native-dirs before=build/baseline,...: builds timed only (their outputs follow an earlier
  * definition, e.g. of the error statistics, so they are not compared).
  *
@@ -24,9 +27,11 @@
  * Results: $OUT/gpu-check.json. Exit code 1 if any byte differs.
  * --simulate-with-cpu: dry run of this script on a machine without a GPU (the C++ addon stands in
  * for CUDA; no device API, no kernel timings) so the script itself is tested before device time.
+ * Both CUDA addons are loaded all the same (loading touches no GPU).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type CudaBenchAddon, loadCudaBenchAddon } from "../bench/cuda-bench-addon.ts";
 import {
   createCpuNativeKernel,
   createCudaKernel,
@@ -39,7 +44,6 @@ import {
   quantizeNvfp4,
   relativeRmsError,
 } from "../src/nvfp4/index.ts";
-import type { CudaAddon } from "../src/nvfp4/native-loader.ts";
 import type { Fp8BlockScaledTensor, Nvfp4QuantizeResult } from "../src/nvfp4/types.ts";
 import {
   adversarialCases,
@@ -82,6 +86,9 @@ const cpuKernel = cpuLoad.ok ? createCpuNativeKernel(cpuLoad.addon) : undefined;
 const cudaLoad = loadCudaAddon(nativeDir);
 if (!cudaLoad.ok) throw new Error(cudaLoad.reason);
 const cuda = cudaLoad.addon;
+const benchLoad = loadCudaBenchAddon(nativeDir);
+if (!benchLoad.ok) throw new Error(benchLoad.reason);
+const cudaBench = benchLoad.addon;
 const probe = simulate ? { ok: true, name: "simulated by cpu-native" } : cuda.probe(0);
 log(`probe: ${JSON.stringify(probe)}`);
 if (!probe.ok) throw new Error(`no usable GPU: ${probe.error}`);
@@ -103,12 +110,13 @@ const loadBuilds = (option: string) =>
           // A build that cannot be used is reported and skipped: it must not cost the main check.
           const [label, dir] = spec.split("=") as [string, string];
           const load = loadCudaAddon(dir);
+          const bench = loadCudaBenchAddon(dir);
           const p = load.ok ? load.addon.probe(0) : undefined;
-          if (!load.ok || !p?.ok) {
-            log(`${label}: SKIPPED (${load.ok ? p?.error : load.reason})`);
+          if (!load.ok || !bench.ok || !p?.ok) {
+            log(`${label}: SKIPPED (${!load.ok ? load.reason : !bench.ok ? bench.reason : p?.error})`);
             return [];
           }
-          return [{ label, addon: load.addon as CudaAddon, kernel: createCudaKernel(load.addon, p) }];
+          return [{ label, bench: bench.addon, kernel: createCudaKernel(load.addon, p) }];
         });
 const compareBuilds = loadBuilds("compare-native-dirs");
 const timedBuilds = loadBuilds("time-native-dirs");
@@ -119,7 +127,7 @@ if (process.argv.includes("--profile-only")) {
   const [rows, cols] = arg("profile-shape", "3072x7168").split("x").map(Number) as [number, number];
   const t = gaussianFp8Tensor(5, rows, cols, 128, process.argv.includes("--profile-e8m0"));
   const gs = nvfp4GlobalScale(kernel.amax(t));
-  cuda.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, 1);
+  cudaBench.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, 1);
   process.exit(0);
 }
 
@@ -273,7 +281,7 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
       JSON.stringify(c.stats) === JSON.stringify(r.stats);
     if (!cpuMatch) problems.push(`${label}: CUDA differs from the C++ addon`);
   }
-  const bench1 = (addon: CudaAddon) =>
+  const bench1 = (addon: CudaBenchAddon) =>
     simulate
       ? {
           amaxMs: Number.NaN,
@@ -285,7 +293,7 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
           iterations: 0,
         }
       : addon.benchmark(t.data, t.rows, t.cols, t.scale, t.blockRows, t.blockCols, gs, iterations);
-  const b = bench1(cuda);
+  const b = bench1(cudaBench);
   const bytes = rows * cols;
   const gbps = (ms: number) => bytes / (ms * 1e-3) / 1e9;
   let pipelineMatch: boolean | string = "not run";
@@ -295,7 +303,7 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
     if (!pipelineMatch) problems.push(`${label}: the pipeline differs from the single-call API`);
   }
   const others: Record<string, unknown> = {};
-  const timing = (addon: CudaAddon) => {
+  const timing = (addon: CudaBenchAddon) => {
     const ob = bench1(addon);
     return {
       amaxMs: ob.amaxMs,
@@ -308,10 +316,10 @@ for (const [label, rows, cols, e8m0 = false] of shapes) {
   for (const build of compareBuilds) {
     const same = sameResult(build.kernel.quantize(t, gs), r);
     if (!same) problems.push(`${label}: build ${build.label} differs from the main build`);
-    others[build.label] = { identical: same, ...timing(build.addon) };
+    others[build.label] = { identical: same, ...timing(build.bench) };
   }
-  for (const build of timedBuilds) others[build.label] = { timedOnly: true, ...timing(build.addon) };
-  const again = bench1(cuda); // the main build again, after the others: the spread is noise
+  for (const build of timedBuilds) others[build.label] = { timedOnly: true, ...timing(build.bench) };
+  const again = bench1(cudaBench); // the main build again, after the others: the spread is noise
   const entry = {
     label,
     rows,

@@ -2,10 +2,10 @@
 // the TypeScript shape of this module is CudaAddon in src/nvfp4/native-loader.ts.
 // Loading never touches the GPU; probe() is the first CUDA call, and on a machine without a usable
 // driver it returns {ok: false, error} (e.g. "CUDA driver version is insufficient ...").
+// The benchmark harness is a separate addon (bench_addon.cc), so conversions never load it.
 #include <string>
 
 #include "../common/napi_glue.h"
-#include "bench.h"
 #include "cuda_kernels.h"
 
 namespace nvfp4 {
@@ -64,27 +64,6 @@ Napi::Value Quantize(const Napi::CallbackInfo& info, Run where) {
     out = stats_record(s);
     return std::string();
   });
-}
-
-Napi::Value Benchmark(const Napi::CallbackInfo& info) {
-  Fp8TensorView t;
-  if (!parse_tensor(info, t)) return info.Env().Undefined();
-  Napi::Env env = info.Env();
-  if (t.cols % 16 != 0) return throw_cuda(env, "cols must be a multiple of 16");
-  const float gs = info[6].As<Napi::Number>().FloatValue();
-  const int iterations = info.Length() > 7 ? info[7].As<Napi::Number>().Int32Value() : 10;
-  gpu::BenchmarkResult b;
-  const std::string error = gpu::benchmark(t, gs, iterations, b);
-  if (!error.empty()) return throw_cuda(env, error);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("amaxMs", Napi::Number::New(env, b.amax_ms));
-  o.Set("quantizeMs", Napi::Number::New(env, b.quantize_ms));
-  o.Set("quantizeSerialMs", Napi::Number::New(env, b.quantize_serial_ms));
-  o.Set("quantizeLanesMs", Napi::Number::New(env, b.quantize_lanes_ms));
-  o.Set("uploadMs", Napi::Number::New(env, b.upload_ms));
-  o.Set("downloadMs", Napi::Number::New(env, b.download_ms));
-  o.Set("iterations", Napi::Number::New(env, b.iterations));
-  return o;
 }
 
 Napi::Value ReleaseWorkspace(const Napi::CallbackInfo& info) {
@@ -200,7 +179,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Amax(i, Run::on_pool); }));
   exports.Set("quantizeAsync",
               Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Quantize(i, Run::on_pool); }));
-  exports.Set("benchmark", Napi::Function::New(env, Benchmark));
   exports.Set("releaseWorkspace", Napi::Function::New(env, ReleaseWorkspace));
   exports.Set("deviceAlloc", Napi::Function::New(env, DeviceAlloc));
   exports.Set("deviceFree", Napi::Function::New(env, DeviceFree));

@@ -1,5 +1,6 @@
 // The kernels' benchmark harness (bench.h): kernel-only timings on device-resident copies, for
-// scripts/gpu-check.ts. Not part of any conversion path.
+// scripts/gpu-check.ts. Linked into fp4kit_cuda_bench.node only (bench_addon.cc), never into the
+// addon conversions load.
 #include <cuda_runtime.h>
 
 #include <mutex>

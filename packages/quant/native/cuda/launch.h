@@ -1,6 +1,7 @@
 // The launch layer of the CUDA NVFP4 kernels (launch.cu): the device workspace, each launch's grid
 // and arguments, and the host's share of the results (the blocks' partial stats combined in the
-// reference's order). The host API (host_api.cu) and the benchmark harness (bench.cu) build on it.
+// reference's order). The host API (host_api.cu, in fp4kit_cuda.node) and the benchmark harness
+// (bench.cu, in fp4kit_cuda_bench.node) build on it.
 #pragma once
 
 #include <cuda_runtime.h>

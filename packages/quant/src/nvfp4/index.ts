@@ -13,7 +13,6 @@ export {
   type AddonLoad,
   type CpuAddon,
   type CudaAddon,
-  type CudaBenchmarkResult,
   type CudaPipelineAddon,
   type CudaPipelineCounters,
   type CudaPipelineGpu,

@@ -28,7 +28,8 @@ export interface NativeQuantizeStats {
   nonFiniteKind: "" | "nan" | "inf";
 }
 
-type TensorArgs = [
+/** A tensor as the addons take it: FP8 bytes, shape, float32 block scales and their block shape. */
+export type TensorArgs = [
   data: Uint8Array,
   rows: number,
   cols: number,
@@ -67,23 +68,10 @@ export interface CudaProbe {
   totalMemory?: number;
 }
 
-export interface CudaBenchmarkResult {
-  /** Milliseconds per call, kernel only (CUDA events, data already on the device). */
-  amaxMs: number;
-  /** Back to back, each launch overlapping the previous one's end (programmatic dependent launch). */
-  quantizeMs: number;
-  /** Each launch starting after the previous one has ended, as a launch that follows a copy does. */
-  quantizeSerialMs: number;
-  /** Launches dealt over three streams, each launch waiting for its own stream's previous one
-   * only, as the pipeline's lanes of one GPU launch them. */
-  quantizeLanesMs: number;
-  /** One pageable host→device copy of data+scale, and device→host of packed+scales+row stats. */
-  uploadMs: number;
-  downloadMs: number;
-  iterations: number;
-}
-
-/** build/fp4kit_cuda.node (native/cuda/addon.cc). Device pointers are BigInts. */
+/**
+ * build/fp4kit_cuda.node (native/cuda/addon.cc). Device pointers are BigInts. The kernels' benchmark
+ * harness is not part of it: bench/cuda-bench-addon.ts.
+ */
 export interface CudaAddon {
   kind: "cuda";
   probe(device?: number): CudaProbe;
@@ -91,7 +79,6 @@ export interface CudaAddon {
   quantize(...args: QuantizeArgs): NativeQuantizeStats;
   amaxAsync(...args: TensorArgs): Promise<NativeAmaxResult>;
   quantizeAsync(...args: QuantizeArgs): Promise<NativeQuantizeStats>;
-  benchmark(...args: [...TensorArgs, gs: number, iterations: number]): CudaBenchmarkResult;
   /** Frees the addon's reusable device workspace. */
   releaseWorkspace(): void;
   // Low-level device memory API for a pinned-buffer / multi-stream pipeline built on top.
@@ -189,24 +176,30 @@ function readBuildReport(dir: string): BuildReport | undefined {
   }
 }
 
-function loadAddon<T>(dir: string, file: string, which: "cpu" | "cuda"): AddonLoad<T> {
+/**
+ * Requires the addon `file` from `dir`; `notBuilt` tells, after "<file> not built", how it comes to be
+ * missing or how to build it.
+ */
+export function requireNativeAddon<T>(dir: string, file: string, notBuilt: () => string): AddonLoad<T> {
   const path = resolve(dir, file);
-  if (!existsSync(path)) {
-    const report = readBuildReport(dir)?.[which];
-    const firstLine = report?.reason?.split("\n")[0];
-    const details = report?.reason?.includes("\n") ? " (details in build/native-build.json)" : "";
-    const why =
-      report && !report.ok && firstLine
-        ? `: ${firstLine}${details}`
-        : " (run `npm run build -w @fp4kit/quant`)";
-    return { ok: false, reason: `${file} not built${why}` };
-  }
+  if (!existsSync(path)) return { ok: false, reason: `${file} not built${notBuilt()}` };
   try {
     const require = createRequire(import.meta.url);
     return { ok: true, addon: require(path) as T, path };
   } catch (error) {
     return { ok: false, reason: `${file} failed to load: ${(error as Error).message}` };
   }
+}
+
+function loadAddon<T>(dir: string, file: string, which: "cpu" | "cuda"): AddonLoad<T> {
+  return requireNativeAddon<T>(dir, file, () => {
+    const report = readBuildReport(dir)?.[which];
+    const firstLine = report?.reason?.split("\n")[0];
+    const details = report?.reason?.includes("\n") ? " (details in build/native-build.json)" : "";
+    return report && !report.ok && firstLine
+      ? `: ${firstLine}${details}`
+      : " (run `npm run build -w @fp4kit/quant`)";
+  });
 }
 
 const cache = new Map<string, AddonLoad<unknown>>();
