@@ -4,10 +4,8 @@ import type { AgentItem } from "../../../lib/trpc/types";
 import { Card, CardBody, CardHeader } from "../../ui/card";
 import { Field, Input } from "../../ui/field";
 import { CheckpointPicker } from "./checkpoint-picker";
-import type { FieldErrors, NewRunFormState } from "./form-state";
+import type { FieldErrors, NewRunFormState, SetFormField } from "./form-state";
 import { needsDestination, suggestDestination, writesCalibrationFile } from "./new-run-model";
-
-type SetField = <K extends keyof NewRunFormState>(key: K, value: NewRunFormState[K]) => void;
 
 /** The form's Checkpoint card: source, destination (with a suggestion) and, for a conversion, Overwrite. */
 export function CheckpointCard({
@@ -19,7 +17,7 @@ export function CheckpointCard({
 }: {
   form: NewRunFormState;
   errors: FieldErrors;
-  set: SetField;
+  set: SetFormField;
   agents: AgentItem[];
   /** The chosen agent's roots; paths must lie under one of them. */
   roots: readonly string[];

@@ -49,6 +49,9 @@ export interface NewRunFormState {
   generateTokens: string;
 }
 
+/** Sets one field of the form (and clears its error). */
+export type SetFormField = <K extends keyof NewRunFormState>(key: K, value: NewRunFormState[K]) => void;
+
 /** The protocol schemas' defaults, as the form's text (options without a default start empty). */
 export const INITIAL_FORM: NewRunFormState = {
   agentId: "",
@@ -123,6 +126,14 @@ export function forceApplies(form: NewRunFormState): boolean {
   return formatRefusal(form) !== undefined || attentionRefusal(form) !== undefined;
 }
 
+/**
+ * Whether a calibration run takes the ignore regexes: llm-compressor keeps those Linears
+ * unquantized; input-scales measures every Linear (what stays unquantized is chosen when converting).
+ */
+export function calibrationTakesIgnore(form: NewRunFormState): boolean {
+  return form.calibrationMethod === "llm-compressor";
+}
+
 /** "" → undefined and "12" → 12, but "abc" → NaN so the schema reports it instead of dropping it. */
 function numberOrUndefined(text: string): number | undefined {
   const trimmed = text.trim();
@@ -166,8 +177,7 @@ function optionsOf(form: NewRunFormState): Record<string, unknown> {
         numSamples: numberOrUndefined(form.numSamples),
         maxSeqLen: numberOrUndefined(form.maxSeqLen),
         dataset: textOrUndefined(form.dataset),
-        // input-scales measures every Linear: what stays unquantized is chosen when converting.
-        ignore: form.calibrationMethod === "llm-compressor" ? lines(form.ignore) : undefined,
+        ignore: calibrationTakesIgnore(form) ? lines(form.ignore) : undefined,
         trustRemoteCode: form.trustRemoteCode,
       };
     case "VERIFY":
