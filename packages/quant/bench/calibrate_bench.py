@@ -42,6 +42,7 @@ def parse_args():
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--max-tokens", type=int, default=65536, help="calibration tokens (calibrate's default)")
     p.add_argument("--seq-len", type=int, default=512)
+    p.add_argument("--device", default="cuda", help="torch device calibrate runs on (cpu: a dry run of this script)")
     return p.parse_args()
 
 
@@ -61,7 +62,7 @@ def main():
         made = time.time() - started
         started = time.time()
         run = subprocess.run([sys.executable, CALIBRATE, "--src", folder, "--out", folder + ".calibration.json",
-                              "--device", "cuda", "--tokenizer", "bytes", "--max-tokens", str(args.max_tokens),
+                              "--device", args.device, "--tokenizer", "bytes", "--max-tokens", str(args.max_tokens),
                               "--seq-len", str(args.seq_len)], capture_output=True, text=True)
         total = time.time() - started
         layer_seconds = [float(m.group(1)) for m in re.finditer(r"layer \d+/\d+: ([\d.]+) s", run.stdout)]

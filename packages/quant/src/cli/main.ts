@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ConvertError } from "../convert/errors.ts";
+import { fileSystemError } from "../convert/fs-errors.ts";
 import { CheckpointFormatError } from "../safetensors/errors.ts";
 import { registerCalibrateCommand } from "./calibrate-command.ts";
 import { registerConvertCommand } from "./convert-command.ts";
@@ -51,7 +52,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stderr(`error: ${error.message}\n`);
       return 1;
     }
-    io.stderr(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A file-system failure that names its path (a folder that cannot be made, a file where a
+    // folder is needed) is the user's to fix: one line, no stack trace.
+    const path = error instanceof Error ? (error as NodeJS.ErrnoException).path : undefined;
+    const fsError = path === undefined ? undefined : fileSystemError(error, path);
+    io.stderr(
+      `error: ${fsError?.message ?? (error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+    );
     return 1;
   }
 }

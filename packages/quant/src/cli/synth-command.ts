@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
+import { fileSystemError } from "../convert/fs-errors.ts";
 import type { ModelFamily } from "../rules/types.ts";
 import { type GenerateOptions, generateCheckpoint, syntheticTensorBytes } from "../synthetic/generate.ts";
 import type { V4Variant } from "../synthetic/layout-v4.ts";
@@ -108,6 +109,9 @@ export function registerSynthCommand(program: Command, io: CliIo): void {
           }
           bar.update(done, { done: formatBytes(done), all: formatBytes(total) });
         },
+      }).catch((error: unknown) => {
+        // A full disk's write names no path: the folder being written is named instead.
+        throw fileSystemError(error, dir) ?? error;
       });
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;

@@ -24,6 +24,7 @@ import {
 import { type CheckpointPlan, planCheckpoint } from "../rules/plan.ts";
 import type { ModelFamily, TensorPlan } from "../rules/types.ts";
 import { Checkpoint } from "../safetensors/checkpoint.ts";
+import { makeDirectory } from "../util/make-directory.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { type InputScales, resolveInputScales } from "./calibration.ts";
@@ -33,7 +34,7 @@ import { prepareDestination } from "./destination.ts";
 import { type DestinationLock, lockDestination } from "./destination-lock.ts";
 import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
-import { fileSystemError, makeDirectory } from "./fs-errors.ts";
+import { fileSystemError } from "./fs-errors.ts";
 import { GlobalScales } from "./global-scales.ts";
 import { chooseKernel } from "./kernel-choice.ts";
 import { cost } from "./lookahead.ts";

@@ -3,8 +3,7 @@
  * Node's error and stack. A write on an open file reports no path (a full disk, say): the
  * destination is named then.
  */
-import { mkdir, stat } from "node:fs/promises";
-import { dirname, sep } from "node:path";
+import { sep } from "node:path";
 import { ConvertError } from "./errors.ts";
 
 const ADVICE: Record<string, (path: string) => string> = {
@@ -18,6 +17,8 @@ const ADVICE: Record<string, (path: string) => string> = {
   EEXIST: (p) => `${p} is a file where a folder is needed: move it away, or choose another destination`,
   ENOTDIR: (p) => `${p} goes through a file where a folder is needed: move it away, or choose another path`,
   EISDIR: (p) => `${p} is a folder where a file is needed: move it away, or choose another path`,
+  ENOENT: (p) =>
+    `${p}: no such file or folder (removed while fp4kit ran, or a folder that cannot be made there): check the path`,
   EMFILE: () => "too many open files: raise the limit (ulimit -n) and run again",
 };
 
@@ -36,30 +37,4 @@ export function fileSystemError(error: unknown, dst: string): ConvertError | und
   const wholeDiskInDestination = WHOLE_DISK.has(code as string) && path?.startsWith(dst + sep) === true;
   const file = path === undefined || wholeDiskInDestination ? dst : path;
   return new ConvertError("FILESYSTEM", advice(file), { file });
-}
-
-/**
- * mkdir -p that reports why it failed: Node's recursive mkdir answers ENOENT where a parent
- * cannot be created (a read-only disk, no permission); the deepest missing folder is then made
- * alone, which fails with the real reason.
- */
-export async function makeDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    let missing = dir;
-    while (!(await exists(dirname(missing))) && dirname(missing) !== missing) missing = dirname(missing);
-    await mkdir(missing);
-    throw error;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,12 +3,13 @@
  * checkpoint with the real naming and structure of DeepSeek V3 / V3.2 / V4: shards, index,
  * config.json, generation_config.json and tokenizer files. Tests and the demo use only these.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelFamily } from "../rules/types.ts";
 import { tensorByteLength } from "../safetensors/dtypes.ts";
 import { INDEX_FILE, SINGLE_FILE } from "../safetensors/json-files.ts";
 import { SafetensorsWriter } from "../safetensors/writer.ts";
+import { makeDirectory } from "../util/make-directory.ts";
 import { generationConfig, modelConfigText, tokenizerConfig, tokenizerJson } from "./config-files.ts";
 import { dimsForTargetBytes, profileDims, type SyntheticDims, type SyntheticProfile } from "./dims.ts";
 import { streamTensor } from "./fill.ts";
@@ -93,7 +94,7 @@ export async function generateCheckpoint(options: GenerateOptions): Promise<Gene
   const groups = splitIntoShards(specs, options.shards ?? Math.max(3, Math.ceil(total / SHARD_TARGET_BYTES)));
   const files = groups.length === 1 ? [SINGLE_FILE] : groups.map((_, i) => shardFileName(i, groups.length));
 
-  await mkdir(options.dir, { recursive: true });
+  await makeDirectory(options.dir);
   const buffer = new Uint8Array(CHUNK_BYTES);
   let written = 0;
   for (const [i, group] of groups.entries()) {

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -133,6 +134,24 @@ describe("fp4kit synth + inspect", () => {
     expect(badFamily.err).toMatch(/expected one of deepseek-v3, deepseek-v3.2, deepseek-v4/);
     const badSize = await cli("synth", join(root, "x"), "--family", "deepseek-v3", "--size", "lots");
     expect(badSize.err).toMatch(/not a byte size/);
+  });
+
+  it("synth into a path it cannot make is one line naming the path, never a stack or a hang", async () => {
+    const file = join(root, "a-file");
+    await writeFile(file, "not a folder");
+    for (const dir of [file, join(file, "v3")]) {
+      const run = await cli("synth", dir, "--family", "deepseek-v3");
+      expect(run.code).toBe(1);
+      expect(run.err).toBe(
+        `error: ${dir} goes through a file where a folder is needed: move it away, or choose another path\n`,
+      );
+    }
+    // Under /proc, mkdir answers ENOENT although the parent exists: Node's recursive mkdir never returns there.
+    if (existsSync("/proc/self")) {
+      const run = await cli("synth", "/proc/fp4kit-synth", "--family", "deepseek-v3");
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(/^error: \/proc\/fp4kit-synth: no such file or folder .*: check the path\n$/);
+    }
   });
 });
 

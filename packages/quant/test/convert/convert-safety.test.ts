@@ -6,7 +6,7 @@
  * interrupted overwrite never looks loadable, and file-system failures are one line naming the path.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { utimesSync } from "node:fs";
+import { existsSync, utimesSync } from "node:fs";
 import { cp, mkdir, open, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -367,6 +367,13 @@ describe("file-system failures are one line naming the path", { timeout: 60_000 
     const enotdir = await convert("--src", src, "--dst", join(file, "nvfp4"));
     expect(enotdir.code).toBe(1);
     expectOneLineError(enotdir.err, /goes through a file where a folder is needed/);
+  });
+
+  it("a destination that cannot be made under a pseudo file system (/proc) is refused, not waited on forever", async () => {
+    if (!existsSync("/proc/self")) return;
+    const run = await convert("--src", src, "--dst", "/proc/fp4kit-nvfp4");
+    expect(run.code).toBe(1);
+    expectOneLineError(run.err, /^error: \/proc\/fp4kit-nvfp4: no such file or folder .*: check the path$/);
   });
 
   it("a missing config.json is refused before the destination is made", async () => {
