@@ -33,12 +33,29 @@ export interface DestinationLock {
   release(): Promise<void>;
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether the lock's process still runs. A process that was killed stays a zombie until its parent
+ * reaps it, and a zombie answers `kill(pid, 0)`: a run killed together with its parent (`timeout
+ * -s KILL`, a killed shell) is reparented and can wait seconds to be reaped, so Linux's process
+ * state is read and a zombie counts as gone.
+ */
+async function processAlive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return (await linuxProcessState(pid)) !== "Z";
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, Z, ...), or undefined where there is no /proc. */
+async function linuxProcessState(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // "pid (command) state ...": the command may hold spaces and parentheses, so split after the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return undefined;
   }
 }
 
@@ -60,9 +77,9 @@ async function readHolder(
   }
 }
 
-function staleReason(holder: LockHolder | undefined, ageMs: number): string | undefined {
+async function staleReason(holder: LockHolder | undefined, ageMs: number): Promise<string | undefined> {
   if (holder === undefined) return "an unreadable lock";
-  if (holder.host === hostname() && !processAlive(holder.pid))
+  if (holder.host === hostname() && !(await processAlive(holder.pid)))
     return `the lock of process ${holder.pid}, which is gone`;
   if (ageMs > STALE_AFTER_MS)
     return `the lock of process ${holder.pid} on ${holder.host}, not refreshed for ${Math.round(ageMs / 1000)} s`;
@@ -99,7 +116,7 @@ export async function lockDestination(dst: string, token: string = randomUUID())
       }
       const existing = await readHolder(path);
       if (existing === undefined) continue; // released meanwhile
-      const stale = staleReason(existing.holder, existing.ageMs);
+      const stale = await staleReason(existing.holder, existing.ageMs);
       if (stale === undefined) {
         const h = existing.holder as LockHolder;
         throw new ConvertError(

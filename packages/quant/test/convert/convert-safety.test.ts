@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, utimesSync } from "node:fs";
-import { cp, mkdir, open, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { cp, mkdir, open, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -207,6 +207,33 @@ describe("two runs into one destination", { timeout: 120_000 }, () => {
       expect(await digestDir(dst)).toEqual(largeReference);
     },
   );
+
+  it("a lock whose process was killed but not yet reaped (a zombie) is taken over", async () => {
+    // A killed run whose parent died with it (`timeout -s KILL`) is a zombie until it is reaped, and
+    // a zombie answers kill(pid, 0). Made here for certain: a child that exits under a parent that
+    // never waits for it.
+    if (!existsSync("/proc/self/stat")) return;
+    const parent = spawn("sh", ["-c", 'sh -c "exit 0" & echo $!; exec sleep 30'], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      const zombie = Number(
+        await new Promise<string>((ok) => parent.stdout.once("data", (d) => ok(String(d)))),
+      );
+      await expect
+        .poll(() => readFile(`/proc/${zombie}/stat`, "utf8").then((s) => s.split(") ")[1]?.[0]))
+        .toBe("Z");
+      const dst = join(root, "zombie");
+      await mkdir(dst);
+      const holder = { pid: zombie, host: hostname(), startedAt: new Date().toISOString(), token: "x" };
+      await writeFile(join(dst, LOCK_FILE), JSON.stringify(holder));
+      const run = await convert("--src", src, "--dst", dst);
+      expect(run.code, run.err).toBe(0);
+      expect(run.err).toContain(`took over the lock of process ${zombie}, which is gone`);
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
 
   it("a lock of another host is honoured until it goes a minute without a refresh", async () => {
     const dst = join(root, "other-host");
