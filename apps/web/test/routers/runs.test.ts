@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "../support/test-db";
-import { createWorld, expectTrpcError } from "../support/world";
+import { capabilities, createWorld, expectTrpcError } from "../support/world";
 
 const database = setupTestDatabase();
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -305,6 +305,47 @@ describe("runs.retry", () => {
     expect(w.calls.queued.map((q) => q.id)).toContain(id);
     const original = await w.as(w.viewerA).runs.get({ teamId: w.teamA.id, runId: w.runA.id });
     expect(original.retries.map((r) => r.id)).toContain(id);
+  });
+
+  it("refuses, as a new run, a retry its agent cannot run now: offline, revoked, or its data root gone", async () => {
+    const db = database.current.prisma;
+    const before = await db.run.count();
+    const retry = () => w.as(w.ownerA).runs.retry({ teamId: w.teamA.id, runId: w.runA.id });
+    const lastSeenAt = new Date(Date.now() - 60_000);
+    try {
+      await db.agent.update({ where: { id: w.agentA.id }, data: { connectedAt: null, lastSeenAt } });
+      await expect(retry()).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: `Agent gpu-a is offline since ${lastSeenAt.toISOString().slice(11, 16)} UTC — start it, or choose another agent.`,
+      });
+      await db.agent.update({
+        where: { id: w.agentA.id },
+        data: { connectedAt: new Date(), lastSeenAt: new Date(), capabilities: capabilities(["/scratch"]) },
+      });
+      await expect(retry()).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringMatching(/\/scratch/),
+      });
+      await db.agent.update({
+        where: { id: w.agentA.id },
+        data: { capabilities: capabilities(["/data"]), revokedAt: new Date() },
+      });
+      await expect(retry()).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringMatching(/revoked/),
+      });
+      expect(await db.run.count()).toBe(before);
+    } finally {
+      await db.agent.update({
+        where: { id: w.agentA.id },
+        data: {
+          connectedAt: new Date(),
+          lastSeenAt: new Date(),
+          capabilities: capabilities(["/data"]),
+          revokedAt: null,
+        },
+      });
+    }
   });
 
   it("refuses unfinished runs, viewers and other teams", async () => {

@@ -3,7 +3,7 @@ import { modelLabelOf } from "../../../lib/paths";
 import type { Db } from "../../db";
 import type { RealtimePort } from "../../realtime-port";
 import { DomainError } from "../errors";
-import { assessAgents, refusalOf } from "./run-agents";
+import { assessAgents, type RunShape, refusalOf } from "./run-agents";
 
 /**
  * Refuses, with the reason, a run that no agent it may go to can run now: the pinned one, or any
@@ -12,7 +12,7 @@ import { assessAgents, refusalOf } from "./run-agents";
  * waits for it, and its page says so. The agent checks again when it runs it; this gives the error
  * at once instead of a run that waits for ever or fails late.
  */
-async function refuseUnrunnable(db: Db, teamId: string, spec: NewRunInput) {
+export async function refuseUnrunnable(db: Db, teamId: string, spec: RunShape & { agentId: string | null }) {
   if (spec.agentId !== null) {
     const pinned = await db.agent.findFirst({ where: { id: spec.agentId, teamId }, select: { id: true } });
     if (!pinned) throw new DomainError("NOT_FOUND", "No such agent in this team");

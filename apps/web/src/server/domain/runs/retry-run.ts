@@ -2,10 +2,12 @@ import { TERMINAL_RUN_STATUSES } from "@fp4kit/protocol";
 import type { Db } from "../../db";
 import type { RealtimePort } from "../../realtime-port";
 import { DomainError } from "../errors";
+import { refuseUnrunnable } from "./create-run";
 
 /**
- * Queues a new attempt of a finished run with the same spec. The destination stays the same so a
- * convert run resumes from the shards the previous attempt already wrote.
+ * Queues a new attempt of a finished run with the same spec, refused as a new run would be when no
+ * agent can run it now. The destination stays the same so a convert run resumes from the shards the
+ * previous attempt already wrote.
  */
 export async function retryRun(
   db: Db,
@@ -17,10 +19,9 @@ export async function retryRun(
   if (!TERMINAL_RUN_STATUSES.includes(original.status)) {
     throw new DomainError("CONFLICT", "Only finished runs can be retried");
   }
-  if (original.agentId) {
-    const agent = await db.agent.findUnique({ where: { id: original.agentId }, select: { revokedAt: true } });
-    if (agent?.revokedAt) throw new DomainError("BAD_REQUEST", "The run's agent has been revoked");
-  }
+  // The same refusal as a new run's: a retry no agent can run now (its agent revoked, offline or
+  // no longer offering the run's roots, packages or GPUs) is refused with the reason.
+  await refuseUnrunnable(db, original.teamId, original);
   const run = await db.run.create({
     data: {
       teamId: original.teamId,
