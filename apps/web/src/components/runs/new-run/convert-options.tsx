@@ -1,46 +1,30 @@
 "use client";
 
-import { Field, Input, Select } from "../../ui/field";
-import type { NewRunFormState } from "./form-state";
+import { Field } from "../../ui/field";
+import { SelectOption, TextOption } from "./bound-options";
 import { IgnoreField } from "./ignore-field";
 import { convertOptionsView, type OptionFieldsProps } from "./options-model";
 
 /** A conversion's options; what is offered and shown follows the form (convertOptionsView). */
-export function ConvertOptions({ form, errors, set }: OptionFieldsProps) {
+export function ConvertOptions(props: OptionFieldsProps) {
+  const { form, set } = props;
   const view = convertOptionsView(form);
   return (
     <>
-      <Field
+      <SelectOption
+        {...props}
+        name="engine"
         label="Engine"
-        htmlFor="engine"
-        error={errors["options.engine"]}
         hint="The output is written so this engine loads it as it is."
-      >
-        <Select
-          id="engine"
-          value={form.engine}
-          onChange={(e) => set("engine", e.target.value as NewRunFormState["engine"])}
-        >
-          {view.engines.map((engine) => (
-            <option key={engine.value} value={engine.value}>
-              {engine.label}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field label="Output format" htmlFor="format" error={errors["options.format"]} hint={view.formatHint}>
-        <Select
-          id="format"
-          value={form.format}
-          onChange={(e) => set("format", e.target.value as NewRunFormState["format"])}
-        >
-          {view.formats.map((format) => (
-            <option key={format.value} value={format.value}>
-              {format.label}
-            </option>
-          ))}
-        </Select>
-      </Field>
+        choices={view.engines}
+      />
+      <SelectOption
+        {...props}
+        name="format"
+        label="Output format"
+        hint={view.formatHint}
+        choices={view.formats}
+      />
       {view.forceHint !== undefined && (
         <Field label="Write it anyway" htmlFor="force" hint={view.forceHint}>
           <input
@@ -51,94 +35,53 @@ export function ConvertOptions({ form, errors, set }: OptionFieldsProps) {
           />
         </Field>
       )}
-      <Field
+      <TextOption
+        {...props}
+        name="shardSizeGb"
+        option="options.shardSizeBytes"
         label="Shard size (GB)"
-        htmlFor="shardSizeGb"
-        error={errors["options.shardSizeBytes"]}
         hint="Output shard size; ~5 GB like the source."
-      >
-        <Input
-          id="shardSizeGb"
-          inputMode="decimal"
-          value={form.shardSizeGb}
-          onChange={(e) => set("shardSizeGb", e.target.value)}
-        />
-      </Field>
-      <Field
+        inputMode="decimal"
+      />
+      <TextOption
+        {...props}
+        name="workers"
         label="CPU workers"
-        htmlFor="workers"
-        error={errors["options.workers"]}
         hint="Threads for the native kernel; 0 = all cores."
-      >
-        <Input
-          id="workers"
-          inputMode="numeric"
-          value={form.workers}
-          onChange={(e) => set("workers", e.target.value)}
-        />
-      </Field>
-      <Field label="GPUs" htmlFor="gpus" error={errors["options.gpus"]} hint="0 = CPU only.">
-        <Input
-          id="gpus"
-          inputMode="numeric"
-          value={form.gpus}
-          onChange={(e) => set("gpus", e.target.value)}
-        />
-      </Field>
-      {view.inputScales && <InputScaleFields form={form} errors={errors} set={set} />}
-      <Field
+        inputMode="numeric"
+      />
+      <TextOption {...props} name="gpus" label="GPUs" hint="0 = CPU only." inputMode="numeric" />
+      {view.inputScales && <InputScaleFields {...props} />}
+      <SelectOption
+        {...props}
+        name="quantizeAttention"
         label="Attention projections"
-        htmlFor="quantizeAttention"
-        error={errors["options.quantizeAttention"]}
         hint={view.attentionHint}
-      >
-        <Select
-          id="quantizeAttention"
-          value={form.quantizeAttention}
-          onChange={(e) => set("quantizeAttention", e.target.value as NewRunFormState["quantizeAttention"])}
-        >
-          {view.attentionChoices.map((choice) => (
-            <option key={choice.value} value={choice.value}>
-              {choice.label}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <IgnoreField form={form} errors={errors} set={set} />
+        choices={view.attentionChoices}
+      />
+      <IgnoreField {...props} />
     </>
   );
 }
 
 /** The activation input scales a W4A4 format needs: a calibration file, or one scale for all. */
-function InputScaleFields({ form, errors, set }: OptionFieldsProps) {
+function InputScaleFields(props: OptionFieldsProps) {
   return (
     <>
-      <Field
+      <TextOption
+        {...props}
+        name="calibrationFile"
         label="Calibration file"
-        htmlFor="calibrationFile"
-        error={errors["options.calibrationFile"]}
         hint="JSON of per-module activation input scales, under the agent's roots."
-      >
-        <Input
-          id="calibrationFile"
-          value={form.calibrationFile}
-          onChange={(e) => set("calibrationFile", e.target.value)}
-          className="font-mono"
-        />
-      </Field>
-      <Field
+        mono
+      />
+      <TextOption
+        {...props}
+        name="inputScale"
         label="Fallback input scale"
-        htmlFor="inputScale"
-        error={errors["options.inputScale"]}
         hint="Used for every activation when no calibration file is given."
-      >
-        <Input
-          id="inputScale"
-          inputMode="decimal"
-          value={form.inputScale}
-          onChange={(e) => set("inputScale", e.target.value)}
-        />
-      </Field>
+        inputMode="decimal"
+      />
     </>
   );
 }
