@@ -183,10 +183,18 @@ it("sends signed, retried webhooks and a browser notification when runs end", as
       .getByRole("dialog", { name: "Cancel this run?" })
       .getByRole("button", { name: "Cancel run" })
       .click();
+    // Closed only once the cancel has reached the server: closing a tab aborts its requests.
+    await expect
+      .poll(async () => (await db.run.findUniqueOrThrow({ where: { id: watched.id } })).status, {
+        timeout: 15_000,
+      })
+      .toBe("CANCELLED");
     await other.close();
     await expect
-      .poll(() =>
-        page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications),
+      .poll(
+        () =>
+          page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications),
+        { timeout: 15_000 },
       )
       .toEqual([{ title: "DeepSeek-V4-Pro-FP8: cancelled", body: "The run you were watching has ended." }]);
   });
