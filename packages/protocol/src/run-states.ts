@@ -10,7 +10,7 @@ import { type RunStatus, RunStatusSchema } from "./runs.ts";
  * exactly one of them wins.
  */
 export const RUN_TRANSITIONS = {
-  /** An agent leases the oldest queued run of its team pinned to it, or to none and that it can run. */
+  /** An agent leases the oldest queued run of its team. */
   claim: { from: ["QUEUED"], to: ["RUNNING"] },
   /** A queued run whose stored kind/options fail the protocol schema is failed instead of handed out. */
   reject: { from: ["QUEUED"], to: ["FAILED"] },

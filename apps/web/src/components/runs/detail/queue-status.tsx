@@ -21,7 +21,7 @@ const STATE_TONES: Record<Candidate["state"], Tone> = {
 };
 
 function reasonText(status: Status, agentsHref: string): ReactNode {
-  const offline = status.candidates.filter((c) => c.state === "offline" && c.ahead !== null);
+  const offline = status.candidates.filter((c) => c.state === "offline");
   switch (status.reason) {
     case "cancel-requested":
       return "Cancel requested: it will not start.";
@@ -33,12 +33,10 @@ function reasonText(status: Status, agentsHref: string): ReactNode {
           The team has no agent. <Link href={agentsHref}>Create one</Link>: the run starts when it connects.
         </>
       );
-    case "none-can-run":
-      return "No agent of the team can run it (why is below, from what each last reported), so it waits. Give an agent what it lacks and restart it, or cancel the run.";
     case "all-offline":
       return `${offline.length === 1 ? "The only agent that can take it is" : `All ${offline.length} agents that can take it are`} offline. It starts when one connects.`;
     case "runs-ahead":
-      return `${status.ahead} older queued ${status.ahead === 1 ? "run comes" : "runs come"} first: agents take the oldest run they can run.`;
+      return `${status.ahead} older queued ${status.ahead === 1 ? "run comes" : "runs come"} first: agents take the oldest run they may take.`;
     case "all-busy":
       return "It is next, and the agents that would take it are busy: it starts when one of them finishes.";
     case "about-to-start":
@@ -52,7 +50,7 @@ function CandidateRow({ candidate }: { candidate: Candidate }) {
     <li className="flex flex-wrap items-center gap-x-2 gap-y-1" data-candidate={candidate.name}>
       <span className="font-medium text-zinc-900">{candidate.name}</span>
       <Badge tone={STATE_TONES[candidate.state]}>{candidate.state}</Badge>
-      {candidate.state !== "revoked" && candidate.ahead !== null && (
+      {candidate.state !== "revoked" && (
         <span className="text-zinc-500">
           {candidate.ahead === 0
             ? "takes it next"
@@ -113,7 +111,7 @@ export function QueueStatus({ runId }: { runId: string }) {
         description={
           status.pinned
             ? "Pinned to one agent."
-            : "Any agent of the team that can run it may take it: the first free one does."
+            : "Any agent of the team may take it: the first free one does."
         }
       />
       <div className="space-y-3 px-5 py-4 text-sm" data-testid="queue-status" data-reason={status.reason}>
@@ -121,7 +119,7 @@ export function QueueStatus({ runId }: { runId: string }) {
         {status.candidates.length > 0 && (
           <div>
             <h3 className="text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              {status.pinned ? "Its agent" : "The team's agents"}
+              Agents that can take it
             </h3>
             <ul className="mt-1.5 space-y-1">
               {status.candidates.map((candidate) => (

@@ -1,8 +1,8 @@
-import { type AgentForRun, agentBlockers } from "../../../lib/run-requirements";
+import { agentBlockers } from "../../../lib/run-requirements";
 import type { Db } from "../../db";
 import { parseCapabilities } from "../agents/agent-capabilities";
 import { DomainError } from "../errors";
-import { needsOf, type RunShape } from "./run-agents";
+import { needsOf } from "./run-agents";
 
 /** Where an agent that may take a queued run stands now. */
 export type CandidateState = "idle" | "busy" | "offline" | "revoked";
@@ -12,11 +12,8 @@ export interface QueueCandidate {
   name: string;
   state: CandidateState;
   lastSeenAt: Date | null;
-  /**
-   * Queued runs it would claim before this one (agents claim the oldest they may take first); null
-   * when it never claims this one: the run is pinned to none and it cannot run it (blockers).
-   */
-  ahead: number | null;
+  /** Queued runs it would claim before this one (agents claim the oldest they may take first). */
+  ahead: number;
   /** The runs it is running now (busy). */
   running: { id: string; label: string }[];
   /** Why it cannot run the run (data roots, Python packages, GPUs, as it last reported them). */
@@ -28,7 +25,6 @@ export type WaitReason =
   | "cancel-requested"
   | "agent-revoked"
   | "no-agent"
-  | "none-can-run"
   | "all-offline"
   | "runs-ahead"
   | "all-busy"
@@ -36,10 +32,9 @@ export type WaitReason =
 
 /**
  * Why a queued run is waiting: the agents that may take it (the pinned one, or every agent of the
- * team) with their state and the queued runs each would claim first (claimNextRun's order and its
- * rule: an agent passes over a run pinned to none that it cannot run), its position (through the
- * agent that reaches it first: an online one when there is one), and the reason it has not
- * started. Null once it left the queue.
+ * team) with their state and the queued runs each would claim first (claimNextRun's order), its
+ * position (through the agent that reaches it first: an online one when there is one), and the
+ * reason it has not started. Null once it left the queue.
  */
 export async function queueStatus(db: Db, input: { teamId: string; runId: string }) {
   const run = await db.run.findFirst({
@@ -59,21 +54,12 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
   if (run.status !== "QUEUED") return null;
 
   // The runs an agent claims before this one: the same conditions and order as claimNextRun.
-  const before = await db.$queryRaw<(RunShape & { agentId: string | null })[]>`
-    SELECT "agentId", kind, "sourcePath", "destPath", options FROM run
+  const before = await db.$queryRaw<{ agentId: string | null }[]>`
+    SELECT "agentId" FROM run
     WHERE status = 'QUEUED' AND "teamId" = ${input.teamId} AND "cancelRequestedAt" IS NULL
       AND ("createdAt", id) < (SELECT "createdAt", id FROM run WHERE id = ${run.id})`;
-  const runsBefore = before.map((r) => ({ agentId: r.agentId, needs: needsOf(r) }));
-  /**
-   * The runs ahead that `agent` claims: those pinned to it and those pinned to none that it can
-   * run. Without an agent, every run pinned to none.
-   */
-  const aheadFor = (agent: { id: string; view: AgentForRun } | null) =>
-    runsBefore.filter((r) =>
-      r.agentId === null
-        ? agent === null || agentBlockers(agent.view, r.needs).length === 0
-        : r.agentId === agent?.id,
-    ).length;
+  const aheadFor = (agentId: string | null) =>
+    before.filter((r) => r.agentId === null || (agentId !== null && r.agentId === agentId)).length;
 
   const agents = await db.agent.findMany({
     where: run.agentId ? { id: run.agentId } : { teamId: input.teamId, revokedAt: null },
@@ -95,10 +81,7 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
   const needs = needsOf(run);
   const candidates: QueueCandidate[] = agents.map((agent) => {
     const revoked = agent.revokedAt !== null;
-    const view = { name: agent.name, revoked, capabilities: parseCapabilities(agent.capabilities) };
-    const blockers = agentBlockers(view, needs);
-    // A run pinned to it is claimed whatever it lacks (the agent then says what); others it passes over.
-    const takes = run.agentId !== null || blockers.length === 0;
+    const capabilities = parseCapabilities(agent.capabilities);
     return {
       id: agent.id,
       name: agent.name,
@@ -110,17 +93,15 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
             ? "busy"
             : "idle",
       lastSeenAt: agent.lastSeenAt,
-      ahead: takes ? aheadFor({ id: agent.id, view }) : null,
+      ahead: aheadFor(agent.id),
       running: agent.runs.map((r) => ({ id: r.id, label: r.name ?? r.model })),
-      // Revocation is its state, not something to fix on the agent.
-      blockers: revoked ? [] : blockers,
+      blockers: revoked ? [] : agentBlockers({ name: agent.name, revoked, capabilities }, needs),
     };
   });
 
-  const takers = candidates.filter((c): c is QueueCandidate & { ahead: number } => c.ahead !== null);
-  const online = takers.filter((c) => c.state === "idle" || c.state === "busy");
-  const reaching = online.length > 0 ? online : takers.filter((c) => c.state !== "revoked");
-  // Without any agent that takes it, the runs any agent would take first.
+  const online = candidates.filter((c) => c.state === "idle" || c.state === "busy");
+  const reaching = online.length > 0 ? online : candidates.filter((c) => c.state !== "revoked");
+  // Without any agent, the runs any agent would take first.
   const ahead = reaching.length > 0 ? Math.min(...reaching.map((c) => c.ahead)) : aheadFor(null);
   const reason: WaitReason = run.cancelRequestedAt
     ? "cancel-requested"
@@ -128,15 +109,13 @@ export async function queueStatus(db: Db, input: { teamId: string; runId: string
       ? "agent-revoked"
       : candidates.length === 0
         ? "no-agent"
-        : takers.length === 0
-          ? "none-can-run"
-          : online.length === 0
-            ? "all-offline"
-            : ahead > 0
-              ? "runs-ahead"
-              : online.some((c) => c.state === "idle" && c.ahead === 0)
-                ? "about-to-start"
-                : "all-busy";
+        : online.length === 0
+          ? "all-offline"
+          : ahead > 0
+            ? "runs-ahead"
+            : online.some((c) => c.state === "idle" && c.ahead === 0)
+              ? "about-to-start"
+              : "all-busy";
   return { position: ahead + 1, ahead, pinned: run.agentId !== null, candidates, reason };
 }
 export type QueueStatus = NonNullable<Awaited<ReturnType<typeof queueStatus>>>;
