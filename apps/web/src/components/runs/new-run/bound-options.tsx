@@ -27,20 +27,16 @@ interface TextOptionProps extends BoundOptionProps<TextFieldName> {
   mono?: boolean;
 }
 
-/** One option typed in as text: its label, hint and schema error around an input bound to the form. */
-export function TextOption({
-  form,
+/** The label, hint and schema error around one option's control. */
+function OptionField({
   errors,
-  set,
   name,
   option,
   label,
   hint,
-  placeholder,
-  inputMode,
-  mono,
   className,
-}: TextOptionProps) {
+  children,
+}: Omit<BoundOptionProps<TextFieldName>, "form" | "set"> & { children: ReactNode }) {
   return (
     <Field
       label={label}
@@ -49,6 +45,16 @@ export function TextOption({
       error={errors[option ?? `options.${name}`]}
       hint={hint}
     >
+      {children}
+    </Field>
+  );
+}
+
+/** One option typed in as text, bound to the form. */
+export function TextOption({ placeholder, inputMode, mono, ...props }: TextOptionProps) {
+  const { form, set, name } = props;
+  return (
+    <OptionField {...props}>
       <Input
         id={name}
         inputMode={inputMode}
@@ -57,30 +63,18 @@ export function TextOption({
         onChange={(e) => set(name, e.target.value)}
         className={mono ? "font-mono" : undefined}
       />
-    </Field>
+    </OptionField>
   );
 }
 
-/** One option chosen from a list: its label, hint and schema error around a select bound to the form. */
+/** One option chosen from a list, bound to the form. */
 export function SelectOption<K extends TextFieldName>({
-  form,
-  errors,
-  set,
-  name,
-  option,
-  label,
-  hint,
-  className,
   choices,
+  ...props
 }: BoundOptionProps<K> & { choices: Choice<NewRunFormState[K]>[] }) {
+  const { form, set, name } = props;
   return (
-    <Field
-      label={label}
-      htmlFor={name}
-      className={className}
-      error={errors[option ?? `options.${name}`]}
-      hint={hint}
-    >
+    <OptionField {...props}>
       <Select id={name} value={form[name]} onChange={(e) => set(name, e.target.value as NewRunFormState[K])}>
         {choices.map((choice) => (
           <option key={choice.value} value={choice.value}>
@@ -88,6 +82,6 @@ export function SelectOption<K extends TextFieldName>({
           </option>
         ))}
       </Select>
-    </Field>
+    </OptionField>
   );
 }
