@@ -5,11 +5,10 @@
  */
 import { resolve } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
-import { defaultPython } from "../python/python-env.ts";
 import { CALIBRATE_SCRIPT, DEFAULT_CALIBRATION_TEXT } from "../python/scripts.ts";
 import type { CliIo } from "./io.ts";
 import { parsePositiveInt } from "./options.ts";
-import { runPythonScript } from "./python-script.ts";
+import { runPythonScript, withPythonScriptOptions } from "./python-script.ts";
 
 interface CalibrateFlags {
   src: string;
@@ -48,31 +47,29 @@ Examples:
 `;
 
 export function registerCalibrateCommand(program: Command, io: CliIo): void {
-  program
-    .command("calibrate")
-    .description("measure activation input scales (amax) for W4A4 output, in the model's own code")
-    .requiredOption("--src <dir>", "FP8 checkpoint directory")
-    .requiredOption("--out <file>", "calibration file to write (JSON)")
-    .option("--text <file>", "calibration text, UTF-8 (default: the text shipped with fp4kit)")
-    .option("--seq-len <n>", "tokens per sequence", parsePositiveInt, 512)
-    .option("--max-tokens <n>", "calibration tokens at most", parsePositiveInt, 65536)
-    .option("--batch <n>", "sequences per forward", parsePositiveInt, 8)
-    .addOption(new Option("--tokenizer <kind>", "token ids from").choices(["auto", "bytes"]).default("auto"))
-    .addOption(
-      new Option("--device <device>", "where layers run").choices(["auto", "cpu", "cuda"]).default("auto"),
-    )
-    .addOption(
-      new Option("--dtype <dtype>", "compute dtype (auto: float32 on the CPU, bfloat16 on CUDA)")
-        .choices(["auto", "float32", "bfloat16"])
-        .default("auto"),
-    )
-    .option("--trust-remote-code", "let the tokenizer run Python files shipped in the checkpoint folder")
-    .option(
-      "--python <path>",
-      "Python interpreter (default: FP4KIT_PYTHON, else the project environment of `npm run python-env`, else python3)",
-      defaultPython(),
-    )
-    .option("--json", "print the script's JSON lines as they are")
+  withPythonScriptOptions(
+    program
+      .command("calibrate")
+      .description("measure activation input scales (amax) for W4A4 output, in the model's own code")
+      .requiredOption("--src <dir>", "FP8 checkpoint directory")
+      .requiredOption("--out <file>", "calibration file to write (JSON)")
+      .option("--text <file>", "calibration text, UTF-8 (default: the text shipped with fp4kit)")
+      .option("--seq-len <n>", "tokens per sequence", parsePositiveInt, 512)
+      .option("--max-tokens <n>", "calibration tokens at most", parsePositiveInt, 65536)
+      .option("--batch <n>", "sequences per forward", parsePositiveInt, 8)
+      .addOption(
+        new Option("--tokenizer <kind>", "token ids from").choices(["auto", "bytes"]).default("auto"),
+      )
+      .addOption(
+        new Option("--device <device>", "where layers run").choices(["auto", "cpu", "cuda"]).default("auto"),
+      )
+      .addOption(
+        new Option("--dtype <dtype>", "compute dtype (auto: float32 on the CPU, bfloat16 on CUDA)")
+          .choices(["auto", "float32", "bfloat16"])
+          .default("auto"),
+      )
+      .option("--trust-remote-code", "let the tokenizer run Python files shipped in the checkpoint folder"),
+  )
     .addHelpText("after", HELP_AFTER)
     .action(async (flags: CalibrateFlags) => {
       const args = [

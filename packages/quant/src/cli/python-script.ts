@@ -6,7 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import type { Command } from "commander";
 import { z } from "zod";
+import { defaultPython } from "../python/python-env.ts";
 import { pythonScriptEnv } from "../python/scripts.ts";
 import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
@@ -27,6 +29,17 @@ const ScriptLineSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("result"), summary: z.unknown() }).loose(),
   z.object({ type: z.literal("error"), message: z.string() }),
 ]);
+
+/** The options every command that runs a script takes: the interpreter, and the raw JSON lines. */
+export function withPythonScriptOptions(command: Command): Command {
+  return command
+    .option(
+      "--python <path>",
+      "Python interpreter (default: FP4KIT_PYTHON, else the project environment of `npm run python-env`, else python3)",
+      defaultPython(),
+    )
+    .option("--json", "print the script's JSON lines as they are");
+}
 
 export interface PythonScriptRun {
   python: string;

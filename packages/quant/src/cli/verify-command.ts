@@ -4,12 +4,11 @@
  */
 import { resolve } from "node:path";
 import { type Command, CommanderError } from "commander";
-import { defaultPython } from "../python/python-env.ts";
 import { VERIFY_SCRIPT } from "../python/scripts.ts";
 import { CliUsageError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
 import { parsePositiveInt } from "./options.ts";
-import { runPythonScript } from "./python-script.ts";
+import { runPythonScript, withPythonScriptOptions } from "./python-script.ts";
 
 interface VerifyFlags {
   reference?: string;
@@ -47,30 +46,33 @@ Examples:
 `;
 
 export function registerVerifyCommand(program: Command, io: CliIo): void {
-  program
-    .command("verify")
-    .description("check an NVFP4 checkpoint with Python safetensors + torch (and vLLM if installed)")
-    .argument("<dir>", "NVFP4 checkpoint directory")
-    .option("--reference <dir>", "the FP8 checkpoint it was converted from")
-    .option("--max-tensors <n>", "quantized weights to dequantize and compare (default 32)", parsePositiveInt)
-    .option("--all", "dequantize and compare every quantized weight")
-    .option("--expect-gaussian", "fail unless the median error is in NVFP4's band for Gaussian-like weights")
-    .option(
-      "--forward-layers <n>",
-      "decoder layers the model-code forward check runs (0 = skip)",
-      parseNonNegative,
-      1,
-    )
-    .option("--all-layers", "run every decoder layer in the model-code forward check (small models)")
-    .option("--generate-tokens <n>", "tokens to generate with vLLM (0 = skip)", parseNonNegative, 16)
-    .option("--device <device>", "auto | cpu | cuda", "auto")
-    .option("--trust-remote-code", "let vLLM run Python files shipped in the checkpoint folder")
-    .option(
-      "--python <path>",
-      "Python interpreter (default: FP4KIT_PYTHON, else the project environment of `npm run python-env`, else python3)",
-      defaultPython(),
-    )
-    .option("--json", "print the script's JSON lines as they are")
+  withPythonScriptOptions(
+    program
+      .command("verify")
+      .description("check an NVFP4 checkpoint with Python safetensors + torch (and vLLM if installed)")
+      .argument("<dir>", "NVFP4 checkpoint directory")
+      .option("--reference <dir>", "the FP8 checkpoint it was converted from")
+      .option(
+        "--max-tensors <n>",
+        "quantized weights to dequantize and compare (default 32)",
+        parsePositiveInt,
+      )
+      .option("--all", "dequantize and compare every quantized weight")
+      .option(
+        "--expect-gaussian",
+        "fail unless the median error is in NVFP4's band for Gaussian-like weights",
+      )
+      .option(
+        "--forward-layers <n>",
+        "decoder layers the model-code forward check runs (0 = skip)",
+        parseNonNegative,
+        1,
+      )
+      .option("--all-layers", "run every decoder layer in the model-code forward check (small models)")
+      .option("--generate-tokens <n>", "tokens to generate with vLLM (0 = skip)", parseNonNegative, 16)
+      .option("--device <device>", "auto | cpu | cuda", "auto")
+      .option("--trust-remote-code", "let vLLM run Python files shipped in the checkpoint folder"),
+  )
     .addHelpText("after", HELP_AFTER)
     .action(async (dir: string, flags: VerifyFlags) => {
       const args = [VERIFY_SCRIPT, resolve(io.cwd, dir)];
