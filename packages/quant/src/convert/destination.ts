@@ -4,7 +4,7 @@
  * Never deletes files it did not write unless overwrite is given. The caller holds the destination's
  * lock and has checked that it lies outside the source (paths.ts).
  */
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { QUALITY_JSON_FILE, QUALITY_MARKDOWN_FILE } from "../quality/report.ts";
 import { PARTIAL_SUFFIX } from "../safetensors/writer.ts";
@@ -16,14 +16,16 @@ import { type SourceFile, sourceChange } from "./source-identity.ts";
 /** The configuration files engines read beside the shards (config.json and the formats' side files). */
 const LOADER_FILES = new Set(["config.json", "hf_quant_config.json", "quant_cfg.json"]);
 
-/** @param source the source files now (a resume refuses a source that changed since) */
+/**
+ * Reads what an earlier run left in the destination, which exists and is locked by this run.
+ * @param source the source files now (a resume refuses a source that changed since)
+ */
 export async function prepareDestination(
   dst: string,
   planHash: string,
   source: readonly SourceFile[],
   overwrite: boolean,
 ): Promise<Manifest | undefined> {
-  await mkdir(dst, { recursive: true });
   let manifest: Manifest | undefined;
   try {
     manifest = await readManifest(dst);
