@@ -56,7 +56,12 @@ import { type OutputLayout, type OutputShard, type OutputUnit, planOutputLayout 
 import { checkDestinationOutsideSource } from "./paths.ts";
 import { computePlanHash } from "./plan-hash.ts";
 import { type ConvertProgressEvent, ProgressTracker } from "./progress.ts";
-import { type ShardWriterContext, type WrittenShard, writeShard } from "./shard-writer.ts";
+import {
+  DEFAULT_MAX_STAGING_BLOCK_BYTES,
+  type ShardWriterContext,
+  type WrittenShard,
+  writeShard,
+} from "./shard-writer.ts";
 import { readConfigText, writeSideFiles } from "./side-files.ts";
 import { type SourceFile, sourceChange, sourceIdentity } from "./source-identity.ts";
 import { SourceReader } from "./source-reader.ts";
@@ -443,6 +448,7 @@ function shardWriterContext(
     producer,
     // Each shard in flight reads and computes ahead within its share of the budget.
     lookaheadBytes: budget / shardsInFlight,
+    maxStagingBlockBytes: o.maxStagingBlockBytes ?? DEFAULT_MAX_STAGING_BLOCK_BYTES,
     signal,
     onUnitWritten: (unit: OutputUnit) => progress.unitWritten(unit),
   };

@@ -42,6 +42,12 @@ export interface ConvertCheckpointOptions extends ConvertOptionsInput {
    * staging blocks, SHA-256). Default: one per 2 cores, 1 to 16. The output does not depend on it.
    */
   shardsInFlight?: number;
+  /**
+   * Largest staging block of a shard's writer: NVFP4 units whose outputs fit in one, with a page to
+   * spare, are quantized straight into it; larger ones into pooled buffers, then copied in.
+   * Default 16 MiB (blocks are at least 8 MiB). The output does not depend on it.
+   */
+  maxStagingBlockBytes?: number;
 }
 
 export interface ResolvedConvertOptions {
@@ -70,6 +76,8 @@ export interface ResolvedConvertOptions {
   computeConcurrency: number | undefined;
   /** undefined = `defaultShardsInFlight()`. */
   shardsInFlight: number | undefined;
+  /** undefined = the shard writer's default. */
+  maxStagingBlockBytes: number | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -100,8 +108,17 @@ export function defaultShardsInFlight(cores = availableParallelism()): number {
 }
 
 export function resolveConvertOptions(options: ConvertCheckpointOptions): ResolvedConvertOptions {
-  const { src, dst, kernel, family, memoryBudgetBytes, computeConcurrency, shardsInFlight, ...knobs } =
-    options;
+  const {
+    src,
+    dst,
+    kernel,
+    family,
+    memoryBudgetBytes,
+    computeConcurrency,
+    shardsInFlight,
+    maxStagingBlockBytes,
+    ...knobs
+  } = options;
   const parsed = ConvertOptionsSchema.safeParse(knobs);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -141,5 +158,6 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
     memoryBudgetBytes,
     computeConcurrency,
     shardsInFlight,
+    maxStagingBlockBytes,
   };
 }

@@ -1,7 +1,9 @@
 /**
- * Makes the output bytes of the units that need computing (NVFP4 quantization, MXFP4 → NVFP4,
- * FP8 → BF16), ahead of their turn. Units made of source bytes are not produced: the shard writer
- * streams them (unit-streamer.ts).
+ * Makes the units that need computing (NVFP4 quantization, MXFP4 → NVFP4, FP8 → BF16) ahead of
+ * their turn. FP8 → NVFP4 units are made ready (weight read, global scale known) and quantized at
+ * their turn, straight into the writer's staging blocks; the others' outputs are made ahead into
+ * pooled buffers. Units made of source bytes are not produced: the shard writer streams them
+ * (unit-streamer.ts).
  */
 import type { OutputFormatModule } from "../formats/types.ts";
 import type { Nvfp4Kernel } from "../nvfp4/kernel.ts";
@@ -22,15 +24,30 @@ import type { SourceReader } from "./source-reader.ts";
 
 export type ComputedUnit = QuantizeUnit | ReexpressUnit | Fp8ToBf16Unit;
 
-export interface ProducedUnit {
+/**
+ * What the lookahead hands the writer: the outputs themselves, or, for an FP8 → NVFP4 unit, the
+ * weight and its global scale ready for the kernel, which writes the outputs straight into the
+ * writer's staging blocks when the unit's turn comes (`quantizeInto`).
+ */
+export type ProducedUnit = ProducedBytes | ReadyToQuantize;
+
+export interface ProducedBytes {
+  kind: "bytes";
   /** One buffer per unit output, in order. */
   data: Uint8Array[];
-  /** FP8 → NVFP4 error statistics. */
-  quality: TensorQuality | undefined;
   /** MXFP4 → NVFP4: exact and rounded groups. */
   mxfp4?: Mxfp4TensorQuality;
   /** Call once the outputs are written: pooled buffers go back to the pool. */
   release: () => void;
+}
+
+export interface ReadyToQuantize {
+  kind: "quantize";
+  /**
+   * Quantizes into `targets`, one view per unit output in order (packed codes, block scales, then
+   * the scalars), and gives the weight's buffer back to the pool. Call once.
+   */
+  quantizeInto: (targets: Uint8Array[]) => Promise<TensorQuality>;
 }
 
 export interface UnitProducerContext {
@@ -49,14 +66,14 @@ export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit):
   try {
     switch (unit.kind) {
       case "quantize":
-        return await quantize(ctx, unit);
+        return await prepareQuantize(ctx, unit);
       case "mxfp4-to-nvfp4":
         return await reexpress(ctx, unit);
       case "fp8-to-bf16": {
         const t = await ctx.reader.readFp8(unit.weight, unit.scale);
         const bf16 = await ctx.compute.run(async () => fp8BlockToBf16(t), unit.index);
         ctx.pool.give(t.data);
-        return { data: [bf16], quality: undefined, release: () => undefined };
+        return { kind: "bytes", data: [bf16], release: () => undefined };
       }
     }
   } catch (error) {
@@ -64,37 +81,43 @@ export async function produceUnit(ctx: UnitProducerContext, unit: ComputedUnit):
   }
 }
 
-async function quantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<ProducedUnit> {
+async function prepareQuantize(ctx: UnitProducerContext, unit: QuantizeUnit): Promise<ReadyToQuantize> {
   // The global scale first: resolving it reads this weight, which the loader then hands over.
   const gs = await ctx.globalScales.of(unit.weight, unit.index);
+  const scalars = scalarOutputs(ctx, unit.module, gs);
   const t = await ctx.loader.take(unit.weight);
-  const [packedOut, scalesOut] = unit.outputs;
-  const packed = ctx.pool.take(packedOut?.bytes ?? 0);
-  const blockScales = ctx.pool.take(scalesOut?.bytes ?? 0);
-  const { stats } = await ctx.compute.run(
-    () => ctx.kernel.quantizeAsync(t, gs, { packed, blockScales }),
-    unit.index,
-  );
-  ctx.pool.give(t.data);
-  const data = [packed, blockScales, ...scalarOutputs(ctx, unit.module, gs)];
-  const quality: TensorQuality = {
-    name: unit.weight.name,
-    layer: layerOf(unit.weight.name),
-    category: unit.weight.category,
-    shape: unit.weight.shape,
-    fusedGroup: unit.weight.fusedGroup ?? null,
-    globalScale: gs,
-    relRmsError: relativeRmsError(stats),
-    maxAbsError: stats.maxAbsError,
-    sumSqError: stats.sumSqError,
-    sumSqRef: stats.sumSqRef,
-    elements: stats.count,
+  const quantizeInto = async (targets: Uint8Array[]): Promise<TensorQuality> => {
+    try {
+      const [packed, blockScales, ...scalarTargets] = targets;
+      for (const [k, bytes] of scalars.entries()) scalarTargets[k]?.set(bytes);
+      const { stats } = await ctx.compute.run(
+        () =>
+          ctx.kernel.quantizeAsync(t, gs, {
+            packed: packed as Uint8Array,
+            blockScales: blockScales as Uint8Array,
+          }),
+        unit.index,
+      );
+      return {
+        name: unit.weight.name,
+        layer: layerOf(unit.weight.name),
+        category: unit.weight.category,
+        shape: unit.weight.shape,
+        fusedGroup: unit.weight.fusedGroup ?? null,
+        globalScale: gs,
+        relRmsError: relativeRmsError(stats),
+        maxAbsError: stats.maxAbsError,
+        sumSqError: stats.sumSqError,
+        sumSqRef: stats.sumSqRef,
+        elements: stats.count,
+      };
+    } catch (error) {
+      throw withTensorContext(error, unit.weight, ctx.fileOf(unit.weight));
+    } finally {
+      ctx.pool.give(t.data);
+    }
   };
-  const release = () => {
-    ctx.pool.give(packed);
-    ctx.pool.give(blockScales);
-  };
-  return { data, quality, release };
+  return { kind: "quantize", quantizeInto };
 }
 
 /**
@@ -138,8 +161,8 @@ async function reexpress(ctx: UnitProducerContext, unit: ReexpressUnit): Promise
     ctx.pool.give(blockScales);
   };
   return {
+    kind: "bytes",
     data: [packed, blockScales, ...scalarOutputs(ctx, unit.module, gs)],
-    quality: undefined,
     mxfp4,
     release,
   };

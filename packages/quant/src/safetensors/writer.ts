@@ -96,6 +96,8 @@ export class SafetensorsWriter {
   /** The background fdatasync in flight; its error is reported by finish(). */
   private writeback: Promise<unknown> | undefined;
   private writebackDone = true;
+  /** The observer's call for the last block submitted, once over (failed or not). */
+  private observed: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -196,6 +198,50 @@ export class SafetensorsWriter {
     }
   }
 
+  /**
+   * Has `fill` write the next tensors in place: `names`, next in declared order and each whole,
+   * are laid out one after another in one staging block and `fill` gets a view of each, so a
+   * kernel writes its outputs where they are written to the file from, with no copy. Resolves
+   * once the space is taken and `fill` has started, with `filled`, its outcome: the block is
+   * written and observed only after it, and a rejection fails the writer like a write error.
+   * Several fills may be in flight at once. Together the tensors must fit in one staging block
+   * with a page to spare (`bufferBytes`).
+   */
+  async writeInPlace<T>(
+    names: readonly string[],
+    fill: (targets: Uint8Array[]) => Promise<T>,
+  ): Promise<{ filled: Promise<T> }> {
+    const lengths = this.nextWhole(names);
+    const total = lengths.reduce((sum, n) => sum + n, 0);
+    const room = (this.blocks[0] as StagingBlock).bytes.length - (this.directIo ? DIRECT_IO_ALIGNMENT : 0);
+    if (total > room)
+      throw new RangeError(
+        `${this.path}: ${total} bytes written in place need staging blocks of ${total} bytes and a page`,
+      );
+    for (const [k, name] of names.entries()) if (lengths[k] !== 0) this.claim(name, lengths[k] as number);
+    let block = await this.currentBlock();
+    if (this.blockFill + total > block.length) {
+      this.submitWholePages();
+      block = await this.currentBlock();
+    }
+    const targets: Uint8Array[] = [];
+    for (let at = this.blockFill, k = 0; k < lengths.length; k += 1) {
+      targets.push(block.subarray(at, at + (lengths[k] as number)));
+      at += lengths[k] as number;
+    }
+    let filled: Promise<T>;
+    try {
+      filled = fill(targets);
+    } catch (error) {
+      filled = Promise.reject(error);
+    }
+    const settled = filled.then(() => undefined);
+    settled.catch(() => undefined);
+    (this.blocks[this.block] as StagingBlock).fills.push(settled);
+    this.advance(total);
+    return { filled };
+  }
+
   /** Writes what is staged, checks every tensor is complete, fsyncs and renames the partial file into place. */
   async finish(): Promise<{ path: string; bytes: number }> {
     this.skipCompleted();
@@ -253,6 +299,23 @@ export class SafetensorsWriter {
     this.writtenInCurrent += length;
   }
 
+  /** Bytes of each of `names`, which must be the next tensors in declared order, none started. */
+  private nextWhole(names: readonly string[]): number[] {
+    if (this.closed) throw new Error(`${this.path}: writer is already finished or aborted`);
+    this.throwIfFailed();
+    this.skipCompleted();
+    let next = this.current;
+    return names.map((name) => {
+      // Empty tensors are complete without a write, wherever they are declared.
+      while (this.planned[next]?.length === 0 && this.planned[next]?.name !== name) next += 1;
+      const target = this.planned[next];
+      if (target?.name !== name || (next === this.current && this.writtenInCurrent > 0))
+        throw new Error(`${this.path}: "${name}" is not the next tensor still to be written whole`);
+      next += 1;
+      return target.length;
+    });
+  }
+
   private skipCompleted(): void {
     while (
       this.current < this.planned.length &&
@@ -303,10 +366,33 @@ export class SafetensorsWriter {
     if (this.blockFill === (this.blocks[this.block] as StagingBlock).bytes.length) this.submit();
   }
 
-  /** Starts writing and observing the current block, and moves on to the next one. */
-  private submit(): void {
+  /**
+   * Ends the current block before it is full, for bytes that must be contiguous: its whole pages
+   * are written, and the bytes of its last, partial page (O_DIRECT writes whole pages) are copied
+   * to the start of the next block once the fills that make them are done.
+   */
+  private submitWholePages(): void {
+    const from = this.blocks[this.block] as StagingBlock;
+    const end = this.blockFill;
+    const carry = this.directIo ? end % DIRECT_IO_ALIGNMENT : 0;
+    const made = Promise.all(from.fills);
+    this.submit(end - carry);
+    if (carry === 0) return;
+    const to = this.blocks[this.block] as StagingBlock;
+    const copied = Promise.all([made, to.busy]).then(() =>
+      to.bytes.set(from.bytes.subarray(end - carry, end)),
+    );
+    copied.catch(() => undefined);
+    to.fills.push(copied);
+    // `from` is refilled only once its carried bytes have been read.
+    const written = from.busy;
+    from.busy = Promise.allSettled([written, copied]).then(() => undefined);
+    this.blockFill = carry;
+  }
+
+  /** Starts writing and observing the first `length` bytes of the current block, and moves on to the next one. */
+  private submit(length = this.blockFill): void {
     const block = this.blocks[this.block] as StagingBlock;
-    const length = this.blockFill;
     // Only the last block can be partial; O_DIRECT writes it whole-page, and finish() truncates.
     const writeLength = this.directIo
       ? Math.ceil(length / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT
@@ -319,8 +405,16 @@ export class SafetensorsWriter {
       .then(() => writeFully(this.handle, block.bytes.subarray(0, writeLength), position))
       .then(() => this.wrote(length));
     const onBlock = this.onBlock;
+    // Blocks filled in place may be complete out of order; the observer sees them in file order.
     const observed =
-      onBlock === undefined ? undefined : filled.then(() => onBlock(block.bytes.subarray(0, length)));
+      onBlock === undefined
+        ? undefined
+        : Promise.all([filled, this.observed]).then(() => onBlock(block.bytes.subarray(0, length)));
+    if (observed !== undefined)
+      this.observed = observed.then(
+        () => undefined,
+        () => undefined,
+      );
     // Both must be over before the block is refilled, even when one of them fails.
     block.busy = Promise.allSettled([written, observed]).then((outcomes) => {
       for (const o of outcomes) if (o.status === "rejected") this.failure ??= { error: o.reason };

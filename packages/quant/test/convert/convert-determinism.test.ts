@@ -1,7 +1,7 @@
 /**
  * The output is a pure function of the source and the options: the same bytes (every file,
  * manifest and reports included) whatever the kernel, the number of worker threads, the memory
- * budget of the pipeline or the number of shards written at once.
+ * budget of the pipeline, the units quantized in place or the number of shards written at once.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,28 @@ describe("byte-identical output", { timeout: 60_000 }, () => {
     const dst = join(root, "one-at-a-time");
     await convertCheckpoint({ src, dst, kernel: "ts", shardSizeBytes: 1 << 20, memoryBudgetBytes: 1 });
     expect(await digestDir(dst)).toEqual(reference);
+  });
+
+  it("does not depend on which NVFP4 units are quantized straight into the staging blocks", async () => {
+    // With attention quantized (loaded by no engine for V4, hence `force`), units have 6916, 10372 and 13828 bytes of outputs. 16 KiB blocks
+    // take the first two in place (each with a page to spare) and copy the third in between them;
+    // 1 byte takes none in place; the default takes all.
+    const options = {
+      src,
+      kernel: "ts" as const,
+      shardSizeBytes: 1 << 20,
+      quantizeAttention: true,
+      force: true,
+    };
+    await convertCheckpoint({ ...options, dst: join(root, "attention") });
+    const expected = await digestDir(join(root, "attention"));
+    for (const maxStagingBlockBytes of [1, 16 * 1024]) {
+      for (const kernel of nativeAvailable ? (["ts", "cpu"] as const) : (["ts"] as const)) {
+        const dst = join(root, `staging-${maxStagingBlockBytes}-${kernel}`);
+        await convertCheckpoint({ ...options, dst, kernel, maxStagingBlockBytes });
+        expect(await digestDir(dst)).toEqual(expected);
+      }
+    }
   });
 
   it("does not depend on how many shards are written at once", async () => {

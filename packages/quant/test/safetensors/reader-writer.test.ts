@@ -130,6 +130,95 @@ describe("SafetensorsWriter + SafetensorsReader", () => {
     }
   });
 
+  it("fills tensors in place, out of order, across staging blocks: same file, its SHA-256", async () => {
+    // Groups of tensors written in place (their fills finish in reverse order, several in flight)
+    // between tensors written by copy and streamed by writeFrom; blocks of 64 KiB, so groups that
+    // do not fit end a block early and its last partial page is carried over (O_DIRECT and not).
+    const sizes = [5000, 40_000, 3, 30_001, 777, 12_345, 45_000, 1, 20_000, 9999, 61_000, 4096];
+    const data = sizes.map((n, i) => pattern(n, i));
+    const tensors = sizes.map((n, i) => ({ name: `t${i}`, dtype: "U8" as const, shape: [n] }));
+    const plain = join(dir, "in-place-reference.safetensors");
+    const reference = await SafetensorsWriter.create(plain, tensors);
+    for (const [i, bytes] of data.entries()) await reference.write(`t${i}`, bytes);
+    await reference.finish();
+    const groups = [[0], [1, 2], [3], [4, 5, 6], [7], [8, 9], [10], [11]];
+    for (const directIo of [true, false]) {
+      const worker = new StagingWorker();
+      try {
+        const path = join(dir, `in-place-${directIo}.safetensors`);
+        const writer = await SafetensorsWriter.create(path, tensors, {
+          bufferBytes: 64 * 1024,
+          buffers: 3,
+          directIo,
+          onBlock: (bytes) => worker.hash(bytes),
+        });
+        const releases: (() => void)[] = [];
+        const fills: Promise<number>[] = [];
+        for (const [g, group] of groups.entries()) {
+          if (g % 3 === 1) {
+            // Written by copy, or streamed straight into the blocks.
+            for (const i of group)
+              if (i % 2 === 0) await writer.write(`t${i}`, data[i] as Uint8Array);
+              else
+                await writer.writeFrom(`t${i}`, sizes[i] as number, async (target, offset) =>
+                  target.set((data[i] as Uint8Array).subarray(offset, offset + target.length)),
+                );
+            continue;
+          }
+          const { filled } = await writer.writeInPlace(
+            group.map((i) => `t${i}`),
+            (targets) =>
+              new Promise<number>((resolve) => {
+                expect(targets.map((t) => t.length)).toEqual(group.map((i) => sizes[i]));
+                releases.push(() => {
+                  for (const [k, i] of group.entries()) targets[k]?.set(data[i] as Uint8Array);
+                  resolve(g);
+                });
+              }),
+          );
+          fills.push(filled);
+          // Up to three fills in flight, finished newest first.
+          if (releases.length === 3) for (const release of releases.splice(0).reverse()) release();
+        }
+        for (const release of releases.splice(0).reverse()) release();
+        await writer.finish();
+        const bytes = await readFile(path);
+        expect(bytes.equals(await readFile(plain))).toBe(true);
+        expect(await worker.digest()).toBe(createHash("sha256").update(bytes).digest("hex"));
+        expect(await Promise.all(fills)).toEqual([0, 2, 3, 5, 6]);
+      } finally {
+        await worker.close();
+      }
+    }
+  });
+
+  it("a failed in-place fill fails the writer; out-of-order or oversized groups are refused", async () => {
+    const path = join(dir, "in-place-failed.safetensors");
+    const tensors = [
+      { name: "a", dtype: "U8" as const, shape: [100] },
+      { name: "b", dtype: "U8" as const, shape: [200_000] },
+      { name: "c", dtype: "U8" as const, shape: [10] },
+    ];
+    const writer = await SafetensorsWriter.create(path, tensors, { bufferBytes: 64 * 1024, directIo: true });
+    await expect(writer.writeInPlace(["b"], async () => undefined)).rejects.toThrow(
+      /"b" is not the next tensor still to be written whole/,
+    );
+    await writer.write("a", pattern(50, 0));
+    await expect(writer.writeInPlace(["a"], async () => undefined)).rejects.toThrow(/"a" is not the next/);
+    await writer.write("a", pattern(50, 0));
+    await expect(writer.writeInPlace(["b"], async () => undefined)).rejects.toThrow(
+      /200000 bytes written in place need staging blocks of 200000 bytes and a page/,
+    );
+    await writer.write("b", pattern(200_000, 1));
+    const { filled } = await writer.writeInPlace(["c"], async () => {
+      throw new Error("kernel failed");
+    });
+    await expect(filled).rejects.toThrow("kernel failed");
+    await expect(writer.finish()).rejects.toThrow("kernel failed");
+    await writer.abort();
+    expect((await readdir(dir)).filter((f) => f.startsWith("in-place-failed"))).toEqual([]);
+  });
+
   it("writes to <path>.partial and renames only on finish", async () => {
     const path = join(dir, "atomic.safetensors");
     const writer = await SafetensorsWriter.create(path, [{ name: "x", dtype: "U8", shape: [4] }]);
