@@ -2,6 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { warmUpGpus } from "../src/convert/kernel-choice.ts";
+import { resolveConvertOptions } from "../src/convert/options.ts";
 import { createTypeScriptKernel, loadCpuAddon, loadCudaAddon, selectKernel } from "../src/nvfp4/index.ts";
 import { goldenTensor } from "./nvfp4-cases.ts";
 
@@ -41,5 +43,18 @@ describe("selectKernel", () => {
     // Whatever was picked computes the golden bytes.
     const ref = createTypeScriptKernel().quantize(goldenTensor(), 2 ** -8);
     expect([...s.kernel.quantize(goldenTensor(), 2 ** -8).packed]).toEqual([...ref.packed]);
+  });
+});
+
+describe("warmUpGpus", () => {
+  it("creates the GPUs' contexts ahead of the probe, and resolves whether or not they can run", async () => {
+    const options = resolveConvertOptions({ src: "/src", dst: "/dst" });
+    await expect(warmUpGpus({ ...options, gpus: 1 })).resolves.toBeUndefined();
+    await expect(warmUpGpus({ ...options, kernel: "cuda" })).resolves.toBeUndefined();
+    const cuda = loadCudaAddon();
+    if (!cuda.ok) return;
+    // The addon's own call: done where a GPU answers the probe, CUDA's reason where none does.
+    if (cuda.addon.probe().ok) await expect(cuda.addon.warmUpAsync(1)).resolves.toEqual({});
+    else await expect(cuda.addon.warmUpAsync(1)).rejects.toThrow(/^CUDA: /);
   });
 });

@@ -1,7 +1,8 @@
 // N-API surface of the CUDA kernels (build/fp4kit_cuda.node). JS wrapper: src/nvfp4/native-kernels.ts;
 // the TypeScript shape of this module is CudaAddon in src/nvfp4/native-loader.ts.
-// Loading never touches the GPU; probe() is the first CUDA call, and on a machine without a usable
-// driver it returns {ok: false, error} (e.g. "CUDA driver version is insufficient ...").
+// Loading never touches the GPU; probe() (or warmUpAsync()) is the first CUDA call, and on a
+// machine without a usable driver it returns {ok: false, error} (e.g. "CUDA driver version is
+// insufficient ...").
 // The benchmark harness is a separate addon (bench_addon.cc), so conversions never load it.
 #include <string>
 
@@ -167,11 +168,21 @@ Napi::Value QuantizeDevice(const Napi::CallbackInfo& info) {
   });
 }
 
+// (gpus) → Promise: creates the GPUs' CUDA contexts on the libuv pool (gpu::warm_up).
+Napi::Value WarmUpAsync(const Napi::CallbackInfo& info) {
+  const int gpus = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+  return run_call(info, Run::on_pool, {}, [gpus](Record&) {
+    const std::string e = gpu::warm_up(gpus);
+    return e.empty() ? e : "CUDA: " + e;
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kind", Napi::String::New(env, "cuda"));
   exports.Set("probe", Napi::Function::New(env, Probe));
+  exports.Set("warmUpAsync", Napi::Function::New(env, WarmUpAsync));
   exports.Set("amax", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Amax(i, Run::now); }));
   exports.Set("quantize",
               Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Quantize(i, Run::now); }));

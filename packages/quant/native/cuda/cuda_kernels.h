@@ -24,6 +24,10 @@ struct DeviceInfo {
 // Selects `device` for all later calls and checks that a kernel can run on it.
 std::string probe(int device, DeviceInfo& info);
 
+// Creates the CUDA contexts of GPUs 0..gpus-1 (those present), the slow part of a first probe or
+// pipeline open, so that a caller can overlap it with other work. Touches no global state here.
+std::string warm_up(int gpus);
+
 // Host-memory entry points: copy in, run, copy out (pageable copies; a reusable device workspace).
 std::string amax_host(const Fp8TensorView& t, AmaxResult& out);
 std::string quantize_host(const Fp8TensorView& t, float gs, uint8_t* packed, uint8_t* block_scales,

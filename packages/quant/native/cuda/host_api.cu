@@ -41,6 +41,16 @@ std::string probe(int device, DeviceInfo& info) {
   return "";
 }
 
+std::string warm_up(int gpus) {
+  int count = 0;
+  NVFP4_CUDA_TRY(cudaGetDeviceCount(&count));
+  for (int d = 0; d < gpus && d < count; ++d) {
+    NVFP4_CUDA_TRY(cudaSetDevice(d));
+    NVFP4_CUDA_TRY(cudaFree(nullptr));
+  }
+  return "";
+}
+
 std::string amax_device(const Fp8TensorView& t, AmaxResult& out) {
   std::lock_guard<std::mutex> lock(g_mutex);
   NVFP4_RETURN_IF(ensure_device());

@@ -36,7 +36,7 @@ import { ConvertError } from "./errors.ts";
 import { Fp8Loader } from "./fp8-loader.ts";
 import { fileSystemError } from "./fs-errors.ts";
 import { GlobalScales } from "./global-scales.ts";
-import { chooseKernel } from "./kernel-choice.ts";
+import { chooseKernel, warmUpGpus } from "./kernel-choice.ts";
 import { cost } from "./lookahead.ts";
 import {
   type Manifest,
@@ -144,22 +144,10 @@ export async function convertCheckpoint(
 async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): Promise<ConvertResult> {
   const log = hooks.onLog ?? (() => undefined);
   const called = performance.now();
-  const checkpoint = await Checkpoint.open(o.src);
-  await checkDestinationOutsideSource(o.src, o.dst);
-  const format = outputFormat(o.format);
-  const plan = planCheckpoint(checkpoint, {
-    family: o.family,
-    quantizeAttention: o.quantizeAttention,
-    ignore: o.ignore,
-    familyOptions: format.presetOptions,
-  });
-  const target = resolveEngineTarget(o, plan.family.family);
-  const layout = planOutputLayout(plan, format, o.shardSizeBytes, target.contract.unquantizedModules);
-  const inputScales = await resolveInputScales(format, o, layout.modules.quantized);
-  const configText = await readConfigText(checkpoint);
-  const configs = buildConfigs(format, target, checkpoint, plan, layout);
-  const planHash = computePlanHash(checkpoint, configText, layout, inputScales, configs);
-  const warnings = [...target.warnings, ...conversionWarnings(o, layout, inputScales, configs)];
+  // The GPUs' contexts are created while the headers are read and the conversion planned.
+  const gpusWarm = warmUpGpus(o);
+  const { checkpoint, format, plan, layout, inputScales, configText, configs, planHash, warnings } =
+    await planConversion(o).finally(() => gpusWarm);
   const progress = new ProgressTracker(
     { bytes: checkpoint.tensorBytes, tensors: plan.tensors.length },
     hooks.onProgress ?? (() => undefined),
@@ -196,6 +184,27 @@ async function convertResolved(o: ResolvedConvertOptions, hooks: ConvertHooks): 
     kernel.dispose();
     await lock?.release();
   }
+}
+
+/** Reads the source's headers and decides everything about the output. */
+async function planConversion(o: ResolvedConvertOptions) {
+  const checkpoint = await Checkpoint.open(o.src);
+  await checkDestinationOutsideSource(o.src, o.dst);
+  const format = outputFormat(o.format);
+  const plan = planCheckpoint(checkpoint, {
+    family: o.family,
+    quantizeAttention: o.quantizeAttention,
+    ignore: o.ignore,
+    familyOptions: format.presetOptions,
+  });
+  const target = resolveEngineTarget(o, plan.family.family);
+  const layout = planOutputLayout(plan, format, o.shardSizeBytes, target.contract.unquantizedModules);
+  const inputScales = await resolveInputScales(format, o, layout.modules.quantized);
+  const configText = await readConfigText(checkpoint);
+  const configs = buildConfigs(format, target, checkpoint, plan, layout);
+  const planHash = computePlanHash(checkpoint, configText, layout, inputScales, configs);
+  const warnings = [...target.warnings, ...conversionWarnings(o, layout, inputScales, configs)];
+  return { checkpoint, format, plan, layout, inputScales, configText, configs, planHash, warnings };
 }
 
 /** Everything a conversion decided before it took its destination. */

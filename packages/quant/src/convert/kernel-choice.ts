@@ -5,6 +5,7 @@
  */
 
 import type { Nvfp4KernelName } from "../nvfp4/kernel.ts";
+import { loadCudaAddon } from "../nvfp4/native-loader.ts";
 import { type KernelSelection, selectKernel } from "../nvfp4/select-kernel.ts";
 import { ConvertError } from "./errors.ts";
 import type { KernelPreference, ResolvedConvertOptions } from "./options.ts";
@@ -36,4 +37,19 @@ export function chooseKernel(o: ResolvedConvertOptions, anythingToQuantize: bool
     const fallback = selectKernel({ prefer: "typescript", require: true });
     return { ...fallback, reason: `${fallback.reason}; skipped cpu-native: ${(error as Error).message}` };
   }
+}
+
+/**
+ * Starts creating the CUDA contexts of the GPUs that `chooseKernel` would probe (about 0.3 s on
+ * an H100), on a pool thread, so that it overlaps reading the headers and planning. Never
+ * rejects: a GPU that cannot run is reported by the probe, with its reason.
+ */
+export function warmUpGpus(o: ResolvedConvertOptions): Promise<void> {
+  const probed = o.kernel === "cuda" || (o.kernel === "auto" && o.gpus > 0);
+  const load = probed ? loadCudaAddon() : undefined;
+  if (load?.ok !== true) return Promise.resolve();
+  return load.addon.warmUpAsync(Math.max(1, o.gpus)).then(
+    () => undefined,
+    () => undefined,
+  );
 }

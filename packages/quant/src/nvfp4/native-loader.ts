@@ -75,6 +75,8 @@ export interface CudaProbe {
 export interface CudaAddon {
   kind: "cuda";
   probe(device?: number): CudaProbe;
+  /** Creates the CUDA contexts of GPUs 0..gpus-1 on a pool thread; rejects with CUDA's reason. */
+  warmUpAsync(gpus: number): Promise<Record<string, never>>;
   amax(...args: TensorArgs): NativeAmaxResult;
   quantize(...args: QuantizeArgs): NativeQuantizeStats;
   amaxAsync(...args: TensorArgs): Promise<NativeAmaxResult>;
