@@ -122,15 +122,15 @@ produced in output order, as far ahead as the in-flight budget allows (128 MiB f
 here), into the next shard while a file is being finished. Weights are
 read four at a time, in order, straight into reused buffers; two C++ kernel calls are in flight
 (each on all cores), and a waiting call for an earlier unit goes first. The writer gathers the
-output in four 8 MiB staging blocks and writes each with O_DIRECT while the next fills; one staging
-thread copies computed outputs into the blocks and another computes the shard's SHA-256 from them,
-in place, for the resume manifest.
+output in four staging blocks of 8 MiB (or more) and writes each with O_DIRECT while the next
+fills; the kernel writes each NVFP4 unit's outputs straight into the blocks, and a staging thread
+computes the shard's SHA-256 from them, in place, for the resume manifest.
 Tensors copied as they are (and FP8 weights kept as FP8) are read straight into the staging
 blocks. \`cp\` is slower than the converter's writes on this VM because writing through the page
 cache into memory the guest has not used lately costs system CPU (measured on 2026-11-26: about
 2.5 s per GB, against 0.3 s per GB into memory freed moments before); O_DIRECT writes need none.
-What is left to gain is in the table above: the kernel itself, SHA-256 (required by the manifest;
-already SHA-NI), and the copies into the staging blocks, which the kernel could write directly.
+What is left to gain is in the table above: the kernel itself and SHA-256 (required by the
+manifest; already SHA-NI).
 `;
 }
 

@@ -33,7 +33,7 @@ const BUCKETS: { name: string; test: (site: string) => boolean }[] = [
     test: (s) => /kallsyms/.test(s) && /copy_to_iter|copy_page_to_iter|filemap_/.test(s),
   },
   {
-    name: "copying outputs into the write staging blocks",
+    name: "copies in user space (outputs not quantized in place)",
     test: (s) => !/kallsyms/.test(s) && /memmove|memcpy/.test(s),
   },
   { name: "Linux, other (page faults, scheduling, direct-I/O writes)", test: (s) => /kallsyms/.test(s) },
