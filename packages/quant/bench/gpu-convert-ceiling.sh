@@ -9,7 +9,8 @@
 #   bash packages/quant/bench/gpu-convert-ceiling.sh [SIZE=40GB] [GPUS=1]
 # Env: BASE=<older fp4kit-device.mjs> times that build beside this one (same addons);
 #      SHM=<tmpfs dir> (default /dev/shm/fp4kit, grown to 100G when possible);
-#      PROFILE=1 also writes a V8 CPU profile of the default GPU run's main thread into $OUT.
+#      PROFILE=1 also writes a V8 CPU profile of the default GPU run's main thread into $OUT;
+#      KEEP=1 leaves the source checkpoint in $S/src for further runs.
 # Each conversion's line splits the wall clock: the converter's timings (start-up of the process,
 # planning, the kernel's set-up, and the finishing part of its own timer).
 set -u
@@ -87,5 +88,5 @@ run gpu-one-shard "$P" --gpus "$GPUS" --shards-in-flight 1
 run gpu-4-shards "$P" --gpus "$GPUS" --shards-in-flight 4
 [ -n "${BASE:-}" ] && run gpu-base "$BASE" --gpus "$GPUS"
 run cpu "$P" --kernel cpu
-rm -rf "$S/src"
+[ -z "${KEEP:-}" ] && rm -rf "$S/src"
 echo "== summary"; cat "$SUMMARY"
