@@ -107,8 +107,9 @@ export async function writeShard(
       }
       if (produced.kind === "quantize") {
         const outputs = unit.outputs.map((o) => ctx.producer.pool.take(o.bytes));
-        quality.push(produced.quantizeInto(outputs));
-        await quality.at(-1);
+        const quantized = produced.quantizeInto(outputs);
+        quality.push(quantized);
+        await quantized;
         for (const [k, out] of unit.outputs.entries()) {
           await writer.write(out.name, outputs[k] as Uint8Array);
           ctx.producer.pool.give(outputs[k] as Uint8Array);
