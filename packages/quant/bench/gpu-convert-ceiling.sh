@@ -10,7 +10,8 @@
 # Env: BASE=<older fp4kit-device.mjs> times that build beside this one (same addons);
 #      SHM=<tmpfs dir> (default /dev/shm/fp4kit, grown to 100G when possible);
 #      PROFILE=1 also writes a V8 CPU profile of the default GPU run's main thread into $OUT;
-#      KEEP=1 leaves the source checkpoint in $S/src for further runs.
+#      KEEP=1 leaves the source checkpoint in $S/src for further runs;
+#      THREADS=1 samples the default GPU run's threads (top -H, every 0.5 s) and lists the busiest.
 # Each conversion's line splits the wall clock: the converter's timings (start-up of the process,
 # planning, the kernel's set-up, and the finishing part of its own timer).
 set -u
@@ -72,8 +73,17 @@ run() {  # label, node script, convert flags...
   local label=$1 script=$2; shift 2
   local t0 t1 rc prof=(); t0=$(now)
   [ "$label" = gpu ] && [ -n "${PROFILE:-}" ] && prof=(--cpu-prof --cpu-prof-dir "$OUT/profile")
-  "$S/node" "${prof[@]}" "$script" convert --src "$S/src" --dst "$S/$label" --json "$@" > "$L/$label.json" 2> "$L/$label.err"
-  rc=$?; t1=$(now)
+  "$S/node" "${prof[@]}" "$script" convert --src "$S/src" --dst "$S/$label" --json "$@" > "$L/$label.json" 2> "$L/$label.err" &
+  local pid=$! top=
+  if [ "$label" = gpu ] && [ -n "${THREADS:-}" ]; then top -H -b -d 0.5 -p $pid > "$L/$label.top" 2>/dev/null & top=$!; fi
+  wait $pid; rc=$?; t1=$(now)
+  if [ -n "$top" ]; then
+    kill $top
+    # CPU seconds of each thread (id, name) over the run, busiest first, and its highest sample.
+    awk '$1 ~ /^[0-9]+$/ && NF >= 12 {n = $1 " " $12; c[n] += $9; if ($9 > m[n]) m[n] = $9}
+      END {for (n in c) printf "  thread %-24s %7.2f CPU-s, at most %5.1f%%\n", n, c[n] / 200, m[n]}' "$L/$label.top" |
+      sort -k4 -nr | head -12 | tee -a "$SUMMARY"
+  fi
   say "convert $label ($*): rc $rc, $(gbps "$BYTES" "$t0" "$t1") wall, $(own "$L/$label.json"); $(grep -o 'peak RSS.*' "$L/$label.err")"
   if [ "$label" != gpu ]; then
     cmp -s "$S/$label/fp4kit-manifest.json" "$OUT/gpu-manifest.json" && say "  shards' SHA-256 identical to gpu" || say "  shards' SHA-256 DIFFER from gpu"
