@@ -30,7 +30,7 @@ export function chooseKernel(o: ResolvedConvertOptions, anythingToQuantize: bool
       );
     }
   }
-  if (o.gpus > 0 && anythingToQuantize) return selectKernel({ prefer: "auto", threads, gpus });
+  if (triesGpus(o) && anythingToQuantize) return selectKernel({ prefer: "auto", threads, gpus });
   try {
     return selectKernel({ prefer: "cpu-native", require: true, threads });
   } catch (error) {
@@ -39,14 +39,19 @@ export function chooseKernel(o: ResolvedConvertOptions, anythingToQuantize: bool
   }
 }
 
+/** Whether `chooseKernel` probes the GPUs: --kernel cuda, or auto with --gpus (and anything to quantize). */
+function triesGpus(o: ResolvedConvertOptions): boolean {
+  return o.kernel === "cuda" || (o.kernel === "auto" && o.gpus > 0);
+}
+
 /**
  * Starts creating the CUDA contexts of the GPUs that `chooseKernel` would probe (about 0.3 s on
- * an H100), on a pool thread, so that it overlaps reading the headers and planning. Never
- * rejects: a GPU that cannot run is reported by the probe, with its reason.
+ * an H100), on a pool thread, so that it overlaps reading the headers and planning (which tells
+ * whether anything is quantized at all). Never rejects: a GPU that cannot run is reported by the
+ * probe, with its reason.
  */
 export function warmUpGpus(o: ResolvedConvertOptions): Promise<void> {
-  const probed = o.kernel === "cuda" || (o.kernel === "auto" && o.gpus > 0);
-  const load = probed ? loadCudaAddon() : undefined;
+  const load = triesGpus(o) ? loadCudaAddon() : undefined;
   if (load?.ok !== true) return Promise.resolve();
   return load.addon.warmUpAsync(Math.max(1, o.gpus)).then(
     () => undefined,

@@ -10,7 +10,8 @@
  * page-cache copy and no page-cache memory, and does not evict the source being read. Staging
  * blocks live in a SharedArrayBuffer, so a worker thread can fill them (`copy`: large chunks that
  * are themselves shared) and see them (`onBlock`, e.g. to hash the file) without any copy through
- * messages or work on the main thread.
+ * messages or work on the main thread. `writeInPlace` hands out room in a block itself, for a
+ * kernel to write its outputs where they are written from.
  */
 import { constants, writeSync } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
@@ -393,7 +394,8 @@ export class SafetensorsWriter {
   /** Starts writing and observing the first `length` bytes of the current block, and moves on to the next one. */
   private submit(length = this.blockFill): void {
     const block = this.blocks[this.block] as StagingBlock;
-    // Only the last block can be partial; O_DIRECT writes it whole-page, and finish() truncates.
+    // A block ended early for bytes written in place ends on a page; only the last one of the
+    // file can end inside one, and O_DIRECT writes it whole-page, which finish() truncates.
     const writeLength = this.directIo
       ? Math.ceil(length / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT
       : length;
