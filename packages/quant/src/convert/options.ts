@@ -138,6 +138,12 @@ export function resolveConvertOptions(options: ConvertCheckpointOptions): Resolv
       `the memory budget must be above zero bytes, got ${memoryBudgetBytes} (--memory-budget, e.g. 512MiB)`,
     );
   }
+  if (maxStagingBlockBytes !== undefined && !(maxStagingBlockBytes > 0)) {
+    throw new ConvertError(
+      "INVALID_OPTIONS",
+      `maxStagingBlockBytes must be above zero bytes, got ${maxStagingBlockBytes} (e.g. 16 MiB: 16777216)`,
+    );
+  }
   return {
     src: resolve(src),
     dst: resolve(dst),

@@ -1,4 +1,5 @@
 /** `fp4kit convert` and `fp4kit verify` as a user runs them: help, summary, JSON, missing Python. */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
@@ -107,6 +108,18 @@ describe("fp4kit convert", { timeout: 30_000 }, () => {
     await expect(
       convertCheckpoint({ src: join(root, "src"), dst: join(root, "zero"), memoryBudgetBytes: 0 }),
     ).rejects.toMatchObject({ code: "INVALID_OPTIONS", message: expect.stringMatching(/memory budget/) });
+  });
+
+  it("refuses a staging block limit that is not above zero, before the destination is made", async () => {
+    for (const maxStagingBlockBytes of [0, -1, Number.NaN]) {
+      await expect(
+        convertCheckpoint({ src: join(root, "src"), dst: join(root, "no-staging"), maxStagingBlockBytes }),
+      ).rejects.toMatchObject({
+        code: "INVALID_OPTIONS",
+        message: expect.stringMatching(/maxStagingBlockBytes must be above zero bytes, got/),
+      });
+    }
+    expect(existsSync(join(root, "no-staging"))).toBe(false);
   });
 });
 
