@@ -11,7 +11,8 @@
  * pipeline-bench: DeepSeek-V4-shaped FP8 tensors held in (pageable) host memory go through the
  * amax pass and the quantize pass as the converter runs them (the quantize pass runs from the
  * device copy the amax pass kept), with the pipeline's full concurrency, for each GPU count; the
- * old single-GPU host API (synchronous pageable copies, each pass uploading) is timed alongside.
+ * old single-GPU host API (synchronous pageable copies, each pass uploading) is timed alongside,
+ * and the pipeline again with the tensors and outputs page-locked (DMA straight from and into them).
  * Bytes of both paths, with and without the kept copy, are checked against the C++ CPU kernel. No
  * disk: this is the ceiling of the GPU side of a conversion. Exit code 1 if any byte differs.
  *
@@ -162,7 +163,18 @@ async function pipelineBench(): Promise<number> {
       continue;
     }
     const kernel = nvfp4.createCudaPipelineKernel(cuda.addon, probe, { gpus });
-    await time(`pipeline, ${gpus} GPU${gpus > 1 ? "s" : ""}`, kernel, kernel.concurrency, rounds);
+    const name = `pipeline, ${gpus} GPU${gpus > 1 ? "s" : ""}`;
+    await time(name, kernel, kernel.concurrency, rounds);
+    // The same with the tensors and outputs page-locked, as the converter locks its read buffers
+    // and staging blocks: copies go by DMA straight from and into them.
+    const locking = kernel.hostMemory;
+    if (locking !== undefined) {
+      const views = [...tensors.map((t) => t.data), ...outputs.flatMap((o) => [o.packed, o.blockScales])];
+      const locked = await Promise.all(views.map((v) => locking.lock(v)));
+      log(`${locked.filter(Boolean).length} of ${views.length} host buffers page-locked`);
+      await time(`${name}, page-locked host buffers`, kernel, kernel.concurrency, rounds);
+      for (const [i, view] of views.entries()) if (locked[i]) locking.unlock(view);
+    }
     perGpu.push({ gpus, counters: kernel.counters() });
     kernel.dispose();
   }

@@ -106,4 +106,33 @@ describe.skipIf(skipReason !== undefined)("CUDA pipeline", () => {
     expect(kernel.counters().reduce((s, c) => s + c.parkedHits, 0)).toBe(1);
     kernel.dispose();
   });
+
+  it("copies by DMA from and into page-locked buffers, with the same bytes, and unlocks them", async () => {
+    const cpu = loadCpuAddon();
+    if (!cpu.ok) throw new Error(cpu.reason);
+    const reference = createCpuNativeKernel(cpu.addon);
+    const kernel = pipeline();
+    const locking = kernel.hostMemory;
+    if (locking === undefined) throw new Error("the CUDA pipeline offers no host-memory locking");
+    // One arena for every input and output, as the converter's staging blocks are one buffer.
+    const t = randomTensor(512, 2048, 128);
+    const n = t.rows * t.cols;
+    const arena = new Uint8Array(n + n / 2 + n / 16);
+    arena.set(t.data);
+    const locked = { ...t, data: arena.subarray(0, n) };
+    const out = { packed: arena.subarray(n, n + n / 2), blockScales: arena.subarray(n + n / 2) };
+    expect(await locking.lock(arena)).toBe(true);
+    // The same memory twice: CUDA refuses, and the lock says so instead of failing.
+    expect(await locking.lock(arena)).toBe(false);
+    const gs = nvfp4GlobalScale(await kernel.amaxAsync(locked));
+    expect(gs).toBe(nvfp4GlobalScale(reference.amax(t)));
+    const result = await kernel.quantizeAsync(locked, gs, out);
+    const want = reference.quantize(t, gs);
+    expect(result).toEqual(want);
+    expect(Buffer.compare(out.packed, want.packed)).toBe(0);
+    expect(Buffer.compare(out.blockScales, want.blockScales)).toBe(0);
+    locking.unlock(arena);
+    expect(() => locking.unlock(arena)).toThrow(/unlocking host memory/);
+    kernel.dispose();
+  });
 });

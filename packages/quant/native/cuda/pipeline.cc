@@ -29,6 +29,17 @@ constexpr int kGroupSize = 16;
 
 size_t align_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
+// Whether ptr lies in page-locked host memory (registered with host_register, or cudaHostAlloc'd):
+// the GPU then reads or writes it by DMA, with no copy through a lane's pinned buffer.
+bool page_locked(const void* ptr) {
+  cudaPointerAttributes a;
+  if (cudaPointerGetAttributes(&a, ptr) != cudaSuccess) {
+    cudaGetLastError();  // not sticky; clear it so that the next call does not report it
+    return false;
+  }
+  return a.type == cudaMemoryTypeHost;
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -144,7 +155,11 @@ struct Lane {
   std::string upload(const Fp8TensorView& t, const Layout& l, Fp8TensorView& t_dev) {
     NVFP4_CUDA_TRY(host_in.reserve(l.in_bytes));
     NVFP4_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
-    NVFP4_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
+    if (page_locked(t.data)) {
+      NVFP4_CUDA_TRY(cudaMemcpyAsync(dev_in.ptr, t.data, l.data_bytes, cudaMemcpyHostToDevice, cudaStreamPerThread));
+    } else {
+      NVFP4_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
+    }
     NVFP4_RETURN_IF(copy_in_chunks(l.scale_offset, t.scale, l.scale_bytes));
     return on_device(t, l, t_dev);
   }
@@ -159,6 +174,13 @@ struct Lane {
   }
 
   std::string download(const Layout& l, uint8_t* packed, uint8_t* block_scales) {
+    if (page_locked(packed) && page_locked(block_scales)) {
+      NVFP4_CUDA_TRY(cudaMemcpyAsync(packed, dev_out.ptr, l.packed_bytes, cudaMemcpyDeviceToHost, cudaStreamPerThread));
+      NVFP4_CUDA_TRY(cudaMemcpyAsync(block_scales, dev_out.ptr + l.block_scales_offset, l.block_scales_bytes,
+                                     cudaMemcpyDeviceToHost, cudaStreamPerThread));
+      NVFP4_CUDA_TRY(cudaStreamSynchronize(cudaStreamPerThread));
+      return "";
+    }
     NVFP4_CUDA_TRY(host_out.reserve(l.out_bytes));
     NVFP4_CUDA_TRY(cudaMemcpyAsync(host_out.ptr, dev_out.ptr, l.out_bytes, cudaMemcpyDeviceToHost, cudaStreamPerThread));
     NVFP4_CUDA_TRY(cudaStreamSynchronize(cudaStreamPerThread));
@@ -352,6 +374,17 @@ void Pipeline::drop(std::unique_ptr<Parked> parked) {
   parked->id = 0;
   std::lock_guard<std::mutex> lock(mutex_);
   spares_.push_back(std::move(parked));
+}
+
+std::string host_register(void* ptr, size_t bytes) {
+  if (bytes == 0) return "";
+  NVFP4_CUDA_TRY(cudaHostRegister(ptr, bytes, cudaHostRegisterPortable));
+  return "";
+}
+
+std::string host_unregister(void* ptr) {
+  NVFP4_CUDA_TRY(cudaHostUnregister(ptr));
+  return "";
 }
 
 std::vector<GpuCounters> Pipeline::counters() {

@@ -8,6 +8,10 @@
 // the addon is built with --default-stream per-thread) and spread over all GPUs. Results do not
 // depend on which GPU or lane ran a tensor.
 //
+// Host memory registered with host_register (page-locked) is copied by DMA straight from the
+// caller's input and into the caller's outputs: the converter registers its read buffers and its
+// staging blocks, so neither direction copies through a lane's pinned buffers.
+//
 // One upload for both passes: an amax call given a tensor id keeps the tensor's device copy
 // ("parked", on its GPU, up to kParkedBytesPerGpu; the oldest is dropped beyond it), and a
 // quantize call with the same id runs on that GPU from the parked copy instead of uploading the
@@ -43,6 +47,12 @@ struct GpuCounters {
 
 struct Lane;
 struct Parked;
+
+// Page-locks [ptr, ptr + bytes) for every GPU (cudaHostRegister, portable), or says why not (e.g.
+// it overlaps memory registered before). Slow (it faults in and pins every page): register
+// long-lived buffers once. Unregister with the same ptr before the memory is freed.
+std::string host_register(void* ptr, size_t bytes);
+std::string host_unregister(void* ptr);
 
 class Pipeline {
  public:

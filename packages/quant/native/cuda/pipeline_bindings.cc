@@ -4,6 +4,7 @@
 // shared_ptr): async calls hold their own reference, so closing it while calls are in flight frees
 // the GPU buffers only once the last one finishes.
 #include <memory>
+#include <string>
 
 #include "../common/napi_glue.h"
 #include "pipeline.h"
@@ -126,9 +127,41 @@ Napi::Value PipelineQuantize(const Napi::CallbackInfo& info, Run where) {
   });
 }
 
+// (view: Uint8Array): the whole view, from its first byte.
+bool parse_host_view(const Napi::CallbackInfo& info, uint8_t*& ptr, size_t& bytes) {
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    return fail(info.Env(), "expected (view: Uint8Array)");
+  auto view = info[0].As<Napi::Uint8Array>();
+  ptr = view.Data();
+  bytes = view.ByteLength();
+  return true;
+}
+
+// Page-locking faults in and pins every page: on the pool, not the event loop.
+Napi::Value HostRegisterAsync(const Napi::CallbackInfo& info) {
+  uint8_t* ptr = nullptr;
+  size_t bytes = 0;
+  if (!parse_host_view(info, ptr, bytes)) return info.Env().Undefined();
+  return run_call(info, Run::on_pool, {0}, [ptr, bytes](Record&) {
+    const std::string e = pipeline::host_register(ptr, bytes);
+    return e.empty() ? e : "page-locking " + std::to_string(bytes) + " bytes of host memory: " + e;
+  });
+}
+
+Napi::Value HostUnregister(const Napi::CallbackInfo& info) {
+  uint8_t* ptr = nullptr;
+  size_t bytes = 0;
+  if (!parse_host_view(info, ptr, bytes)) return info.Env().Undefined();
+  const std::string e = pipeline::host_unregister(ptr);
+  if (!e.empty()) return throw_error(info.Env(), "unlocking host memory: " + e);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_pipeline(Napi::Env env, Napi::Object exports) {
+  exports.Set("hostRegisterAsync", Napi::Function::New(env, HostRegisterAsync));
+  exports.Set("hostUnregister", Napi::Function::New(env, HostUnregister));
   exports.Set("pipelineOpen", Napi::Function::New(env, PipelineOpen));
   exports.Set("pipelineClose", Napi::Function::New(env, PipelineClose));
   exports.Set("pipelineCounters", Napi::Function::New(env, PipelineCounters));

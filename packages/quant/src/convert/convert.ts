@@ -325,6 +325,7 @@ async function convertLocked(
     // thread right away (the agent does on a cancel).
     await context.producer.compute.close(new Error("the conversion stopped before this unit was computed"));
     await Promise.all([context.reader.close(), ...workers.map((w) => w.close())]);
+    await context.producer.pool.close();
   }
 
   const shardsDone = performance.now();
@@ -433,7 +434,7 @@ function shardWriterContext(
     );
   // In-flight buffers are bounded by the budget; idle ones kept for reuse by half of it, and group
   // members read ahead of their turn by the other half.
-  const pool = new BufferPool(budget / 2);
+  const pool = new BufferPool(budget / 2, kernel.hostMemory);
   const reader = new SourceReader(checkpoint, pool);
   const fileOf = (t: TensorPlan) => checkpoint.shardPath(t.file);
   const consumers = new Set(computed.flatMap((u) => (u.kind === "quantize" ? [u.weight.name] : [])));

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Mxfp4TensorQuality, TensorQuality } from "../quality/report.ts";
 import { SafetensorsWriter } from "../safetensors/writer.ts";
 import { ConvertError } from "./errors.ts";
+import { HostLock } from "./host-lock.ts";
 import { Lookahead } from "./lookahead.ts";
 import type { OutputShard, OutputUnit } from "./output-layout.ts";
 import type { SourceReader } from "./source-reader.ts";
@@ -78,6 +79,9 @@ export async function writeShard(
     ahead.stop();
     throw error;
   });
+  // With a GPU kernel, outputs quantized in place are copied into the blocks by DMA.
+  const locking = ctx.producer.kernel.hostMemory;
+  const staging = locking === undefined ? undefined : new HostLock(locking, writer.stagingMemory);
   // In unit order; units quantized in place resolve theirs when their kernel call ends.
   const quality: Promise<TensorQuality>[] = [];
   const mxfp4: Mxfp4TensorQuality[] = [];
@@ -124,6 +128,7 @@ export async function writeShard(
       ctx.onUnitWritten(unit);
     }
     const { bytes } = await writer.finish();
+    await staging?.release();
     return {
       file: shard.file,
       bytes,
@@ -136,6 +141,7 @@ export async function writeShard(
     // Kernels still writing into the staging blocks finish before the file is removed.
     await Promise.allSettled(inPlace);
     await writer.abort();
+    await staging?.release();
     throw error;
   }
 }

@@ -13,6 +13,9 @@
  * newer ones, and the call then uploads again). The converter takes the amax of every tensor (and
  * of every member of a fused group) before quantizing it with the global scale, so each tensor
  * crosses the host→device link once. A tensor's data must not change between its two calls.
+ *
+ * Buffers locked through `hostMemory` (the converter's read buffers and staging blocks) are copied
+ * to and from the GPU by DMA in place: no copy through the lanes' pinned buffers.
  */
 import type { Nvfp4Kernel } from "./kernel.ts";
 import { checkAmax, describeCudaDevice, prepareQuantize, toResult } from "./native-kernels.ts";
@@ -88,6 +91,14 @@ export function createCudaPipelineKernel(
         o,
         await addon.pipelineQuantizeAsync(...args(t), gs, o.packed, o.blockScales, handle, id),
       );
+    },
+    hostMemory: {
+      lock: (view) =>
+        addon.hostRegisterAsync(view).then(
+          () => true,
+          () => false,
+        ),
+      unlock: (view) => addon.hostUnregister(view),
     },
     counters: () => addon.pipelineCounters(handle),
     dispose() {

@@ -11,6 +11,22 @@ import type { Fp8BlockScaledTensor, Nvfp4OutputBuffers, Nvfp4QuantizeResult } fr
 
 export type Nvfp4KernelName = "typescript" | "cpu-native" | "cuda";
 
+/**
+ * Page-locking of host buffers for a kernel that copies to and from a GPU: it then reads inputs
+ * and writes outputs in locked buffers by DMA, with no copy through pinned buffers of its own.
+ * Locking costs far more than a copy (every page is faulted in and pinned), so lock long-lived
+ * buffers once: the converter's pooled read buffers and its staging blocks.
+ */
+export interface HostMemoryLocking {
+  /**
+   * Resolves true once the buffer under `view` (the whole view) is locked; false where it cannot
+   * be (it overlaps locked memory, or the system refuses), and calls then copy as before.
+   */
+  lock(view: Uint8Array): Promise<boolean>;
+  /** Undoes a lock that resolved true. Call before the buffer is dropped, with no call using it. */
+  unlock(view: Uint8Array): void;
+}
+
 export interface Nvfp4Kernel {
   readonly name: Nvfp4KernelName;
   /** What exactly runs, e.g. "cpu-native (8 threads)" or "cuda (NVIDIA H100 80GB HBM3, sm_90)". */
@@ -21,6 +37,8 @@ export interface Nvfp4Kernel {
    * already use every core for one tensor.
    */
   readonly concurrency?: number;
+  /** Present where locking host buffers saves copies (the CUDA pipeline). */
+  readonly hostMemory?: HostMemoryLocking;
   amax(t: Fp8BlockScaledTensor): number;
   quantize(t: Fp8BlockScaledTensor, globalScale: number, out?: Nvfp4OutputBuffers): Nvfp4QuantizeResult;
   amaxAsync(t: Fp8BlockScaledTensor): Promise<number>;

@@ -157,6 +157,10 @@ export interface CudaPipelineAddon {
   ): Promise<NativeAmaxResult & OnDevice>;
   pipelineQuantize(...args: PipelineQuantizeArgs): NativeQuantizeStats & OnDevice;
   pipelineQuantizeAsync(...args: PipelineQuantizeArgs): Promise<NativeQuantizeStats & OnDevice>;
+  /** Page-locks the view's bytes for every GPU (on the libuv pool); rejects with CUDA's reason. */
+  hostRegisterAsync(view: Uint8Array): Promise<Record<string, never>>;
+  /** Undoes hostRegisterAsync on the same view; throws with CUDA's reason. */
+  hostUnregister(view: Uint8Array): void;
 }
 
 export function hasCudaPipeline(addon: CudaAddon): addon is CudaAddon & CudaPipelineAddon {

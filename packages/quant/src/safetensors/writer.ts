@@ -157,6 +157,11 @@ export class SafetensorsWriter {
     return writer;
   }
 
+  /** The memory of all staging blocks, as one view (a GPU kernel may page-lock it for DMA). */
+  get stagingMemory(): Uint8Array {
+    return new Uint8Array((this.blocks[0] as StagingBlock).bytes.buffer);
+  }
+
   /** Name of the tensor the next bytes belong to, or undefined when all are complete. */
   get nextTensor(): string | undefined {
     this.skipCompleted();
