@@ -11,7 +11,9 @@
 #      SHM=<tmpfs dir> (default /dev/shm/fp4kit, grown to 100G when possible);
 #      PROFILE=1 also writes a V8 CPU profile of the default GPU run's main thread into $OUT;
 #      KEEP=1 leaves the source checkpoint in $S/src for further runs;
-#      THREADS=1 samples the default GPU run's threads (top -H, every 0.5 s) and lists the busiest.
+#      THREADS=1 samples the default GPU run's threads (top -H, every 0.5 s) and lists the busiest;
+#      SHORT=1 leaves out the runs with 1 and 4 shards in flight;
+#      REPEAT=<n> runs the default GPU conversion (and BASE's, alternating) n times in all.
 # Each conversion's line splits the wall clock: the converter's timings (start-up of the process,
 # planning, the kernel's set-up, and the finishing part of its own timer).
 set -u
@@ -38,7 +40,7 @@ say "openssl sha256, 16 MiB blocks: $(openssl speed -evp sha256 -bytes 16777216 
 
 echo "== the pipeline in memory"
 "${F[@]}" pipeline-bench --gpus "$GPUS" --rounds 5 --out "$OUT" > "$L/pipeline.log" 2>&1
-grep "GB/s\|IDENTICAL\|DIFFERENT\|PROBLEMS" "$L/pipeline.log" | tee -a "$SUMMARY"
+grep "GB/s\|IDENTICAL\|DIFFERENT\|PROBLEMS\|host buffers" "$L/pipeline.log" | tee -a "$SUMMARY"
 
 echo "== byte identity, 2 GB checkpoint"
 "${F[@]}" synth "$S/small" --family deepseek-v4 --size 2GB --seed 7 > /dev/null 2>&1
@@ -94,9 +96,15 @@ run() {  # label, node script, convert flags...
 }
 P=.device/pipeline/fp4kit-device.mjs
 run gpu "$P" --gpus "$GPUS"
-run gpu-one-shard "$P" --gpus "$GPUS" --shards-in-flight 1
-run gpu-4-shards "$P" --gpus "$GPUS" --shards-in-flight 4
 [ -n "${BASE:-}" ] && run gpu-base "$BASE" --gpus "$GPUS"
+for ((i = 2; i <= ${REPEAT:-1}; i++)); do
+  run "gpu-again-$i" "$P" --gpus "$GPUS"
+  [ -n "${BASE:-}" ] && run "gpu-base-again-$i" "$BASE" --gpus "$GPUS"
+done
+if [ -z "${SHORT:-}" ]; then
+  run gpu-one-shard "$P" --gpus "$GPUS" --shards-in-flight 1
+  run gpu-4-shards "$P" --gpus "$GPUS" --shards-in-flight 4
+fi
 run cpu "$P" --kernel cpu
 [ -z "${KEEP:-}" ] && rm -rf "$S/src"
 echo "== summary"; cat "$SUMMARY"
