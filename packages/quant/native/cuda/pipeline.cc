@@ -6,6 +6,9 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <cstring>
 #include <utility>
 
@@ -29,15 +32,26 @@ constexpr int kGroupSize = 16;
 
 size_t align_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
-// Whether ptr lies in page-locked host memory (registered with host_register, or cudaHostAlloc'd):
-// the GPU then reads or writes it by DMA, with no copy through a lane's pinned buffer.
-bool page_locked(const void* ptr) {
-  cudaPointerAttributes a;
-  if (cudaPointerGetAttributes(&a, ptr) != cudaSuccess) {
-    cudaGetLastError();  // not sticky; clear it so that the next call does not report it
-    return false;
-  }
-  return a.type == cudaMemoryTypeHost;
+// Host memory registered by host_register and not yet unregistered nor forgotten: start → (end,
+// owner). Only these ranges are copied by DMA in place. CUDA's own view (cudaPointerGetAttributes)
+// is not enough: memory freed while registered (a worker thread terminated mid-conversion) keeps
+// its registration, and a later buffer at the same address would be read from the old, pinned
+// pages.
+struct Registration {
+  uintptr_t end;
+  const void* owner;
+};
+std::mutex g_registered_mutex;
+std::map<uintptr_t, Registration> g_registered;
+
+// Whether [ptr, ptr + bytes) lies in one live registration.
+bool page_locked(const void* ptr, size_t bytes) {
+  const auto start = reinterpret_cast<uintptr_t>(ptr);
+  std::lock_guard<std::mutex> lock(g_registered_mutex);
+  auto it = g_registered.upper_bound(start);
+  if (it == g_registered.begin()) return false;
+  --it;
+  return start >= it->first && start + bytes <= it->second.end;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -155,7 +169,7 @@ struct Lane {
   std::string upload(const Fp8TensorView& t, const Layout& l, Fp8TensorView& t_dev) {
     NVFP4_CUDA_TRY(host_in.reserve(l.in_bytes));
     NVFP4_CUDA_TRY(dev_in.reserve(l.in_bytes, false));
-    if (page_locked(t.data)) {
+    if (page_locked(t.data, l.data_bytes)) {
       NVFP4_CUDA_TRY(cudaMemcpyAsync(dev_in.ptr, t.data, l.data_bytes, cudaMemcpyHostToDevice, cudaStreamPerThread));
     } else {
       NVFP4_RETURN_IF(copy_in_chunks(0, t.data, l.data_bytes));
@@ -174,7 +188,7 @@ struct Lane {
   }
 
   std::string download(const Layout& l, uint8_t* packed, uint8_t* block_scales) {
-    if (page_locked(packed) && page_locked(block_scales)) {
+    if (page_locked(packed, l.packed_bytes) && page_locked(block_scales, l.block_scales_bytes)) {
       NVFP4_CUDA_TRY(cudaMemcpyAsync(packed, dev_out.ptr, l.packed_bytes, cudaMemcpyDeviceToHost, cudaStreamPerThread));
       NVFP4_CUDA_TRY(cudaMemcpyAsync(block_scales, dev_out.ptr + l.block_scales_offset, l.block_scales_bytes,
                                      cudaMemcpyDeviceToHost, cudaStreamPerThread));
@@ -376,15 +390,30 @@ void Pipeline::drop(std::unique_ptr<Parked> parked) {
   spares_.push_back(std::move(parked));
 }
 
-std::string host_register(void* ptr, size_t bytes) {
+std::string host_register(void* ptr, size_t bytes, const void* owner) {
   if (bytes == 0) return "";
   NVFP4_CUDA_TRY(cudaHostRegister(ptr, bytes, cudaHostRegisterPortable));
+  const auto start = reinterpret_cast<uintptr_t>(ptr);
+  std::lock_guard<std::mutex> lock(g_registered_mutex);
+  g_registered[start] = Registration{start + bytes, owner};
   return "";
 }
 
 std::string host_unregister(void* ptr) {
+  {
+    std::lock_guard<std::mutex> lock(g_registered_mutex);
+    if (g_registered.erase(reinterpret_cast<uintptr_t>(ptr)) == 0) return "not registered";
+  }
   NVFP4_CUDA_TRY(cudaHostUnregister(ptr));
   return "";
+}
+
+void forget_registrations(const void* owner) {
+  std::lock_guard<std::mutex> lock(g_registered_mutex);
+  for (auto it = g_registered.begin(); it != g_registered.end();) {
+    if (it->second.owner == owner) it = g_registered.erase(it);
+    else ++it;
+  }
 }
 
 std::vector<GpuCounters> Pipeline::counters() {

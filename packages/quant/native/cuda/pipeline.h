@@ -50,9 +50,14 @@ struct Parked;
 
 // Page-locks [ptr, ptr + bytes) for every GPU (cudaHostRegister, portable), or says why not (e.g.
 // it overlaps memory registered before). Slow (it faults in and pins every page): register
-// long-lived buffers once. Unregister with the same ptr before the memory is freed.
-std::string host_register(void* ptr, size_t bytes);
+// long-lived buffers once. Unregister with the same ptr before the memory is freed. `owner` is the
+// JS environment whose buffer it is (see forget_registrations).
+std::string host_register(void* ptr, size_t bytes, const void* owner);
 std::string host_unregister(void* ptr);
+// The environment is going away (a worker thread ending, maybe terminated mid-conversion) and its
+// buffers with it: its registrations are never used for DMA again. They are not unregistered (a
+// call may still be copying), so their pages stay pinned until the process ends.
+void forget_registrations(const void* owner);
 
 class Pipeline {
  public:

@@ -142,8 +142,9 @@ Napi::Value HostRegisterAsync(const Napi::CallbackInfo& info) {
   uint8_t* ptr = nullptr;
   size_t bytes = 0;
   if (!parse_host_view(info, ptr, bytes)) return info.Env().Undefined();
-  return run_call(info, Run::on_pool, {0}, [ptr, bytes](Record&) {
-    const std::string e = pipeline::host_register(ptr, bytes);
+  const void* owner = static_cast<napi_env>(info.Env());
+  return run_call(info, Run::on_pool, {0}, [ptr, bytes, owner](Record&) {
+    const std::string e = pipeline::host_register(ptr, bytes, owner);
     return e.empty() ? e : "page-locking " + std::to_string(bytes) + " bytes of host memory: " + e;
   });
 }
@@ -160,6 +161,9 @@ Napi::Value HostUnregister(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_pipeline(Napi::Env env, Napi::Object exports) {
+  // Runs when this environment (the main thread or a worker) is torn down, before its buffers go.
+  napi_add_env_cleanup_hook(
+      env, [](void* owner) { pipeline::forget_registrations(owner); }, static_cast<napi_env>(env));
   exports.Set("hostRegisterAsync", Napi::Function::New(env, HostRegisterAsync));
   exports.Set("hostUnregister", Napi::Function::New(env, HostUnregister));
   exports.Set("pipelineOpen", Napi::Function::New(env, PipelineOpen));
