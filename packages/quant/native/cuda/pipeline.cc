@@ -7,9 +7,9 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <mutex>
-#include <cstring>
 #include <utility>
 
 #include "cuda_kernels.h"
